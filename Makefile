@@ -1,0 +1,104 @@
+# statusd: make run (local stack), make test (what CI runs), make bench.
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
+       -Wno-format-nonliteral
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -Icore -I/usr/include/postgresql
+LIBS = -lfcgi -ljansson -lpq -lcrypto
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+          -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC = $(wildcard core/*.c) $(wildcard db/*.c) $(wildcard handlers/*.c) \
+          $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/db/migrations_gen.o
+MIGRATIONS = $(sort $(wildcard db/migrations/*.sql))
+UNIT_SRC = $(wildcard tests/unit/*.c)
+
+PROGRAMS = $(BUILD)/statusd $(BUILD)/statusctl
+BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
+
+.PHONY: all build run stop test test-unit test-api test-san fuzz fuzz-run \
+        bench format format-check clean deps
+
+all: build
+build: $(PROGRAMS) $(BENCH_PROGRAMS) $(BUILD)/test-unit
+
+deps:
+	deploy/setup-packages.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/db/migrations_gen.c: db/embed-migrations.sh $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	sh db/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/db/migrations_gen.o: $(BUILD)/db/migrations_gen.c
+	$(CC) $(CPPFLAGS) -Idb $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/libstatusd.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/statusd: $(BUILD)/fcgi/main.o $(BUILD)/libstatusd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/statusctl: $(BUILD)/cli/statusctl.o $(BUILD)/libstatusd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench-bare: $(BUILD)/bench/bare.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
+
+$(BUILD)/bench-select: $(BUILD)/bench/select.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi -lpq
+
+$(BUILD)/test-unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libstatusd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+
+# The local stack: PostgreSQL under ./var, statusd, nginx on :8080.
+run: build
+	deploy/stack.sh run
+
+stop:
+	deploy/stack.sh stop
+
+test: build
+	$(MAKE) --no-print-directory test-unit test-api
+
+test-unit: $(BUILD)/test-unit
+	CK_FORK=yes $(BUILD)/test-unit
+
+test-api: build
+	BUILD=$(BUILD) tests/api/run.sh
+
+# The same suites under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-san:
+	$(MAKE) --no-print-directory BUILD=build-san SAN=1 test
+
+fuzz:
+	$(MAKE) --no-print-directory -C tests/fuzz
+
+fuzz-run: fuzz
+	$(MAKE) --no-print-directory -C tests/fuzz run SECONDS=$(or $(SECONDS),20)
+
+bench: build
+	BUILD=$(BUILD) bench/run.sh
+
+FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
+             cli/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,165 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "/run/statusd/statusd.sock");
+	c->workers = 4;
+	c->max_requests = 100000;
+	snprintf(
+	    c->public_domain, sizeof(c->public_domain), "status.localhost");
+	c->socket_mode = 0660;
+	c->max_body_bytes = 1024 * 1024;
+	c->token_cache_seconds = 5;
+	c->archive_retention_days = 30;
+}
+
+enum kind { K_STR, K_INT, K_LONG, K_SIZE, K_OCTAL };
+
+static const struct key {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	size_t size;
+	long min, max;
+} keys[] = {
+#define S(n)                                                                   \
+	{                                                                      \
+#n, K_STR, offsetof(struct config, n),                         \
+		    sizeof(((struct config *)0)->n), 0, 0                      \
+	}
+	S(listen),
+	S(database_url),
+	S(public_domain),
+	S(user),
+	S(socket_group),
+	S(cursor_secret),
+	S(jwt_issuer),
+	S(jwt_audience),
+	S(jwt_hs256_secret),
+	S(jwt_rs256_public_key_file),
+#undef S
+	{ "workers", K_INT, offsetof(struct config, workers), 0, 1, 1024 },
+	{ "max_requests", K_LONG, offsetof(struct config, max_requests), 0, 1,
+	    LONG_MAX },
+	{ "socket_mode", K_OCTAL, offsetof(struct config, socket_mode), 0, 0,
+	    0777 },
+	{ "max_body_bytes", K_SIZE, offsetof(struct config, max_body_bytes), 0,
+	    1024, 64L * 1024 * 1024 },
+	{ "token_cache_seconds", K_INT,
+	    offsetof(struct config, token_cache_seconds), 0, 0, 3600 },
+	{ "archive_retention_days", K_INT,
+	    offsetof(struct config, archive_retention_days), 0, 0, 3650 },
+};
+
+static int
+parse_number(const char *value, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, base);
+	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+config_set(struct config *c, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	const struct key *k;
+	char *field;
+	long n;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		k = &keys[i];
+		if (strcmp(k->name, key) != 0)
+			continue;
+		field = (char *)c + k->offset;
+		if (k->kind == K_STR) {
+			if (strlen(value) >= k->size) {
+				snprintf(
+				    err, errlen, "%s: value too long", key);
+				return -1;
+			}
+			memcpy(field, value, strlen(value) + 1);
+			return 0;
+		}
+		if (parse_number(value, k->kind == K_OCTAL ? 8 : 10, k->min,
+		        k->max, &n) != 0) {
+			snprintf(err, errlen,
+			    "%s: expected a number in %ld..%ld", key, k->min,
+			    k->max);
+			return -1;
+		}
+		if (k->kind == K_LONG)
+			*(long *)(void *)field = n;
+		else if (k->kind == K_SIZE)
+			*(size_t *)(void *)field = (size_t)n;
+		else
+			*(int *)(void *)field = (int)n;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown setting '%.64s'", key);
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char line[2048], msg[256], *key, *eq;
+	int lineno = 0, rc = 0;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%d: expected key = value",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		if (config_set(c, trim(key), trim(eq + 1), msg, sizeof(msg)) !=
+		    0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}

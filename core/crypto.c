@@ -1,0 +1,201 @@
+#include "crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+int
+crypto_random(unsigned char *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}
+
+void
+crypto_sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
+{
+	unsigned int outlen = SHA256_LEN;
+
+	EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL);
+}
+
+void
+crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    unsigned char out[SHA256_LEN])
+{
+	unsigned int outlen = SHA256_LEN;
+
+	HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &outlen);
+}
+
+int
+crypto_equal(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+base64url_len(size_t n)
+{
+	return (n / 3) * 4 + (n % 3 ? n % 3 + 1 : 0);
+}
+
+size_t
+base64url_encode(const unsigned char *src, size_t n, char *dst)
+{
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned)src[i] << 16 | (unsigned)src[i + 1] << 8 |
+		    src[i + 2];
+		dst[o++] = b64url[(v >> 18) & 63];
+		dst[o++] = b64url[(v >> 12) & 63];
+		dst[o++] = b64url[(v >> 6) & 63];
+		dst[o++] = b64url[v & 63];
+	}
+	if (n - i == 1) {
+		v = (unsigned)src[i] << 16;
+		dst[o++] = b64url[(v >> 18) & 63];
+		dst[o++] = b64url[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (unsigned)src[i] << 16 | (unsigned)src[i + 1] << 8;
+		dst[o++] = b64url[(v >> 18) & 63];
+		dst[o++] = b64url[(v >> 12) & 63];
+		dst[o++] = b64url[(v >> 6) & 63];
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+static int
+b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+long
+base64url_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
+{
+	size_t i, o = 0;
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	if (n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		v = b64url_value((unsigned char)src[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= dstcap)
+				return -1;
+			dst[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Leftover bits must be zero, so each value has one encoding. */
+	if (acc != 0)
+		return -1;
+	return (long)o;
+}
+
+void
+hex_encode(const unsigned char *src, size_t n, char *dst)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		dst[2 * i] = digits[src[i] >> 4];
+		dst[2 * i + 1] = digits[src[i] & 15];
+	}
+	dst[2 * n] = '\0';
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+hex_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
+{
+	size_t i;
+	int hi, lo;
+
+	if (n % 2 != 0 || n / 2 > dstcap)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		hi = hex_value((unsigned char)src[i]);
+		lo = hex_value((unsigned char)src[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		dst[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+int
+uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	char hex[33];
+
+	if (crypto_random(b, sizeof(b)) != 0)
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	hex_encode(b, sizeof(b), hex);
+	memcpy(out, hex, 8);
+	out[8] = '-';
+	memcpy(out + 9, hex + 8, 4);
+	out[13] = '-';
+	memcpy(out + 14, hex + 12, 4);
+	out[18] = '-';
+	memcpy(out + 19, hex + 16, 4);
+	out[23] = '-';
+	memcpy(out + 24, hex + 20, 12);
+	out[36] = '\0';
+	return 0;
+}
+
+int
+uuid_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (hex_value((unsigned char)s[i]) < 0) {
+			return 0;
+		}
+	}
+	return s[36] == '\0';
+}

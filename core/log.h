@@ -1,0 +1,8 @@
+/* One structured key=value line per event, on stderr (journald or a file). */
+#ifndef STATUSD_LOG_H
+#define STATUSD_LOG_H
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,68 @@
+#include "status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	int http;
+	const char *reason;
+	const char *default_message;
+} status_table[SD_STATUS__MAX] = {
+	[SD_OK] = { 200, "OK", "ok" },
+	[SD_CREATED] = { 201, "Created", "created" },
+	[SD_BAD_REQUEST] = { 400, "Bad Request", "bad request" },
+	[SD_UNAUTHORIZED] = { 401, "Unauthorized", "authentication required" },
+	[SD_FORBIDDEN] = { 403, "Forbidden", "forbidden" },
+	[SD_NOT_FOUND] = { 404, "Not Found", "not found" },
+	[SD_METHOD_NOT_ALLOWED] = { 405, "Method Not Allowed",
+	    "method not allowed" },
+	[SD_CONFLICT] = { 409, "Conflict", "conflict" },
+	[SD_TOO_LARGE] = { 413, "Payload Too Large", "request body too large" },
+	[SD_UNSUPPORTED_MEDIA] = { 415, "Unsupported Media Type",
+	    "request body must be application/json" },
+	[SD_UNAVAILABLE] = { 503, "Service Unavailable",
+	    "service temporarily unavailable" },
+	[SD_INTERNAL] = { 500, "Internal Server Error", "internal error" },
+};
+
+enum sd_status
+sd_fail(struct sd_error *err, enum sd_status status, const char *message,
+    const char *detail_fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return status;
+	err->status = status;
+	if (message == NULL && status < SD_STATUS__MAX)
+		message = status_table[status].default_message;
+	snprintf(err->message, sizeof(err->message), "%s",
+	    message ? message : "error");
+	err->detail[0] = '\0';
+	if (detail_fmt != NULL) {
+		va_start(ap, detail_fmt);
+		vsnprintf(err->detail, sizeof(err->detail), detail_fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+void
+sd_error_clear(struct sd_error *err)
+{
+	memset(err, 0, sizeof(*err));
+}
+
+int
+sd_status_http(enum sd_status s)
+{
+	return s < SD_STATUS__MAX ? status_table[s].http : 500;
+}
+
+const char *
+sd_status_reason(enum sd_status s)
+{
+	return s < SD_STATUS__MAX ? status_table[s].reason
+	                          : "Internal Server Error";
+}

@@ -1,0 +1,329 @@
+#include "db_internal.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "migrate.h"
+
+static const struct db_stmt *const all_stmts[] = {
+	db_token_stmts,
+	db_page_stmts,
+};
+
+/* Unique and check constraints whose violation is the client's doing, with
+ * the message the client gets. Everything else is logged as a bug. */
+static const struct {
+	const char *constraint;
+	enum sd_status status;
+	const char *message;
+} known_constraints[] = {
+	{ "pages_name_key", SD_CONFLICT,
+	    "a page with this name already exists" },
+	{ "pages_subdomain_key", SD_CONFLICT,
+	    "this subdomain is already taken" },
+	{ "pages_pkey", SD_CONFLICT, "a page with this id already exists" },
+};
+
+static struct {
+	const struct db_settings *settings;
+	PGconn *conn;
+	int in_tx;
+	long long next_attempt_ms; /* back-off: no connect before this */
+	long backoff_ms;
+} db;
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+db_configure(const struct db_settings *s)
+{
+	db.settings = s;
+}
+
+int
+db_schema_version(void)
+{
+	return (int)nmigrations;
+}
+
+int
+db_retry_after(void)
+{
+	return 1;
+}
+
+void
+db_disconnect(void)
+{
+	if (db.conn != NULL)
+		PQfinish(db.conn);
+	db.conn = NULL;
+	db.in_tx = 0;
+}
+
+static int
+exec_ok(PGconn *conn, const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	PQclear(r);
+	return ok;
+}
+
+static int
+session_setup(PGconn *conn)
+{
+	const char *params[2];
+	char timeout[32];
+	PGresult *r;
+	int ok;
+
+	snprintf(
+	    timeout, sizeof(timeout), "%d", db.settings->statement_timeout_ms);
+	params[0] = db.settings->public_domain;
+	params[1] = timeout;
+	r = PQexecParams(conn,
+	    "SELECT set_config('statusd.public_domain', $1, false), "
+	    "set_config('statement_timeout', $2, false), "
+	    "set_config('TimeZone', 'UTC', false)",
+	    2, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	return ok;
+}
+
+static int
+prepare_all(PGconn *conn)
+{
+	const struct db_stmt *s;
+	PGresult *r;
+	size_t i;
+	int ok;
+
+	for (i = 0; i < sizeof(all_stmts) / sizeof(all_stmts[0]); i++) {
+		for (s = all_stmts[i]; s->name != NULL; s++) {
+			r = PQprepare(conn, s->name, s->sql, 0, NULL);
+			ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+			if (!ok)
+				log_error("event=prepare_failed statement=%s "
+				          "sqlstate=%s",
+				    s->name,
+				    PQresultErrorField(r, PG_DIAG_SQLSTATE)
+				        ? PQresultErrorField(
+				              r, PG_DIAG_SQLSTATE)
+				        : "-");
+			PQclear(r);
+			if (!ok)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+connect_now(void)
+{
+	const char *keys[] = { "dbname", "connect_timeout", "application_name",
+		NULL };
+	const char *vals[] = { db.settings->url, "3", "statusd", NULL };
+	PGconn *conn;
+	int version;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		/* libpq's message can quote the connection string: not logged. */
+		log_error("event=db_connect_failed");
+		PQfinish(conn);
+		return 0;
+	}
+	version = migrate_current(conn);
+	if (version < db_schema_version()) {
+		log_error("event=db_schema_old have=%d need=%d "
+		          "hint=\"run statusctl migrate\"",
+		    version, db_schema_version());
+		PQfinish(conn);
+		return 0;
+	}
+	if (!session_setup(conn) || !prepare_all(conn)) {
+		PQfinish(conn);
+		return 0;
+	}
+	db.conn = conn;
+	return 1;
+}
+
+enum sd_status
+db_ready(struct sd_error *err)
+{
+	long long t;
+
+	if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK)
+		return SD_OK;
+	db_disconnect();
+	t = now_ms();
+	if (t < db.next_attempt_ms)
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	if (connect_now()) {
+		db.backoff_ms = 0;
+		log_info("event=db_connected");
+		return SD_OK;
+	}
+	db.backoff_ms = db.backoff_ms ? db.backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (db.backoff_ms > BACKOFF_MAX_MS)
+		db.backoff_ms = BACKOFF_MAX_MS;
+	db.next_attempt_ms = t + db.backoff_ms;
+	return sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL);
+}
+
+static void
+clear_result(void *r)
+{
+	PQclear(r);
+}
+
+static enum sd_status
+map_error(const PGresult *r, const char *stmt, struct sd_error *err)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	size_t i;
+
+	if (state == NULL)
+		state = "";
+	if (constraint != NULL) {
+		for (i = 0; i <
+		     sizeof(known_constraints) / sizeof(known_constraints[0]);
+		     i++)
+			if (strcmp(constraint,
+			        known_constraints[i].constraint) == 0)
+				return sd_fail(err, known_constraints[i].status,
+				    known_constraints[i].message, NULL);
+	}
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57014") == 0 || strcmp(state, "53300") == 0)
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return sd_fail(
+		    err, SD_CONFLICT, "concurrent update, please retry", NULL);
+	if (strncmp(state, "22", 2) == 0)
+		return sd_fail(err, SD_BAD_REQUEST, "invalid value", NULL);
+	/* A bug: SQLSTATE and statement name only; server text can quote
+	 * data. */
+	log_error("event=db_error statement=%s sqlstate=%s constraint=%s", stmt,
+	    state, constraint ? constraint : "-");
+	return sd_fail(err, SD_INTERNAL, "internal error", NULL);
+}
+
+static PGresult *
+exec_once(const char *stmt, int nparams, const char *const *params)
+{
+	return PQexecPrepared(db.conn, stmt, nparams, params, NULL, NULL, 0);
+}
+
+PGresult *
+db_exec(struct arena *a, const char *stmt, int nparams,
+    const char *const *params, struct sd_error *err)
+{
+	PGresult *r;
+	ExecStatusType st;
+
+	if (db_ready(err) != SD_OK)
+		return NULL;
+	r = exec_once(stmt, nparams, params);
+	/* A server restart is noticed on the first statement after it. Outside
+	 * a transaction nothing is lost by reconnecting and trying once more. */
+	if (PQstatus(db.conn) == CONNECTION_BAD && !db.in_tx) {
+		PQclear(r);
+		db_disconnect();
+		if (db_ready(err) != SD_OK)
+			return NULL;
+		r = exec_once(stmt, nparams, params);
+	}
+	st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (arena_on_free(a, clear_result, r) != 0) {
+			sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+			return NULL;
+		}
+		return r;
+	}
+	if (PQstatus(db.conn) == CONNECTION_BAD) {
+		PQclear(r);
+		db_disconnect();
+		sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL);
+		return NULL;
+	}
+	map_error(r, stmt, err);
+	PQclear(r);
+	return NULL;
+}
+
+const char *
+db_value(const PGresult *res, int r, int c)
+{
+	if (PQgetisnull(res, r, c))
+		return NULL;
+	return PQgetvalue(res, r, c);
+}
+
+enum sd_status
+db_begin(struct sd_error *err)
+{
+	if (db_ready(err) != SD_OK)
+		return err->status;
+	if (!exec_ok(db.conn, "BEGIN")) {
+		db_disconnect();
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	}
+	db.in_tx = 1;
+	return SD_OK;
+}
+
+enum sd_status
+db_commit(struct sd_error *err)
+{
+	PGresult *r;
+	enum sd_status st = SD_OK;
+
+	if (db.conn == NULL)
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	r = PQexec(db.conn, "COMMIT");
+	/* COMMIT of a failed transaction "succeeds" with the tag ROLLBACK. */
+	if (PQresultStatus(r) == PGRES_COMMAND_OK &&
+	    strcmp(PQcmdStatus(r), "COMMIT") != 0)
+		st = sd_fail(err, SD_CONFLICT, "transaction rolled back", NULL);
+	else if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		st = PQstatus(db.conn) == CONNECTION_BAD
+		    ? sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL)
+		    : map_error(r, "COMMIT", err);
+	PQclear(r);
+	db.in_tx = 0;
+	if (PQstatus(db.conn) == CONNECTION_BAD)
+		db_disconnect();
+	return st;
+}
+
+void
+db_rollback(void)
+{
+	if (db.conn != NULL && db.in_tx && !exec_ok(db.conn, "ROLLBACK"))
+		db_disconnect();
+	db.in_tx = 0;
+}

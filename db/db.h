@@ -1,0 +1,36 @@
+/*
+ * The worker's one PostgreSQL connection: opened lazily after fork, statements
+ * prepared once per connection, reconnected with back-off. While the server
+ * is away every call fails fast with SD_UNAVAILABLE (503), never a hang.
+ */
+#ifndef STATUSD_DB_H
+#define STATUSD_DB_H
+
+#include "arena.h"
+#include "status.h"
+
+struct db_settings {
+	const char *url; /* libpq URI or key=value string */
+	const char *public_domain; /* used when pages render their url */
+	int statement_timeout_ms;
+};
+
+/* Remembers the settings (borrowed; must outlive the worker). No I/O. */
+void db_configure(const struct db_settings *s);
+/* Connects and prepares if needed. SD_OK or SD_UNAVAILABLE. */
+enum sd_status db_ready(struct sd_error *err);
+void db_disconnect(void);
+
+/* One transaction around several statements. db_commit reports a failed
+ * COMMIT as an error: a 2xx is only sent after it returned SD_OK. */
+enum sd_status db_begin(struct sd_error *err);
+enum sd_status db_commit(struct sd_error *err);
+void db_rollback(void);
+
+/* Seconds a client should wait after SD_UNAVAILABLE. */
+int db_retry_after(void);
+
+/* The schema version this binary needs (number of embedded migrations). */
+int db_schema_version(void);
+
+#endif

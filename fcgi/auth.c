@@ -1,0 +1,271 @@
+#include "auth.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "db/tokens.h"
+#include "jwt.h"
+
+#define AUTH_HEADER_MAX 8192
+#define CACHE_SLOTS 128
+
+static const char challenge[] =
+    "Basic realm=\"statusd\", Bearer realm=\"statusd\"";
+
+static const struct auth_settings *settings;
+
+/* A per-worker cache of token look-ups, so the hot path costs no query.
+ * Revocation therefore takes effect within cache_seconds. */
+struct cached_token {
+	unsigned char digest[SHA256_LEN];
+	time_t fetched;
+	int used;
+	int revoked;
+	long long expires_at;
+	unsigned scopes;
+	char cloud_id[128];
+	char email[256];
+	char id[37];
+};
+
+static struct cached_token cache[CACHE_SLOTS];
+
+void
+auth_configure(const struct auth_settings *s)
+{
+	settings = s;
+}
+
+void
+auth_cache_clear(void)
+{
+	memset(cache, 0, sizeof(cache));
+}
+
+int
+auth_token_new(char *token, size_t tokenlen, unsigned char digest[32])
+{
+	unsigned char raw[API_TOKEN_RANDOM_BYTES];
+	size_t prefix = strlen(API_TOKEN_PREFIX);
+
+	if (tokenlen < prefix + base64url_len(sizeof(raw)) + 1)
+		return -1;
+	if (crypto_random(raw, sizeof(raw)) != 0)
+		return -1;
+	memcpy(token, API_TOKEN_PREFIX, prefix);
+	base64url_encode(raw, sizeof(raw), token + prefix);
+	crypto_sha256(token, strlen(token), digest);
+	return 0;
+}
+
+static enum sd_status
+unauthorized(
+    struct response *res, const char *message, const char *bearer_error)
+{
+	if (bearer_error != NULL)
+		res->www_authenticate = bearer_error;
+	else
+		res->www_authenticate = challenge;
+	return sd_fail(&res->err, SD_UNAUTHORIZED, message, NULL);
+}
+
+static struct cached_token *
+cache_slot(const unsigned char digest[SHA256_LEN])
+{
+	return &cache[(digest[0] | digest[1] << 8) % CACHE_SLOTS];
+}
+
+static enum sd_status
+load_token(struct request *req, const unsigned char digest[SHA256_LEN],
+    struct cached_token **out, struct response *res)
+{
+	struct cached_token *slot = cache_slot(digest);
+	struct token_row row;
+	time_t now = time(NULL);
+	enum sd_status st;
+
+	if (slot->used && crypto_equal(slot->digest, digest, SHA256_LEN) &&
+	    now - slot->fetched < settings->cache_seconds) {
+		*out = slot;
+		return SD_OK;
+	}
+	st = db_token_find(req->arena, digest, &row, &res->err);
+	if (st == SD_NOT_FOUND)
+		return unauthorized(res, "invalid credentials", NULL);
+	if (st != SD_OK)
+		return st;
+	memset(slot, 0, sizeof(*slot));
+	memcpy(slot->digest, digest, SHA256_LEN);
+	slot->fetched = now;
+	slot->revoked = row.revoked;
+	slot->expires_at = row.expires_at;
+	/* Scopes were checked when the token was made; unknown ones (from a
+	 * newer version) grant nothing. */
+	scope_parse_list(row.scopes, 0, &slot->scopes);
+	snprintf(slot->cloud_id, sizeof(slot->cloud_id), "%s", row.cloud_id);
+	snprintf(slot->email, sizeof(slot->email), "%s", row.email);
+	snprintf(slot->id, sizeof(slot->id), "%s", row.id);
+	slot->used = 1;
+	*out = slot;
+	return SD_OK;
+}
+
+/* email may be NULL (Bearer): then any owner is fine. */
+static enum sd_status
+check_api_token(struct request *req, const char *token, size_t len,
+    const char *email, struct principal *who, struct response *res)
+{
+	unsigned char digest[SHA256_LEN];
+	struct cached_token *t = NULL;
+	enum sd_status st;
+
+	if (len !=
+	        strlen(API_TOKEN_PREFIX) +
+	            base64url_len(API_TOKEN_RANDOM_BYTES) ||
+	    strncmp(token, API_TOKEN_PREFIX, strlen(API_TOKEN_PREFIX)) != 0)
+		return unauthorized(res, "invalid credentials", NULL);
+	crypto_sha256(token, len, digest);
+	st = load_token(req, digest, &t, res);
+	if (st != SD_OK)
+		return st;
+	if (t->revoked)
+		return unauthorized(res, "token revoked", NULL);
+	if (t->expires_at != 0 && t->expires_at <= (long long)time(NULL))
+		return unauthorized(res, "token expired", NULL);
+	if (email != NULL && strcasecmp(email, t->email) != 0)
+		return unauthorized(res, "invalid credentials", NULL);
+	who->kind = PRINCIPAL_API_TOKEN;
+	who->scopes = t->scopes;
+	snprintf(who->subject, sizeof(who->subject), "%s", t->email);
+	snprintf(who->cloud_id, sizeof(who->cloud_id), "%s", t->cloud_id);
+	snprintf(who->token_id, sizeof(who->token_id), "%s", t->id);
+	return SD_OK;
+}
+
+static enum sd_status
+check_basic(struct request *req, const char *b64, struct principal *who,
+    struct response *res)
+{
+	size_t n = strlen(b64), pad = 0;
+	unsigned char *raw;
+	char *colon;
+	int len;
+
+	if (n == 0 || n % 4 != 0)
+		return unauthorized(res, "invalid credentials", NULL);
+	raw = arena_alloc(req->arena, n / 4 * 3 + 1);
+	if (raw == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
+	if (len < 0)
+		return unauthorized(res, "invalid credentials", NULL);
+	while (pad < 2 && b64[n - 1 - pad] == '=')
+		pad++;
+	len -= (int)pad;
+	raw[len] = '\0';
+	colon = memchr(raw, ':', (size_t)len);
+	if (colon == NULL || memchr(raw, '\0', (size_t)len) != NULL)
+		return unauthorized(res, "invalid credentials", NULL);
+	*colon = '\0';
+	return check_api_token(req, colon + 1,
+	    (size_t)len - (size_t)(colon + 1 - (char *)raw), (char *)raw, who,
+	    res);
+}
+
+static int
+jwt_enabled(void)
+{
+	return settings->jwt_hs256_secret != NULL ||
+	    settings->jwt_rs256_key != NULL;
+}
+
+static enum sd_status
+check_jwt(struct request *req, const char *token, struct principal *who,
+    struct response *res)
+{
+	struct jwt_config cfg = { 0 };
+	struct jwt_claims claims;
+	enum jwt_status js;
+	size_t i;
+
+	if (!jwt_enabled())
+		return unauthorized(res, "invalid credentials", NULL);
+	cfg.issuer = settings->jwt_issuer && *settings->jwt_issuer
+	    ? settings->jwt_issuer
+	    : NULL;
+	cfg.audience = settings->jwt_audience && *settings->jwt_audience
+	    ? settings->jwt_audience
+	    : NULL;
+	cfg.hs256_secret = settings->jwt_hs256_secret;
+	cfg.hs256_secret_len = settings->jwt_hs256_secret_len;
+	cfg.rs256_key = settings->jwt_rs256_key;
+	cfg.leeway_seconds = 30;
+	js = jwt_verify(
+	    &cfg, token, strlen(token), (long long)time(NULL), &claims);
+	if (js != JWT_OK)
+		return unauthorized(res, jwt_status_message(js),
+		    arena_printf(req->arena,
+		        "Bearer realm=\"statusd\", "
+		        "error=\"invalid_token\", error_description=\"%s\"",
+		        jwt_status_message(js)));
+	who->kind = PRINCIPAL_JWT;
+	scope_parse_list(claims.scope, 0, &who->scopes);
+	snprintf(who->subject, sizeof(who->subject), "%s", claims.subject);
+	who->cloud_id[0] = '\0';
+	/* A JWT may act for several clouds: it acts for the one asked for. */
+	for (i = 0; i < claims.nclouds; i++)
+		if (strcmp(claims.clouds[i], req->cloud_id) == 0)
+			snprintf(who->cloud_id, sizeof(who->cloud_id), "%s",
+			    req->cloud_id);
+	return SD_OK;
+}
+
+static enum sd_status
+authenticate(struct request *req, struct principal *who, struct response *res)
+{
+	const char *h = req->authorization, *cred;
+
+	if (h == NULL || *h == '\0')
+		return unauthorized(res, "authentication required", NULL);
+	if (strlen(h) > AUTH_HEADER_MAX)
+		return unauthorized(res, "invalid credentials", NULL);
+	if (strncasecmp(h, "Basic ", 6) == 0) {
+		cred = h + 6 + strspn(h + 6, " ");
+		return check_basic(req, cred, who, res);
+	}
+	if (strncasecmp(h, "Bearer ", 7) == 0) {
+		cred = h + 7 + strspn(h + 7, " ");
+		if (strchr(cred, '.') != NULL)
+			return check_jwt(req, cred, who, res);
+		return check_api_token(req, cred, strlen(cred), NULL, who, res);
+	}
+	return unauthorized(res, "unsupported authorization scheme", NULL);
+}
+
+enum sd_status
+auth_check(struct request *req, const struct route *route,
+    struct principal *who, struct response *res)
+{
+	enum sd_status st;
+
+	memset(who, 0, sizeof(*who));
+	st = authenticate(req, who, res);
+	if (st != SD_OK)
+		return st;
+	if (strcmp(who->cloud_id, req->cloud_id) != 0)
+		return sd_fail(&res->err, SD_FORBIDDEN,
+		    "credential not valid for this cloud", NULL);
+	if (!(who->scopes & SCOPE_BIT(route->scope))) {
+		res->www_authenticate = arena_printf(req->arena,
+		    "Bearer realm=\"statusd\", error=\"insufficient_scope\", "
+		    "scope=\"%s\"",
+		    scope_name(route->scope));
+		return sd_fail(&res->err, SD_FORBIDDEN, "insufficient scope",
+		    "this operation requires %s", scope_name(route->scope));
+	}
+	return SD_OK;
+}

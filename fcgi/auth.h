@@ -1,0 +1,41 @@
+/*
+ * Credentials: HTTP Basic email:api_token (as Atlassian clients send),
+ * Bearer api_token, or Bearer JWT from the configured issuer. Decides 401
+ * (who are you?) and 403 (not for this cloud, or not this scope).
+ */
+#ifndef STATUSD_AUTH_H
+#define STATUSD_AUTH_H
+
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "router.h"
+
+#define API_TOKEN_PREFIX "sdt_"
+#define API_TOKEN_RANDOM_BYTES 32
+
+struct auth_settings {
+	int cache_seconds;
+	const char *jwt_issuer; /* NULL or "" = JWT not accepted */
+	const char *jwt_audience;
+	const unsigned char *jwt_hs256_secret;
+	size_t jwt_hs256_secret_len;
+	EVP_PKEY *jwt_rs256_key; /* borrowed */
+};
+
+/* Settings are borrowed and must outlive the worker. */
+void auth_configure(const struct auth_settings *s);
+
+/* Authenticates req for route: fills *who, or returns the error status
+ * with res->err and res->www_authenticate set. */
+enum sd_status auth_check(struct request *req, const struct route *route,
+    struct principal *who, struct response *res);
+
+/* Makes a new API token: "sdt_" + base64url(32 random bytes), and its
+ * SHA-256 digest (what is stored). -1 when the RNG fails. */
+int auth_token_new(char *token, size_t tokenlen, unsigned char digest[32]);
+
+/* Forgets cached credentials (tests). */
+void auth_cache_clear(void);
+
+#endif

@@ -1,0 +1,211 @@
+#include "master.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define MAX_WORKERS 1024
+#define CRASH_WINDOW_S 10
+#define CRASH_LIMIT 5
+#define BACKOFF_MAX_S 30
+
+struct slot {
+	pid_t pid; /* 0 = empty */
+	time_t respawn_at; /* when empty: earliest respawn */
+};
+
+static struct slot slots[MAX_WORKERS];
+static pid_t retiring[MAX_WORKERS]; /* old workers finishing after SIGHUP */
+static time_t crash_times[CRASH_LIMIT];
+static int crash_next;
+static int backoff_s;
+
+static pid_t
+spawn(const struct master_settings *s)
+{
+	sigset_t none;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid; /* parent, or -1 */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (s->before_work != NULL)
+		s->before_work();
+	_exit(worker_run(&s->worker));
+}
+
+static void
+fill_slots(const struct master_settings *s)
+{
+	time_t now = time(NULL);
+	int i;
+
+	for (i = 0; i < s->workers; i++) {
+		if (slots[i].pid != 0 || slots[i].respawn_at > now)
+			continue;
+		slots[i].pid = spawn(s);
+		if (slots[i].pid < 0) {
+			log_error("event=fork_failed errno=%d", errno);
+			slots[i].pid = 0;
+			slots[i].respawn_at = now + 1;
+		}
+	}
+}
+
+/* Crash-loop detection: CRASH_LIMIT crashes within CRASH_WINDOW_S seconds
+ * delay respawns, doubling up to BACKOFF_MAX_S; a quiet window resets. */
+static time_t
+note_crash(void)
+{
+	time_t now = time(NULL);
+	time_t oldest = crash_times[crash_next];
+
+	crash_times[crash_next] = now;
+	crash_next = (crash_next + 1) % CRASH_LIMIT;
+	if (oldest != 0 && now - oldest < CRASH_WINDOW_S) {
+		backoff_s = backoff_s ? backoff_s * 2 : 1;
+		if (backoff_s > BACKOFF_MAX_S)
+			backoff_s = BACKOFF_MAX_S;
+		return now + backoff_s;
+	}
+	backoff_s = 0;
+	return now;
+}
+
+static void
+reap(const struct master_settings *s)
+{
+	int status, i, crashed;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		crashed = WIFSIGNALED(status) ||
+		    (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		for (i = 0; i < MAX_WORKERS; i++)
+			if (retiring[i] == pid)
+				retiring[i] = 0;
+		for (i = 0; i < s->workers; i++) {
+			if (slots[i].pid != pid)
+				continue;
+			slots[i].pid = 0;
+			slots[i].respawn_at = crashed ? note_crash() : 0;
+			if (crashed)
+				log_error("event=worker_died pid=%d signal=%d "
+				          "exit=%d",
+				    (int)pid,
+				    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+				    WIFEXITED(status) ? WEXITSTATUS(status)
+				                      : 0);
+		}
+	}
+}
+
+/* SIGHUP: new workers take over at once; the old ones finish what they
+ * are doing and exit. */
+static void
+replace_all(const struct master_settings *s)
+{
+	int i, j;
+
+	for (i = 0; i < s->workers; i++) {
+		if (slots[i].pid == 0)
+			continue;
+		for (j = 0; j < MAX_WORKERS && retiring[j] != 0; j++)
+			;
+		if (j < MAX_WORKERS)
+			retiring[j] = slots[i].pid;
+		kill(slots[i].pid, SIGTERM);
+		slots[i].pid = 0;
+		slots[i].respawn_at = 0;
+	}
+	fill_slots(s);
+	log_info("event=reload workers=%d", s->workers);
+}
+
+static int
+any_alive(const struct master_settings *s)
+{
+	int i;
+
+	for (i = 0; i < s->workers; i++)
+		if (slots[i].pid != 0)
+			return 1;
+	for (i = 0; i < MAX_WORKERS; i++)
+		if (retiring[i] != 0)
+			return 1;
+	return 0;
+}
+
+static void
+signal_all(const struct master_settings *s, int sig)
+{
+	int i;
+
+	for (i = 0; i < s->workers; i++)
+		if (slots[i].pid != 0)
+			kill(slots[i].pid, sig);
+	for (i = 0; i < MAX_WORKERS; i++)
+		if (retiring[i] != 0)
+			kill(retiring[i], sig);
+}
+
+static void
+shutdown_workers(const struct master_settings *s)
+{
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	time_t deadline = time(NULL) + s->shutdown_seconds;
+
+	signal_all(s, SIGTERM);
+	while (any_alive(s) && time(NULL) < deadline) {
+		nanosleep(&tick, NULL);
+		reap(s);
+	}
+	if (any_alive(s)) {
+		log_error("event=shutdown_timeout action=kill");
+		signal_all(s, SIGKILL);
+		while (any_alive(s) && waitpid(-1, NULL, 0) > 0)
+			reap(s);
+	}
+}
+
+int
+master_run(const struct master_settings *s)
+{
+	struct timespec timeout = { 1, 0 };
+	sigset_t set;
+	int sig;
+
+	if (s->workers < 1 || s->workers > MAX_WORKERS)
+		return 1;
+	/* Signals are taken synchronously with sigtimedwait: no handler runs
+	 * in the middle of the bookkeeping. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fill_slots(s);
+	log_info("event=started workers=%d", s->workers);
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &timeout);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP)
+			replace_all(s);
+		reap(s);
+		fill_slots(s);
+	}
+	log_info("event=stopping");
+	shutdown_workers(s);
+	log_info("event=stopped");
+	return 0;
+}

@@ -1,0 +1,200 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "db/db.h"
+#include "dispatch.h"
+#include "log.h"
+#include "parse.h"
+#include "response.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term; /* no SA_RESTART: poll() must wake up */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Reads CONTENT_LENGTH bytes of body, refusing more than max. */
+static enum sd_status
+read_body(
+    FCGX_Request *fr, struct request *req, size_t max, struct sd_error *err)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	char *end, *buf;
+	unsigned long long n;
+	size_t got = 0;
+	int r;
+
+	req->body = "";
+	req->body_len = 0;
+	if (cl == NULL || *cl == '\0')
+		return SD_OK;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || cl[0] == '-')
+		return sd_fail(
+		    err, SD_BAD_REQUEST, "invalid Content-Length", NULL);
+	if (n > max)
+		return sd_fail(err, SD_TOO_LARGE, "request body too large",
+		    "at most %zu bytes", max);
+	buf = arena_alloc(req->arena, (size_t)n + 1);
+	if (buf == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	while (got < n) {
+		r = FCGX_GetStr(buf + got, (int)(n - got), fr->in);
+		if (r <= 0)
+			return sd_fail(err, SD_BAD_REQUEST,
+			    "request body shorter than Content-Length", NULL);
+		got += (size_t)r;
+	}
+	buf[n] = '\0';
+	req->body = buf;
+	req->body_len = (size_t)n;
+	return SD_OK;
+}
+
+static void
+read_request(FCGX_Request *fr, struct request *req, size_t max_body,
+    struct response *res)
+{
+	char **env = fr->envp;
+	unsigned char raw[16];
+	enum sd_status st;
+
+	req->method = http_method_parse(FCGX_GetParam("REQUEST_METHOD", env));
+	req->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
+	req->content_type = FCGX_GetParam("CONTENT_TYPE", env);
+	req->if_match = FCGX_GetParam("HTTP_IF_MATCH", env);
+	parse_request_id(
+	    FCGX_GetParam("HTTP_X_REQUEST_ID", env), req->request_id);
+	if (req->request_id[0] == '\0' && crypto_random(raw, sizeof(raw)) == 0)
+		hex_encode(raw, sizeof(raw), req->request_id);
+	st = parse_target(req, FCGX_GetParam("REQUEST_URI", env), &res->err);
+	if (st == SD_OK)
+		st = read_body(fr, req, max_body, &res->err);
+	res->status = st;
+}
+
+static void
+write_response(FCGX_Request *fr, struct request *req, struct response *res)
+{
+	const char *head;
+	size_t head_len;
+
+	if (res->body == NULL)
+		res->body =
+		    response_error_body(req->arena, &res->err, &res->body_len);
+	head = response_headers(req->arena, res, req->request_id, &head_len);
+	if (head == NULL)
+		return;
+	FCGX_PutStr(head, (int)head_len, fr->out);
+	FCGX_PutStr(res->body, (int)res->body_len, fr->out);
+}
+
+static void
+log_request(const struct request *req, const struct principal *who,
+    const struct response *res, long long dur_us)
+{
+	log_info("event=request rid=%s method=%s route=\"%s\" cloud=%s "
+	         "principal=%s status=%d dur_us=%lld",
+	    req->request_id, http_method_name(req->method),
+	    req->route_pattern ? req->route_pattern : "-",
+	    req->cloud_id ? req->cloud_id : "-",
+	    who->subject[0] ? who->subject : "-", sd_status_http(res->status),
+	    dur_us);
+}
+
+static void
+serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
+{
+	struct request req;
+	struct response res;
+	struct principal who;
+	long long start = now_us();
+
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	memset(&who, 0, sizeof(who));
+	req.arena = arena;
+	read_request(fr, &req, max_body, &res);
+	if (res.status == SD_OK)
+		dispatch(&req, &who, &res);
+	write_response(fr, &req, &res);
+	FCGX_Finish_r(fr);
+	log_request(&req, &who, &res, now_us() - start);
+	arena_reset(arena);
+}
+
+/* Waits for a connection or a signal; 1 when accept should be tried. */
+static int
+wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 1000) > 0 && (p.revents & POLLIN);
+}
+
+int
+worker_run(const struct worker_settings *s)
+{
+	FCGX_Request fr;
+	struct arena *arena;
+	long served = 0;
+
+	install_signals();
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, s->listen_fd, 0) != 0)
+		return 1;
+	arena = arena_new(32 * 1024);
+	if (arena == NULL)
+		return 1;
+	/* The listening socket is non-blocking and shared: poll, then let
+	 * whichever worker wins the accept take the request. */
+	while (!stopping && served < s->max_requests) {
+		if (!wait_readable(s->listen_fd))
+			continue;
+		if (FCGX_Accept_r(&fr) < 0)
+			continue;
+		serve_one(&fr, arena, s->max_body_bytes);
+		served++;
+	}
+	FCGX_Free(&fr, 1);
+	arena_free(arena);
+	db_disconnect();
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* A worker: accept a FastCGI request, run it, answer, log, repeat. */
+#ifndef STATUSD_WORKER_H
+#define STATUSD_WORKER_H
+
+#include <stddef.h>
+
+struct worker_settings {
+	int listen_fd;
+	long max_requests; /* exit (and be replaced) after this many */
+	size_t max_body_bytes;
+};
+
+/* Runs until SIGTERM or max_requests; returns the process exit code. */
+int worker_run(const struct worker_settings *s);
+
+#endif

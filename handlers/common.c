@@ -1,0 +1,59 @@
+#include "common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+decref(void *v)
+{
+	json_decref(v);
+}
+
+enum sd_status
+body_json_object(struct request *req, json_t **out, struct sd_error *err)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (req->body == NULL || req->body_len == 0)
+		return sd_fail(
+		    err, SD_BAD_REQUEST, "request body is required", NULL);
+	v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL)
+		/* jansson's text names a position and a reason, never data. */
+		return sd_fail(err, SD_BAD_REQUEST, "malformed JSON",
+		    "line %d, column %d: %.120s", jerr.line, jerr.column,
+		    jerr.text);
+	if (arena_on_free(req->arena, decref, v) != 0)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	if (!json_is_object(v))
+		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
+		    "the body must be a JSON object");
+	*out = v;
+	return SD_OK;
+}
+
+enum sd_status
+respond_text(struct response *res, enum sd_status status, const char *json)
+{
+	res->status = status;
+	res->body = json;
+	res->body_len = strlen(json);
+	return status;
+}
+
+enum sd_status
+respond_json(struct request *req, struct response *res, enum sd_status status,
+    const json_t *value)
+{
+	char *text = json_dumps(value, JSON_COMPACT);
+	char *copy;
+
+	if (text == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	copy = arena_strdup(req->arena, text);
+	free(text);
+	if (copy == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	return respond_text(res, status, copy);
+}

@@ -1,0 +1,22 @@
+/* What every handler needs: the body as JSON, and a document as answer. */
+#ifndef STATUSD_HANDLERS_COMMON_H
+#define STATUSD_HANDLERS_COMMON_H
+
+#include <jansson.h>
+
+#include "http.h"
+
+/* Parses req->body as a JSON object. The value belongs to req->arena
+ * (released with it). SD_BAD_REQUEST for malformed JSON, duplicate keys,
+ * or anything but an object. */
+enum sd_status body_json_object(
+    struct request *req, json_t **out, struct sd_error *err);
+
+/* Answers with a JSON text borrowed from the arena (or static). */
+enum sd_status respond_text(
+    struct response *res, enum sd_status status, const char *json);
+/* Answers with a jansson value, serialised once into the arena. */
+enum sd_status respond_json(struct request *req, struct response *res,
+    enum sd_status status, const json_t *value);
+
+#endif

@@ -1,0 +1,387 @@
+#include "pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "crypto.h"
+#include "db/pages.h"
+
+static const char *const page_types[] = { "PUBLIC", "PRIVATE", NULL };
+static const char *const page_themes[] = { "BLANK", "ALL_SYSTEMS_GLOW",
+	"CLEAR_SKIES", "UP_AND_RUNNING", NULL };
+static const char *const theme_modes[] = { "LIGHT", "DARK", NULL };
+static const char *const uptime_styles[] = { "DETAIL_CARD", "ONLY_STATUS",
+	NULL };
+static const char *const component_styles[] = { "CARD", "TABLE", NULL };
+
+#define STR(n, max)                                                            \
+	{                                                                      \
+		n, FT_STRING, 0, max, 0, 0, NULL, NULL, NULL, NULL             \
+	}
+#define STR_CHECK(n, max, fn, msg)                                             \
+	{                                                                      \
+		n, FT_STRING, 0, max, 0, 0, NULL, NULL, fn, msg                \
+	}
+#define BOOL(n)                                                                \
+	{                                                                      \
+		n, FT_BOOL, 0, 0, 0, 0, NULL, NULL, NULL, NULL                 \
+	}
+#define INT(n, lo, hi)                                                         \
+	{                                                                      \
+		n, FT_INT, 0, 0, lo, hi, NULL, NULL, NULL, NULL                \
+	}
+#define ENUM(n, v)                                                             \
+	{                                                                      \
+		n, FT_ENUM, 0, 0, 0, 0, v, NULL, NULL, NULL                    \
+	}
+#define OBJECT(n, t)                                                           \
+	{                                                                      \
+		n, FT_OBJECT, 0, 0, 0, 0, NULL, t, NULL, NULL                  \
+	}
+#define OBJECTS(n, max, t)                                                     \
+	{                                                                      \
+		n, FT_OBJECT_ARRAY, 0, max, 0, 0, NULL, t, NULL, NULL          \
+	}
+#define READONLY(n)                                                            \
+	{                                                                      \
+		n, FT_READONLY, 0, 0, 0, 0, NULL, NULL, NULL, NULL             \
+	}
+#define END                                                                    \
+	{                                                                      \
+		NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL         \
+	}
+
+static const char url_message[] = "must be an http or https URL";
+
+static const struct field link_fields[] = {
+	{ "label", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL, NULL, NULL },
+	{ "url", FT_STRING, F_REQUIRED, 2048, 0, 0, NULL, NULL, check_http_url,
+	    url_message },
+	INT("position", 0, 1000),
+	END,
+};
+
+static const struct field seo_fields[] = {
+	BOOL("enabled"),
+	STR("title", 255),
+	STR("description", 1000),
+	STR("keywords", 1000),
+	END,
+};
+
+static const struct field body_config_fields[] = {
+	ENUM("uptimeStyle", uptime_styles),
+	BOOL("overallUptimeDisplay"),
+	INT("overallUptimeRange", 1, 365),
+	BOOL("enableSearchAndFilter"),
+	ENUM("componentStyle", component_styles),
+	INT("numberOfCardsPerRow", 1, 12),
+	BOOL("componentUptimeDisplay"),
+	INT("componentUptimeRange", 1, 365),
+	END,
+};
+
+static const struct field footer_fields[] = {
+	STR("footerLogoId", 255),
+	STR("footerText", 1000),
+	STR("copyrightText", 255),
+	OBJECTS("links", 20, link_fields),
+	END,
+};
+
+static const struct field header_fields[] = {
+	STR("coverImageId", 255),
+	STR("headerLogoId", 255),
+	STR("faviconIconId", 255),
+	STR("headerText", 1000),
+	BOOL("coverImageImmersive"),
+	OBJECTS("links", 20, link_fields),
+	END,
+};
+
+static const char colour_message[] = "must be a CSS hex colour like #12ab34";
+#define COLOUR(n) STR_CHECK(n, 9, check_css_colour, colour_message)
+
+static const struct field colour_fields[] = {
+	COLOUR("cssBodyBackgroundColor"),
+	COLOUR("cssFontColor"),
+	COLOUR("cssLightFontColor"),
+	COLOUR("cssGreenColor"),
+	COLOUR("cssYellowColor"),
+	COLOUR("cssOrangeColor"),
+	COLOUR("cssRedColor"),
+	COLOUR("cssBorderColor"),
+	COLOUR("cssGraphColor"),
+	COLOUR("cssLinkColor"),
+	COLOUR("cssBlueColor"),
+	COLOUR("cssNoDataColor"),
+	END,
+};
+
+#define CUSTOM_CODE_MAX 65536
+
+const struct field page_fields[] = {
+	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL, check_not_blank,
+	    "must not be blank" },
+	{ "subdomain", FT_STRING, F_REQUIRED, 63, 0, 0, NULL, NULL,
+	    check_dns_label,
+	    "must be a lower-case DNS label of 3 to 63 "
+	    "letters, digits and inner hyphens, and not a reserved name" },
+	{ "pageType", FT_ENUM, F_REQUIRED, 0, 0, 0, page_types, NULL, NULL,
+	    NULL },
+	STR_CHECK("domain", 253, check_hostname, "must be a host name"),
+	STR("description", 10000),
+	STR_CHECK("timezone", 64, check_timezone,
+	    "must be an IANA time zone name such as Europe/Paris"),
+	ENUM("pageTheme", page_themes),
+	ENUM("pageThemeMode", theme_modes),
+	BOOL("googleAnalyticsEnabled"),
+	BOOL("statusEmbedEnabled"),
+	BOOL("allowPageSubscribers"),
+	BOOL("hiddenFromSearch"),
+	STR_CHECK("googleAnalyticsTrackingId", 64, check_token_chars,
+	    "must contain only letters, digits, '-', '_' and '.'"),
+	BOOL("allowRssAtomFields"),
+	STR_CHECK("privacyPolicyUrl", 2048, check_http_url, url_message),
+	STR_CHECK("helpCenterUrl", 2048, check_http_url, url_message),
+	STR("customCss", CUSTOM_CODE_MAX),
+	STR("customHeaderHtml", CUSTOM_CODE_MAX),
+	STR("customFooterHtml", CUSTOM_CODE_MAX),
+	OBJECT("seoConfig", seo_fields),
+	OBJECT("bodyConfig", body_config_fields),
+	OBJECT("footerData", footer_fields),
+	OBJECT("headerData", header_fields),
+	OBJECT("colours", colour_fields),
+	/* version is a precondition on update; page_validate_body allows it
+	 * there and nowhere else. */
+	READONLY("version"),
+	READONLY("id"),
+	READONLY("url"),
+	READONLY("cloudId"),
+	READONLY("deletedAt"),
+	READONLY("unpublishedAt"),
+	READONLY("components"),
+	READONLY("activityScore"),
+	READONLY("blackHole"),
+	READONLY("createdBy"),
+	READONLY("externalAccounts"),
+	READONLY("pageStatus"),
+	READONLY("customDomainConfig"),
+	READONLY("createdAt"),
+	READONLY("updatedAt"),
+	END,
+};
+
+static const struct field page_envelope[] = {
+	{ "page", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL, page_fields, NULL,
+	    NULL },
+	END,
+};
+
+enum sd_status
+page_validate_body(const json_t *body, enum validate_mode mode,
+    const json_t **page, struct sd_error *err)
+{
+	json_t *copy, *version;
+	const json_t *inner;
+	enum sd_status st;
+
+	inner = json_object_get(body, "page");
+	if (!json_is_object(inner))
+		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
+		    "body.page: is required and must be an object");
+	version = json_object_get(inner, "version");
+	if (mode == VALIDATE_CREATE || version == NULL) {
+		st = validate_object(body, page_envelope, mode, "body", err);
+	} else if (!json_is_integer(version) ||
+	    json_integer_value(version) < 1 ||
+	    json_integer_value(version) > 2147483647) {
+		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
+		    "body.page.version: must be a positive integer");
+	} else {
+		/* The one read-only field an update may carry, as a
+		 * precondition: validate the rest without it. */
+		copy = json_deep_copy(body);
+		if (copy == NULL)
+			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+		json_object_del(json_object_get(copy, "page"), "version");
+		st = validate_object(copy, page_envelope, mode, "body", err);
+		json_decref(copy);
+	}
+	if (st == SD_OK)
+		*page = inner;
+	return st;
+}
+
+/* Fields kept in their own columns; the rest go to attrs. */
+static const char *const column_fields[] = { "name", "subdomain", "pageType",
+	"version", NULL };
+
+static const char *
+string_field(const json_t *page, const char *name)
+{
+	return json_string_value(json_object_get(page, name));
+}
+
+/* The attrs JSON text: the page object without its column fields. */
+static const char *
+attrs_text(struct request *req, const json_t *page)
+{
+	json_t *attrs = json_object();
+	const char *key;
+	json_t *v;
+	char *text, *copy = NULL;
+
+	if (attrs == NULL)
+		return NULL;
+	json_object_foreach(
+	    (json_t *)page, key, v) if (enum_index(column_fields, key) < 0)
+	    json_object_set(attrs, key, v);
+	text = json_dumps(attrs, JSON_COMPACT);
+	json_decref(attrs);
+	if (text != NULL) {
+		copy = arena_strdup(req->arena, text);
+		free(text);
+	}
+	return copy;
+}
+
+/* The If-Match header's version, digits only, optionally quoted or weak. */
+static const char *
+if_match_version(struct request *req)
+{
+	const char *h = req->if_match;
+	size_t n;
+
+	if (h == NULL)
+		return NULL;
+	if (strncmp(h, "W/", 2) == 0)
+		h += 2;
+	if (*h == '"')
+		h++;
+	n = strspn(h, "0123456789");
+	if (n == 0 || n > 9 ||
+	    (h[n] != '\0' && !(h[n] == '"' && h[n + 1] == 0)))
+		return "";
+	return arena_strndup(req->arena, h, n);
+}
+
+enum sd_status
+page_create(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	struct page_write w = { 0 };
+	const json_t *page;
+	json_t *body;
+	const char *doc;
+	char id[37];
+	enum sd_status st;
+
+	st = body_json_object(req, &body, &res->err);
+	if (st == SD_OK)
+		st =
+		    page_validate_body(body, VALIDATE_CREATE, &page, &res->err);
+	if (st != SD_OK)
+		return st;
+	if (uuid_v4(id) != 0)
+		return sd_fail(
+		    &res->err, SD_INTERNAL, "random source failed", NULL);
+	w.cloud_id = req->cloud_id;
+	w.id = id;
+	w.name = string_field(page, "name");
+	w.subdomain = string_field(page, "subdomain");
+	w.page_type = string_field(page, "pageType");
+	w.page_status = "PUBLISHED";
+	w.attrs = attrs_text(req, page);
+	w.created_by = who->subject;
+	if (w.attrs == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	st = db_page_insert(req->arena, &w, &doc, &res->err);
+	if (st != SD_OK)
+		return st;
+	return respond_text(res, SD_CREATED, doc);
+}
+
+/* Ids that are not UUIDs cannot exist: answer as for a missing page
+ * without asking the database. */
+static enum sd_status
+page_not_found(struct response *res)
+{
+	return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
+}
+
+enum sd_status
+page_get(struct request *req, const struct principal *who, struct response *res)
+{
+	const char *doc;
+	enum sd_status st;
+
+	(void)who;
+	if (!uuid_valid(req->params[0]))
+		return page_not_found(res);
+	st = db_page_get(
+	    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
+	if (st != SD_OK)
+		return st;
+	return respond_text(res, SD_OK, doc);
+}
+
+enum sd_status
+page_get_by_name(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	const char *doc;
+	enum sd_status st;
+
+	(void)who;
+	st = db_page_get_by_name(
+	    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
+	if (st != SD_OK)
+		return st;
+	return respond_text(res, SD_OK, doc);
+}
+
+enum sd_status
+page_update(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	struct page_write w = { 0 };
+	const json_t *page, *version;
+	json_t *body;
+	const char *doc, *header_version;
+	enum sd_status st;
+
+	(void)who;
+	if (!uuid_valid(req->params[0]))
+		return page_not_found(res);
+	st = body_json_object(req, &body, &res->err);
+	if (st == SD_OK)
+		st =
+		    page_validate_body(body, VALIDATE_UPDATE, &page, &res->err);
+	if (st != SD_OK)
+		return st;
+	header_version = if_match_version(req);
+	if (header_version != NULL && header_version[0] == '\0')
+		return sd_fail(&res->err, SD_BAD_REQUEST,
+		    "invalid If-Match header",
+		    "expected the page version, e.g. If-Match: \"3\"");
+	version = json_object_get(page, "version");
+	w.cloud_id = req->cloud_id;
+	w.id = req->params[0];
+	w.name = string_field(page, "name");
+	w.subdomain = string_field(page, "subdomain");
+	w.page_type = string_field(page, "pageType");
+	w.attrs = attrs_text(req, page);
+	w.expected_version = version
+	    ? arena_printf(
+	          req->arena, "%lld", (long long)json_integer_value(version))
+	    : header_version;
+	if (w.attrs == NULL || (version != NULL && w.expected_version == NULL))
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	st = db_page_update(req->arena, &w, &doc, &res->err);
+	if (st != SD_OK)
+		return st;
+	return respond_text(res, SD_OK, doc);
+}

@@ -1,0 +1,313 @@
+#include "validate.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+int
+enum_index(const char *const *values, const char *s)
+{
+	int i;
+
+	for (i = 0; values[i] != NULL; i++)
+		if (strcmp(values[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static const struct field *
+find_field(const struct field *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcmp(table->name, name) == 0)
+			return table;
+	return NULL;
+}
+
+static enum sd_status
+bad(struct sd_error *err, const char *path, const char *name, const char *what)
+{
+	return sd_fail(err, SD_BAD_REQUEST, "invalid request body", "%s.%s: %s",
+	    path, name, what);
+}
+
+static enum sd_status
+validate_string(const json_t *v, const struct field *f, const char *path,
+    struct sd_error *err)
+{
+	char what[96];
+	const char *s;
+	size_t len;
+
+	if (!json_is_string(v))
+		return bad(err, path, f->name, "must be a string");
+	s = json_string_value(v);
+	len = json_string_length(v);
+	/* jansson guarantees UTF-8; a NUL would cut the value short later. */
+	if (strlen(s) != len)
+		return bad(err, path, f->name, "must not contain NUL");
+	if (f->max > 0 && utf8_length(s, len) > f->max) {
+		snprintf(what, sizeof(what), "must be at most %zu characters",
+		    f->max);
+		return bad(err, path, f->name, what);
+	}
+	if (f->check != NULL && !f->check(s))
+		return bad(err, path, f->name, f->check_message);
+	return SD_OK;
+}
+
+static enum sd_status
+validate_enum(const json_t *v, const struct field *f, const char *path,
+    struct sd_error *err)
+{
+	char what[SD_ERR_DETAIL / 2];
+	size_t used = 0, i;
+	int n;
+
+	if (json_is_string(v) &&
+	    enum_index(f->values, json_string_value(v)) >= 0)
+		return SD_OK;
+	n = snprintf(what, sizeof(what), "must be one of");
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 0; f->values[i] != NULL && used < sizeof(what); i++) {
+		n = snprintf(what + used, sizeof(what) - used, "%s %s",
+		    i ? "," : "", f->values[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return bad(err, path, f->name, what);
+}
+
+static enum sd_status
+validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
+    const char *path, struct sd_error *err)
+{
+	char sub[SD_ERR_DETAIL / 2], what[96];
+	size_t i;
+	enum sd_status st;
+
+	switch (f->type) {
+	case FT_READONLY: return bad(err, path, f->name, "is read-only");
+	case FT_STRING: return validate_string(v, f, path, err);
+	case FT_BOOL:
+		return json_is_boolean(v)
+		    ? SD_OK
+		    : bad(err, path, f->name, "must be true or false");
+	case FT_INT:
+		if (!json_is_integer(v) || json_integer_value(v) < f->min_int ||
+		    json_integer_value(v) > f->max_int) {
+			snprintf(what, sizeof(what),
+			    "must be an integer from %lld to %lld", f->min_int,
+			    f->max_int);
+			return bad(err, path, f->name, what);
+		}
+		return SD_OK;
+	case FT_ENUM: return validate_enum(v, f, path, err);
+	case FT_OBJECT:
+		snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
+		return validate_object(v, f->children, mode, sub, err);
+	case FT_OBJECT_ARRAY:
+		if (!json_is_array(v))
+			return bad(err, path, f->name, "must be an array");
+		if (f->max > 0 && json_array_size(v) > f->max) {
+			snprintf(what, sizeof(what),
+			    "must have at most %zu items", f->max);
+			return bad(err, path, f->name, what);
+		}
+		for (i = 0; i < json_array_size(v); i++) {
+			snprintf(
+			    sub, sizeof(sub), "%s.%s[%zu]", path, f->name, i);
+			/* Array items are whole values: always "create". */
+			st = validate_object(json_array_get(v, i), f->children,
+			    VALIDATE_CREATE, sub, err);
+			if (st != SD_OK)
+				return st;
+		}
+		return SD_OK;
+	case FT_TYPE__MAX: break;
+	}
+	return bad(err, path, f->name, "is not accepted");
+}
+
+enum sd_status
+validate_object(const json_t *obj, const struct field *table,
+    enum validate_mode mode, const char *path, struct sd_error *err)
+{
+	const struct field *f;
+	const char *key;
+	json_t *v;
+	enum sd_status st;
+
+	if (!json_is_object(obj))
+		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
+		    "%s: must be an object", path);
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		f = find_field(table, key);
+		if (f == NULL)
+			return bad(err, path, key, "unknown field");
+		if (json_is_null(v) && f->type != FT_READONLY) {
+			if ((f->flags & (F_REQUIRED | F_NOT_NULL)) != 0)
+				return bad(err, path, key, "must not be null");
+			continue; /* null clears an optional field */
+		}
+		st = validate_value(v, f, mode, path, err);
+		if (st != SD_OK)
+			return st;
+	}
+	if (mode != VALIDATE_CREATE)
+		return SD_OK;
+	for (f = table; f->name != NULL; f++)
+		if ((f->flags & F_REQUIRED) &&
+		    json_object_get(obj, f->name) == NULL)
+			return bad(err, path, f->name, "is required");
+	return SD_OK;
+}
+
+/* Names that would shadow our own or common infrastructure hosts. */
+static const char *const reserved_labels[] = {
+	"www",
+	"api",
+	"admin",
+	"app",
+	"apps",
+	"mail",
+	"email",
+	"smtp",
+	"ftp",
+	"status",
+	"statuspage",
+	"support",
+	"help",
+	"docs",
+	"blog",
+	"root",
+	"localhost",
+	"dashboard",
+	"static",
+	"assets",
+	"cdn",
+	"auth",
+	"login",
+	"signup",
+	"account",
+	"accounts",
+	"billing",
+	"internal",
+	"system",
+	NULL,
+};
+
+int
+check_not_reserved(const char *s)
+{
+	return enum_index(reserved_labels, s) < 0;
+}
+
+int
+check_dns_label(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 3 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return check_not_reserved(s);
+}
+
+int
+check_hostname(const char *s)
+{
+	size_t n = strlen(s), label = 0, labels = 0, i;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			labels++;
+			label = 0;
+			continue;
+		}
+		if (!(isalnum((unsigned char)s[i]) ||
+		        (s[i] == '-' && label > 0)))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return labels >= 2;
+}
+
+int
+check_http_url(const char *s)
+{
+	size_t i, n = strlen(s), scheme;
+
+	if (strncmp(s, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return 0;
+	if (n == scheme || n > 2048)
+		return 0;
+	for (i = scheme; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '"' ||
+		    s[i] == '<' || s[i] == '>' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+int
+check_css_colour(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (s[0] != '#' || !(n == 4 || n == 7 || n == 9))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+check_timezone(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	/* IANA names: Area/Location, or UTC; never a path escape. */
+	if (n == 0 || n > 64 || s[0] == '/' || strstr(s, "..") != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '/' ||
+		        s[i] == '_' || s[i] == '-' || s[i] == '+'))
+			return 0;
+	return 1;
+}
+
+int
+check_not_blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+int
+check_token_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' ||
+		        *s == '.'))
+			return 0;
+	return 1;
+}

@@ -1,0 +1,62 @@
+/*
+ * Input declared as tables of field + rule and enforced in one place (in the
+ * manner of kcgi's keys[] and kvalid_*). A write may carry only the fields
+ * its table names: unknown and read-only fields are refused, so there is no
+ * mass assignment.
+ */
+#ifndef STATUSD_VALIDATE_H
+#define STATUSD_VALIDATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "status.h"
+
+enum field_type {
+	FT_STRING,
+	FT_BOOL,
+	FT_INT,
+	FT_ENUM,
+	FT_OBJECT, /* children: the nested table */
+	FT_OBJECT_ARRAY, /* array of objects described by children */
+	FT_READONLY, /* any value refused */
+	FT_TYPE__MAX
+};
+
+/* Field flags. */
+#define F_REQUIRED 0x1 /* must be present and not null on create */
+#define F_NOT_NULL 0x2 /* null (clear) refused on update too */
+
+struct field {
+	const char *name;
+	enum field_type type;
+	unsigned flags;
+	size_t max; /* strings: code points; arrays: items */
+	long long min_int, max_int; /* FT_INT */
+	const char *const *values; /* FT_ENUM: NULL-terminated */
+	const struct field *children; /* terminated by a NULL name */
+	int (*check)(const char *s); /* extra rule for strings */
+	const char *check_message; /* said when check fails */
+};
+
+enum validate_mode { VALIDATE_CREATE, VALIDATE_UPDATE };
+
+/* Checks obj against table. path names obj in messages ("page"). On
+ * failure returns SD_BAD_REQUEST with the field path in err->detail. */
+enum sd_status validate_object(const json_t *obj, const struct field *table,
+    enum validate_mode mode, const char *path, struct sd_error *err);
+
+/* Index of s in a NULL-terminated list, or -1. */
+int enum_index(const char *const *values, const char *s);
+
+/* String rules usable as field.check; 1 = acceptable. */
+int check_dns_label(const char *s); /* lower-case label, 3-63, not reserved */
+int check_not_reserved(const char *s);
+int check_hostname(const char *s);
+int check_http_url(const char *s);
+int check_css_colour(const char *s);
+int check_timezone(const char *s);
+int check_not_blank(const char *s);
+int check_token_chars(const char *s); /* [A-Za-z0-9._-] */
+
+#endif
