@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# deploy/install.sh: install statusd on this host (Debian 12), as root, from
+# a built tree (make build). Starts nothing unless --enable is given.
+#
+#   deploy/install.sh            install files, create the statusd user
+#   deploy/install.sh --enable   also migrate the database, enable and start
+#                                statusd and the purge timer, enable the
+#                                nginx site and reload nginx
+#   DESTDIR=/tmp/stage deploy/install.sh
+#                                only stage the files under DESTDIR (no user,
+#                                no ownership changes, no systemctl)
+#
+# What goes where:
+#   build/statusd, build/statusctl  -> /usr/local/bin/
+#   statusd.conf (from the example) -> /etc/statusd/statusd.conf, 0640 root:statusd
+#                                      (never overwritten; a fresh one gets a
+#                                      random cursor_secret)
+#   systemd units                   -> /etc/systemd/system/
+#   nginx site and snippets         -> /etc/nginx/sites-available/statusd,
+#                                      /etc/nginx/snippets/statusd-*.conf
+#   SCALING.md, conf example        -> /usr/local/share/doc/statusd/
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+D=${DESTDIR:-}
+enable=0
+
+say() { printf 'install: %s\n' "$*" >&2; }
+die() {
+	say "error: $*"
+	exit 1
+}
+
+case "${1:-}" in
+--enable) enable=1 ;;
+"") ;;
+*)
+	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
+	exit 2
+	;;
+esac
+[ "$#" -le 1 ] || die "one option at most"
+
+if [ -z "$D" ] && [ "$(id -u)" -ne 0 ]; then
+	die "run as root (or set DESTDIR to stage the files)"
+fi
+if [ -n "$D" ] && [ "$enable" -eq 1 ]; then
+	die "--enable makes no sense with DESTDIR"
+fi
+
+bins=(statusd statusctl)
+# Installed too when the build has it (the outbox notifier).
+[ -x "$repo/build/statusd-notify" ] && bins+=(statusd-notify)
+for b in "${bins[@]}"; do
+	[ -x "$repo/build/$b" ] || die "build/$b is missing: run make build first"
+done
+
+# Ownership is set only on a real install.
+own=()
+[ -n "$D" ] || own=(-o root -g statusd)
+
+# --- user -------------------------------------------------------------------
+
+if [ -z "$D" ]; then
+	if ! id statusd >/dev/null 2>&1; then
+		useradd --system --user-group --home-dir /nonexistent --no-create-home \
+			--shell /usr/sbin/nologin --comment "statusd Status Page API" statusd
+		say "created system user statusd"
+	fi
+	# nginx connects to the socket (mode 0660, group statusd).
+	if id www-data >/dev/null 2>&1 &&
+		! id -nG www-data | tr ' ' '\n' | grep -qx statusd; then
+		usermod -a -G statusd www-data
+		say "added www-data to group statusd (restart nginx for it to apply)"
+	fi
+fi
+
+# --- files ------------------------------------------------------------------
+
+install -d "$D/usr/local/bin"
+for b in "${bins[@]}"; do
+	install -m 0755 "$repo/build/$b" "$D/usr/local/bin/$b"
+done
+
+install -d -m 0750 "${own[@]}" "$D/etc/statusd"
+conf=$D/etc/statusd/statusd.conf
+if [ -e "$conf" ]; then
+	say "kept the existing $conf"
+else
+	secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+	tmp=$(mktemp)
+	trap 'rm -f "$tmp"' EXIT
+	sed "s/^cursor_secret = REPLACE_WITH_64_HEX_CHARACTERS\$/cursor_secret = $secret/" \
+		"$repo/deploy/statusd.conf.example" >"$tmp"
+	grep -q "^cursor_secret = $secret\$" "$tmp" || die "could not set cursor_secret"
+	install -m 0640 "${own[@]}" "$tmp" "$conf"
+	say "wrote $conf (with a new cursor_secret): review database_url and public_domain"
+fi
+
+install -d "$D/etc/systemd/system"
+for u in statusd.service statusd-purge.service statusd-purge.timer; do
+	install -m 0644 "$repo/deploy/$u" "$D/etc/systemd/system/$u"
+done
+
+install -d "$D/etc/nginx/snippets" "$D/etc/nginx/sites-available"
+for f in "$repo"/nginx/snippets/statusd-*.conf; do
+	install -m 0644 "$f" "$D/etc/nginx/snippets/"
+done
+site=$D/etc/nginx/sites-available/statusd
+if [ -e "$site" ] && ! cmp -s "$repo/nginx/statusd.conf" "$site"; then
+	# The operator has edited it (certificates, server_name): keep theirs.
+	install -m 0644 "$repo/nginx/statusd.conf" "$site.new"
+	say "kept the existing $site; the new version is $site.new"
+else
+	install -m 0644 "$repo/nginx/statusd.conf" "$site"
+fi
+
+install -d "$D/usr/local/share/doc/statusd"
+install -m 0644 "$repo/deploy/SCALING.md" "$repo/deploy/statusd.conf.example" \
+	"$D/usr/local/share/doc/statusd/"
+
+if [ -n "$D" ]; then
+	say "staged under $D"
+	exit 0
+fi
+
+have_systemd=0
+[ -d /run/systemd/system ] && have_systemd=1
+[ "$have_systemd" -eq 0 ] || systemctl daemon-reload
+
+# --- enable -----------------------------------------------------------------
+
+if [ "$enable" -eq 1 ]; then
+	[ "$have_systemd" -eq 1 ] || die "--enable needs a running systemd"
+	say "migrating the database"
+	runuser -u statusd -- /usr/local/bin/statusctl -c "$conf" migrate ||
+		die "statusctl migrate failed: check database_url in $conf (nothing was started)"
+	systemctl enable --now statusd.service statusd-purge.timer
+	ln -sfn ../sites-available/statusd /etc/nginx/sites-enabled/statusd
+	if nginx -t 2>/dev/null; then
+		systemctl restart nginx
+		say "statusd, statusd-purge.timer and the nginx site are enabled"
+	else
+		rm -f /etc/nginx/sites-enabled/statusd
+		nginx -t || true
+		die "nginx rejects the site (certificate paths? server_name?): fix $site, then
+  ln -s ../sites-available/statusd /etc/nginx/sites-enabled/statusd && systemctl reload nginx"
+	fi
+	exit 0
+fi
+
+cat <<EOF
+statusd is installed; nothing was started. Next steps:
+
+ 1. Database (local PostgreSQL, peer authentication as the statusd user):
+      runuser -u postgres -- createuser statusd
+      runuser -u postgres -- createdb -O statusd statusd
+    or set database_url in $conf to your server.
+ 2. Review $conf (database_url, public_domain; keys documented in
+    /usr/local/share/doc/statusd/statusd.conf.example).
+ 3. Apply the schema:
+      runuser -u statusd -- statusctl -c $conf migrate
+ 4. TLS and name: set server_name, ssl_certificate and ssl_certificate_key
+    (marked SETTING) in $site, then
+      ln -s ../sites-available/statusd /etc/nginx/sites-enabled/statusd
+      nginx -t && systemctl restart nginx
+    (a restart, not a reload, so www-data picks up its new group statusd)
+ 5. Start:
+      systemctl enable --now statusd.service statusd-purge.timer
+ 6. An API token:
+      statusctl -c $conf token create --cloud <cloud-uuid> --email <owner> --scopes '<scopes>'
+ Or run this script again with --enable to do 3, 5 and the symlink of 4.
+EOF
