@@ -39,13 +39,19 @@ struct jwt_parts {
 	struct jwt_span header;
 	struct jwt_span payload;
 	struct jwt_span sig;
-	struct jwt_span
-	    signing_input; /* "header.payload": what the MAC or signature covers */
+	/* "header.payload": what the MAC or signature covers. */
+	struct jwt_span signing_input;
 };
 
 struct jwt_bytes {
 	const unsigned char *p;
 	size_t len;
+};
+
+struct jwt_decoded {
+	struct jwt_bytes header;
+	struct jwt_bytes payload;
+	struct jwt_bytes sig;
 };
 
 static const char *const jwt_messages[JWT_STATUS__MAX] = {
@@ -151,8 +157,11 @@ b64url_decode(struct jwt_span src, unsigned char *dst, size_t dstcap)
 	return (long)o;
 }
 
-/* Decodes src into the free end of buf; *used grows by the bytes written. */
-static enum jwt_status
+/*
+ * Decodes src into the free end of buf, which *used tracks. Returns 0, or -1
+ * on bad base64url.
+ */
+static int
 jwt_decode_part(struct jwt_span src, unsigned char *buf, size_t *used,
     struct jwt_bytes *out)
 {
@@ -160,10 +169,24 @@ jwt_decode_part(struct jwt_span src, unsigned char *buf, size_t *used,
 
 	n = b64url_decode(src, buf + *used, JWT_DECODED_MAX - *used);
 	if (n < 0)
-		return JWT_MALFORMED;
+		return -1;
 	out->p = buf + *used;
 	out->len = (size_t)n;
 	*used += (size_t)n;
+	return 0;
+}
+
+/* All three parts into buf (JWT_DECODED_MAX bytes); out points into buf. */
+static enum jwt_status
+jwt_decode(
+    const struct jwt_parts *parts, unsigned char *buf, struct jwt_decoded *out)
+{
+	size_t used = 0;
+
+	if (jwt_decode_part(parts->header, buf, &used, &out->header) == -1 ||
+	    jwt_decode_part(parts->payload, buf, &used, &out->payload) == -1 ||
+	    jwt_decode_part(parts->sig, buf, &used, &out->sig) == -1)
+		return JWT_MALFORMED;
 	return JWT_OK;
 }
 
@@ -202,23 +225,32 @@ jwt_pick_alg(
 	return JWT_BAD_ALG;
 }
 
+/* RFC 7519 "JWT" (any case, as for media types) or RFC 9068 "at+jwt". */
+static int
+jwt_typ_ok(const json_t *typ)
+{
+	const char *s;
+
+	if (typ == NULL)
+		return 1;
+	if (!json_is_string(typ))
+		return 0;
+	s = json_string_value(typ);
+	return strcasecmp(s, "JWT") == 0 || strcasecmp(s, "at+jwt") == 0;
+}
+
 static enum jwt_status
 jwt_header_fields(
     const struct jwt_config *cfg, const json_t *hdr, enum jwt_alg_mask *picked)
 {
-	const json_t *typ;
 	enum jwt_status st;
 
 	if (!json_is_object(hdr))
 		return JWT_MALFORMED;
-	if ((st = jwt_pick_alg(cfg, json_object_get(hdr, "alg"), picked)) !=
-	    JWT_OK)
+	st = jwt_pick_alg(cfg, json_object_get(hdr, "alg"), picked);
+	if (st != JWT_OK)
 		return st;
-	typ = json_object_get(hdr, "typ");
-	if (typ != NULL &&
-	    (!json_is_string(typ) ||
-	        (strcasecmp(json_string_value(typ), "JWT") != 0 &&
-	            strcasecmp(json_string_value(typ), "at+jwt") != 0)))
+	if (!jwt_typ_ok(json_object_get(hdr, "typ")))
 		return JWT_MALFORMED;
 	/* RFC 7515 section 4.1.11: extensions we do not implement must fail. */
 	if (json_object_get(hdr, "crit") != NULL)
@@ -246,6 +278,7 @@ static enum jwt_status
 jwt_verify_hs256(
     const struct jwt_config *cfg, struct jwt_span input, struct jwt_bytes sig)
 {
+	const unsigned char *data = (const unsigned char *)input.p;
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	int equal;
@@ -253,13 +286,12 @@ jwt_verify_hs256(
 	if (sig.len != JWT_HS256_LEN)
 		return JWT_BAD_SIGNATURE;
 	if (HMAC(EVP_sha256(), cfg->hs256_secret, (int)cfg->hs256_secret_len,
-	        (const unsigned char *)input.p, input.len, mac,
-	        &maclen) == NULL ||
-	    maclen != JWT_HS256_LEN) {
+	        data, input.len, mac, &maclen) == NULL) {
 		ERR_clear_error();
 		return JWT_BAD_SIGNATURE;
 	}
-	equal = CRYPTO_memcmp(mac, sig.p, JWT_HS256_LEN) == 0;
+	equal = maclen == JWT_HS256_LEN &&
+	    CRYPTO_memcmp(mac, sig.p, JWT_HS256_LEN) == 0;
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return equal ? JWT_OK : JWT_BAD_SIGNATURE;
 }
@@ -377,10 +409,8 @@ jwt_check_audience(const char *want, const json_t *claims)
 	if (want == NULL)
 		return JWT_OK;
 	aud = json_object_get(claims, "aud");
-	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), want) == 0
-		    ? JWT_OK
-		    : JWT_BAD_AUDIENCE;
+	if (json_is_string(aud) && strcmp(json_string_value(aud), want) == 0)
+		return JWT_OK;
 	if (!json_is_array(aud))
 		return JWT_BAD_AUDIENCE;
 	for (i = 0; i < json_array_size(aud); i++) {
@@ -446,8 +476,8 @@ jwt_join_scopes(const json_t *arr, char *dst, size_t cap)
 				return JWT_MALFORMED;
 			dst[o++] = ' ';
 		}
-		if ((n = jwt_copy_string(
-		         json_array_get(arr, i), dst + o, cap - o)) < 0)
+		n = jwt_copy_string(json_array_get(arr, i), dst + o, cap - o);
+		if (n < 0)
 			return JWT_MALFORMED;
 		if (n == 0 && o > 0)
 			dst[--o] = '\0';
@@ -488,10 +518,12 @@ jwt_scope(const json_t *claims, struct jwt_claims *c)
 static enum jwt_status
 jwt_add_cloud(const json_t *v, struct jwt_claims *c)
 {
+	long n;
+
 	if (c->nclouds == JWT_MAX_CLOUDS)
 		return JWT_MALFORMED;
-	if (jwt_copy_string(v, c->clouds[c->nclouds], sizeof(c->clouds[0])) <=
-	    0)
+	n = jwt_copy_string(v, c->clouds[c->nclouds], sizeof(c->clouds[0]));
+	if (n <= 0)
 		return JWT_MALFORMED;
 	c->nclouds++;
 	return JWT_OK;
@@ -566,33 +598,29 @@ jwt_verify(const struct jwt_config *cfg, const char *token, size_t token_len,
 {
 	unsigned char buf[JWT_DECODED_MAX];
 	struct jwt_parts parts;
-	struct jwt_bytes header, payload, sig;
+	struct jwt_decoded dec;
 	struct jwt_claims claims;
 	enum jwt_alg_mask alg;
 	enum jwt_status st;
-	size_t used = 0;
 
 	if (cfg == NULL || token == NULL)
 		return JWT_MALFORMED;
 	if ((st = jwt_split(token, token_len, &parts)) != JWT_OK ||
-	    (st = jwt_decode_part(parts.header, buf, &used, &header)) !=
-	        JWT_OK ||
-	    (st = jwt_decode_part(parts.payload, buf, &used, &payload)) !=
-	        JWT_OK ||
-	    (st = jwt_decode_part(parts.sig, buf, &used, &sig)) != JWT_OK)
+	    (st = jwt_decode(&parts, buf, &dec)) != JWT_OK ||
+	    (st = jwt_check_header(cfg, dec.header, &alg)) != JWT_OK)
 		return st;
 
-	if ((st = jwt_check_header(cfg, header, &alg)) != JWT_OK)
-		return st;
 	if (alg == JWT_ALLOW_HS256)
-		st = jwt_verify_hs256(cfg, parts.signing_input, sig);
+		st = jwt_verify_hs256(cfg, parts.signing_input, dec.sig);
 	else
-		st = jwt_verify_rs256(cfg->rs256_key, parts.signing_input, sig);
+		st = jwt_verify_rs256(
+		    cfg->rs256_key, parts.signing_input, dec.sig);
 	if (st != JWT_OK)
 		return st;
 
 	memset(&claims, 0, sizeof(claims));
-	if ((st = jwt_check_claims(cfg, payload, now, &claims)) != JWT_OK)
+	st = jwt_check_claims(cfg, dec.payload, now, &claims);
+	if (st != JWT_OK)
 		return st;
 	if (out != NULL)
 		*out = claims;

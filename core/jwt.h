@@ -17,20 +17,22 @@
 enum jwt_alg_mask { JWT_ALLOW_HS256 = 1, JWT_ALLOW_RS256 = 2 };
 
 struct jwt_config {
-	const char *issuer; /* required "iss" value; NULL = not checked */
-	const char *
-	    audience; /* required in "aud" (string or array); NULL = not checked */
-	const unsigned char
-	    *hs256_secret; /* borrowed; NULL or empty = HS256 refused */
+	/* Required "iss" value; NULL = not checked. */
+	const char *issuer;
+	/* Required in "aud" (string or array); NULL = not checked. */
+	const char *audience;
+	/* Borrowed; NULL or empty = HS256 refused. */
+	const unsigned char *hs256_secret;
 	size_t hs256_secret_len;
-	EVP_PKEY *rs256_key; /* borrowed; NULL = RS256 refused */
-	long
-	    leeway_seconds; /* clock skew allowed on exp/nbf, e.g. 30; < 0 counts as 0 */
+	/* Borrowed; NULL = RS256 refused. Must be RSA of 2048 bits or more. */
+	EVP_PKEY *rs256_key;
+	/* Clock skew allowed on exp/nbf, e.g. 30; below 0 counts as 0. */
+	long leeway_seconds;
 };
 
 enum jwt_status {
 	JWT_OK,
-	JWT_MALFORMED, /* not a well-formed token, or a claim of the wrong shape */
+	JWT_MALFORMED, /* bad shape, encoding, JSON, or claim type */
 	JWT_BAD_ALG, /* alg not allowed, or its key not configured */
 	JWT_BAD_SIGNATURE,
 	JWT_EXPIRED,
@@ -44,10 +46,12 @@ enum jwt_status {
 #define JWT_MAX_CLOUDS 16
 
 struct jwt_claims {
-	char subject[256]; /* "email" claim if present, else "sub" */
-	char scope[2048]; /* "scope" string, or "scp" array joined by spaces */
-	char clouds[JWT_MAX_CLOUDS]
-	           [128]; /* "cloud_ids" array, or one "cloud_id" */
+	/* "email" claim if present, else "sub"; never empty. */
+	char subject[256];
+	/* "scope" string, or "scp" array joined by single spaces. */
+	char scope[2048];
+	/* "cloud_ids" array, or one "cloud_id"; nclouds may be 0. */
+	char clouds[JWT_MAX_CLOUDS][128];
 	size_t nclouds;
 	long long exp;
 };
