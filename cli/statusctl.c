@@ -7,6 +7,8 @@
  *                                      [--expires RFC3339 | --days N]
  *   statusctl [-c config] token list [--cloud C]
  *   statusctl [-c config] token revoke ID
+ *   statusctl [-c config] purge      erase pages deleted permanently more
+ *                                    than archive_retention_days ago
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "db/pages.h"
 #include "db/tokens.h"
 #include "fcgi/auth.h"
 #include "scope.h"
@@ -37,6 +40,7 @@ usage(void)
 	    "                 [--expires 2027-01-01T00:00:00Z | --days N]\n"
 	    "       statusctl [-c config] token list [--cloud C]\n"
 	    "       statusctl [-c config] token revoke TOKEN_ID\n"
+	    "       statusctl [-c config] purge\n"
 	    "scopes: full names, or \"all\" for the twelve scopes\n"
 	    "config: -c, else $STATUSD_CONF, else ./var/statusd.conf when it "
 	    "exists, else /etc/statusd/statusd.conf; DATABASE_URL overrides\n");
@@ -216,6 +220,21 @@ cmd_token(struct arena *a, int argc, char **argv)
 	return 2;
 }
 
+static int
+cmd_purge(struct arena *a)
+{
+	struct sd_error err;
+	long purged = 0;
+
+	db_or_die();
+	if (db_page_purge(a, cfg.archive_retention_days, &purged, &err) !=
+	    SD_OK)
+		die("purge failed", err.message);
+	printf("purged %ld page%s deleted more than %d days ago\n", purged,
+	    purged == 1 ? "" : "s", cfg.archive_retention_days);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -238,6 +257,8 @@ main(int argc, char **argv)
 		die("out of memory", NULL);
 	if (strcmp(argv[1], "token") == 0)
 		rc = cmd_token(a, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "purge") == 0 && argc == 2)
+		rc = cmd_purge(a);
 	else
 		usage(), rc = 2;
 	arena_free(a);

@@ -80,7 +80,10 @@ migrate_apply(PGconn *conn, char *err, size_t errlen)
 	size_t i;
 	int current, reached = -1;
 
-	if (!exec_command(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
+	/* NOTICEs ("already exists, skipping") are not for the operator. */
+	if (!exec_command(
+	        conn, "SET client_min_messages = warning", err, errlen) ||
+	    !exec_command(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
 	        err, errlen))
 		return -1;
 	if (!exec_command(conn,

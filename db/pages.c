@@ -1,15 +1,21 @@
 #include "pages.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "db_internal.h"
 
+/* A page that was permanently deleted (archived) answers nowhere; a
+ * soft-deleted one is still reachable by id, so it can be recovered. */
+#define LIVE "cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL"
+
 const struct db_stmt db_page_stmts[] = {
-	{ "page_get",
-	    "SELECT doc FROM pages"
-	    " WHERE cloud_id = $1 AND id = $2::uuid" },
+	{ "page_get", "SELECT doc FROM pages WHERE " LIVE },
 	{ "page_get_by_name",
 	    "SELECT doc FROM pages"
 	    " WHERE cloud_id = $1 AND lower(name) = lower($2)"
-	    " AND deleted_at IS NULL" },
+	    " AND archived_at IS NULL AND page_status <> 'SOFT_DELETED'" },
 	{ "page_insert",
 	    "INSERT INTO pages (cloud_id, id, name, subdomain,"
 	    " page_type, page_status, attrs, created_by) VALUES ($1, $2::uuid,"
@@ -23,12 +29,92 @@ const struct db_stmt db_page_stmts[] = {
 	    " page_type = coalesce($5, page_type),"
 	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb)),"
 	    " version = version + 1, updated_at = now()"
-	    " WHERE cloud_id = $1 AND id = $2::uuid AND deleted_at IS NULL"
+	    " WHERE " LIVE " AND page_status <> 'SOFT_DELETED'"
 	    " AND ($7::integer IS NULL OR version = $7::integer)"
 	    " RETURNING doc" },
-	{ "page_version",
-	    "SELECT version FROM pages"
-	    " WHERE cloud_id = $1 AND id = $2::uuid AND deleted_at IS NULL" },
+	{ "page_lock",
+	    "SELECT page_status, version, coalesce("
+	    " status_before_delete, ''), EXISTS (SELECT 1 FROM page_drafts d"
+	    " WHERE d.cloud_id = $1 AND d.page_id = $2::uuid)"
+	    " FROM pages WHERE " LIVE " FOR UPDATE" },
+	{ "page_draft_get",
+	    "SELECT coalesce((SELECT page_render_version(p,"
+	    " d.name, d.subdomain, d.page_type, d.attrs) FROM page_drafts d"
+	    " WHERE d.cloud_id = p.cloud_id AND d.page_id = p.id), p.doc)"
+	    " FROM pages p WHERE " LIVE },
+	{ "page_draft_get_by_name",
+	    "SELECT coalesce(page_render_version(p,"
+	    " d.name, d.subdomain, d.page_type, d.attrs), p.doc)"
+	    " FROM pages p LEFT JOIN page_drafts d ON d.cloud_id = p.cloud_id"
+	    " AND d.page_id = p.id WHERE p.cloud_id = $1"
+	    " AND p.archived_at IS NULL AND p.page_status <> 'SOFT_DELETED'"
+	    " AND lower(coalesce(d.name, p.name)) = lower($2)"
+	    " ORDER BY d.page_id IS NULL LIMIT 1" },
+	/* A draft's name and subdomain must not be another page's. */
+	{ "page_draft_clash",
+	    "SELECT CASE WHEN lower(name) = lower($3)"
+	    " AND cloud_id = $1 THEN 'name' ELSE 'subdomain' END FROM pages"
+	    " WHERE archived_at IS NULL AND NOT (cloud_id = $1 AND id = "
+	    "$2::uuid)"
+	    " AND ((cloud_id = $1 AND lower(name) = lower($3))"
+	    " OR subdomain = $4) LIMIT 1" },
+	{ "page_draft_upsert",
+	    "INSERT INTO page_drafts AS d (cloud_id, page_id,"
+	    " name, subdomain, page_type, attrs)"
+	    " SELECT cloud_id, id, coalesce($3, name), coalesce($4, subdomain),"
+	    " coalesce($5, page_type),"
+	    " jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb))"
+	    " FROM pages WHERE " LIVE
+	    " ON CONFLICT (cloud_id, page_id) DO UPDATE SET"
+	    " name = coalesce($3, d.name), subdomain = coalesce($4, "
+	    "d.subdomain),"
+	    " page_type = coalesce($5, d.page_type),"
+	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(d.attrs, $6::jsonb)),"
+	    " updated_at = now()" },
+	{ "page_set_status",
+	    "UPDATE pages SET page_status = $3,"
+	    " version = version + 1, updated_at = now(),"
+	    " unpublished_at = CASE WHEN $3 LIKE 'UNPUBLISHED%'"
+	    " THEN coalesce(unpublished_at, now())"
+	    " WHEN $3 LIKE 'PUBLISHED%' THEN NULL ELSE unpublished_at END"
+	    " WHERE " LIVE " RETURNING doc" },
+	{ "page_publish_draft",
+	    "UPDATE pages p SET name = d.name,"
+	    " subdomain = d.subdomain, page_type = d.page_type, attrs = "
+	    "d.attrs,"
+	    " page_status = 'PUBLISHED', version = p.version + 1,"
+	    " updated_at = now(), unpublished_at = NULL FROM page_drafts d"
+	    " WHERE d.cloud_id = p.cloud_id AND d.page_id = p.id"
+	    " AND p.cloud_id = $1 AND p.id = $2::uuid RETURNING p.doc" },
+	{ "page_draft_delete",
+	    "DELETE FROM page_drafts"
+	    " WHERE cloud_id = $1 AND page_id = $2::uuid" },
+	{ "page_delete", "DELETE FROM pages WHERE " LIVE },
+	{ "page_soft_delete",
+	    "UPDATE pages SET status_before_delete ="
+	    " page_status, page_status = 'SOFT_DELETED', deleted_at = now(),"
+	    " deleted_by = $3, version = version + 1, updated_at = now()"
+	    " WHERE " LIVE " RETURNING doc" },
+	{ "page_recover",
+	    "UPDATE pages SET page_status = status_before_delete,"
+	    " status_before_delete = NULL, deleted_at = NULL, deleted_by = "
+	    "NULL,"
+	    " version = version + 1, updated_at = now()"
+	    " WHERE " LIVE " RETURNING doc" },
+	{ "page_archive",
+	    "UPDATE pages SET archived_at = now(),"
+	    " archived_by = $3 WHERE " LIVE },
+	{ "page_restore",
+	    "UPDATE pages SET archived_at = NULL,"
+	    " archived_by = NULL, updated_at = now()"
+	    " WHERE cloud_id = $1 AND id = $2::uuid AND archived_at IS NOT NULL"
+	    " AND archived_at > now() - make_interval(days => $3::integer)"
+	    " RETURNING doc" },
+	/* The purge is the one statement that spans clouds: it is run by the
+	 * operator (statusctl purge), never by an API request. */
+	{ "page_purge",
+	    "DELETE FROM pages WHERE archived_at IS NOT NULL"
+	    " AND archived_at <= now() - make_interval(days => $1::integer)" },
 	{ NULL, NULL },
 };
 
@@ -42,7 +128,22 @@ single_doc(struct arena *a, const char *stmt, int n, const char *const *p,
 		return err->status;
 	if (PQntuples(r) != 1)
 		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	*doc = PQgetvalue(r, 0, 0);
+	if (doc != NULL)
+		*doc = PQgetvalue(r, 0, 0);
+	return SD_OK;
+}
+
+/* Runs a statement that must touch exactly one row. */
+static enum sd_status
+one_row(struct arena *a, const char *stmt, int n, const char *const *p,
+    struct sd_error *err)
+{
+	PGresult *r = db_exec(a, stmt, n, p, err);
+
+	if (r == NULL)
+		return err->status;
+	if (strcmp(PQcmdTuples(r), "1") != 0)
+		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
 	return SD_OK;
 }
 
@@ -65,6 +166,24 @@ db_page_get_by_name(struct arena *a, const char *cloud_id, const char *name,
 }
 
 enum sd_status
+db_page_draft_get(struct arena *a, const char *cloud_id, const char *id,
+    const char **doc, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+
+	return single_doc(a, "page_draft_get", 2, p, doc, err);
+}
+
+enum sd_status
+db_page_draft_get_by_name(struct arena *a, const char *cloud_id,
+    const char *name, const char **doc, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, name };
+
+	return single_doc(a, "page_draft_get_by_name", 2, p, doc, err);
+}
+
+enum sd_status
 db_page_insert(struct arena *a, const struct page_write *w, const char **doc,
     struct sd_error *err)
 {
@@ -80,20 +199,155 @@ db_page_update(struct arena *a, const struct page_write *w, const char **doc,
 {
 	const char *p[7] = { w->cloud_id, w->id, w->name, w->subdomain,
 		w->page_type, w->attrs, w->expected_version };
-	const char *vp[2] = { w->cloud_id, w->id };
+	struct page_state state;
 	enum sd_status st;
-	PGresult *r;
 
 	st = single_doc(a, "page_update", 7, p, doc, err);
-	if (st != SD_NOT_FOUND || w->expected_version == NULL)
+	if (st != SD_NOT_FOUND)
 		return st;
-	/* No row: either the page is gone or the version moved on. */
-	r = db_exec(a, "page_version", 2, vp, err);
+	/* No row: gone, deleted, or the version moved on. */
+	st = db_page_lock(a, w->cloud_id, w->id, &state, err);
+	if (st != SD_OK)
+		return st;
+	if (strcmp(state.status, "SOFT_DELETED") == 0)
+		return sd_fail(
+		    err, SD_CONFLICT, "page is deleted", "recover it first");
+	return sd_fail(err, SD_CONFLICT, "version conflict",
+	    "the page is at version %d; read it again and retry",
+	    state.version);
+}
+
+enum sd_status
+db_page_lock(struct arena *a, const char *cloud_id, const char *id,
+    struct page_state *out, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+	PGresult *r = db_exec(a, "page_lock", 2, p, err);
+
 	if (r == NULL)
 		return err->status;
-	if (PQntuples(r) == 0)
+	if (PQntuples(r) != 1)
 		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	return sd_fail(err, SD_CONFLICT, "version conflict",
-	    "the page is at version %s; read it again and retry",
-	    PQgetvalue(r, 0, 0));
+	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(r, 0, 0));
+	out->version = atoi(PQgetvalue(r, 0, 1));
+	snprintf(out->status_before_delete, sizeof(out->status_before_delete),
+	    "%s", PQgetvalue(r, 0, 2));
+	out->has_draft = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+	return SD_OK;
+}
+
+enum sd_status
+db_page_draft_write(
+    struct arena *a, const struct page_write *w, struct sd_error *err)
+{
+	const char *clash[4] = { w->cloud_id, w->id, w->name ? w->name : "",
+		w->subdomain ? w->subdomain : "" };
+	const char *p[6] = { w->cloud_id, w->id, w->name, w->subdomain,
+		w->page_type, w->attrs };
+	PGresult *r;
+
+	r = db_exec(a, "page_draft_clash", 4, clash, err);
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) > 0)
+		return strcmp(PQgetvalue(r, 0, 0), "name") == 0
+		    ? sd_fail(err, SD_CONFLICT,
+		          "a page with this name already exists", NULL)
+		    : sd_fail(err, SD_CONFLICT,
+		          "this subdomain is already taken", NULL);
+	return one_row(a, "page_draft_upsert", 6, p, err);
+}
+
+enum sd_status
+db_page_set_status(struct arena *a, const char *cloud_id, const char *id,
+    const char *status, const char **doc, struct sd_error *err)
+{
+	const char *p[3] = { cloud_id, id, status };
+
+	return single_doc(a, "page_set_status", 3, p, doc, err);
+}
+
+enum sd_status
+db_page_publish_draft(struct arena *a, const char *cloud_id, const char *id,
+    const char **doc, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+	enum sd_status st;
+
+	st = single_doc(a, "page_publish_draft", 2, p, doc, err);
+	if (st == SD_OK)
+		st = one_row(a, "page_draft_delete", 2, p, err);
+	return st;
+}
+
+enum sd_status
+db_page_discard_draft(
+    struct arena *a, const char *cloud_id, const char *id, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+
+	return one_row(a, "page_draft_delete", 2, p, err);
+}
+
+enum sd_status
+db_page_delete(
+    struct arena *a, const char *cloud_id, const char *id, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+
+	return one_row(a, "page_delete", 2, p, err);
+}
+
+enum sd_status
+db_page_soft_delete(struct arena *a, const char *cloud_id, const char *id,
+    const char *by, struct sd_error *err)
+{
+	const char *p[3] = { cloud_id, id, by };
+
+	return single_doc(a, "page_soft_delete", 3, p, NULL, err);
+}
+
+enum sd_status
+db_page_recover(struct arena *a, const char *cloud_id, const char *id,
+    const char **doc, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+
+	return single_doc(a, "page_recover", 2, p, doc, err);
+}
+
+enum sd_status
+db_page_archive(struct arena *a, const char *cloud_id, const char *id,
+    const char *by, struct sd_error *err)
+{
+	const char *p[3] = { cloud_id, id, by };
+
+	return one_row(a, "page_archive", 3, p, err);
+}
+
+enum sd_status
+db_page_restore(struct arena *a, const char *cloud_id, const char *id,
+    int retention_days, struct sd_error *err)
+{
+	char days[16];
+	const char *p[3] = { cloud_id, id, days };
+
+	snprintf(days, sizeof(days), "%d", retention_days);
+	return single_doc(a, "page_restore", 3, p, NULL, err);
+}
+
+enum sd_status
+db_page_purge(
+    struct arena *a, int retention_days, long *purged, struct sd_error *err)
+{
+	char days[16];
+	const char *p[1] = { days };
+	PGresult *r;
+
+	snprintf(days, sizeof(days), "%d", retention_days);
+	r = db_exec(a, "page_purge", 1, p, err);
+	if (r == NULL)
+		return err->status;
+	*purged = atol(PQcmdTuples(r));
+	return SD_OK;
 }

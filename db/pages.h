@@ -1,5 +1,6 @@
 /* Page queries. Documents come back rendered by PostgreSQL (see the
- * pages_render_doc trigger), so reads hand them to the client as they are. */
+ * pages_render_doc trigger), so reads hand them to the client as they are.
+ * Returned documents are borrowed from the arena. */
 #ifndef STATUSD_DB_PAGES_H
 #define STATUSD_DB_PAGES_H
 
@@ -14,21 +15,69 @@ struct page_write {
 	const char *subdomain;
 	const char *page_type;
 	const char *page_status; /* create only */
-	const char *attrs; /* JSON object text: other writable fields */
+	const char *attrs; /* JSON object text: other fields */
 	const char *created_by; /* create only */
 	const char *expected_version; /* update only; NULL = unconditional */
 };
 
-/* *doc is the rendered {"page": {...}} document, borrowed from a. */
+/* What the lifecycle decides on, read under a row lock. */
+struct page_state {
+	char status[32];
+	char status_before_delete[32];
+	int version;
+	int has_draft;
+};
+
 enum sd_status db_page_get(struct arena *a, const char *cloud_id,
     const char *id, const char **doc, struct sd_error *err);
 enum sd_status db_page_get_by_name(struct arena *a, const char *cloud_id,
     const char *name, const char **doc, struct sd_error *err);
+/* The draft version, or the live one when there is no draft. */
+enum sd_status db_page_draft_get(struct arena *a, const char *cloud_id,
+    const char *id, const char **doc, struct sd_error *err);
+enum sd_status db_page_draft_get_by_name(struct arena *a, const char *cloud_id,
+    const char *name, const char **doc, struct sd_error *err);
+
 /* SD_CONFLICT when the name or subdomain is taken. */
 enum sd_status db_page_insert(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
-/* SD_NOT_FOUND, or SD_CONFLICT for a taken name or a stale version. */
+/* SD_NOT_FOUND, or SD_CONFLICT for a taken name, a stale version or a
+ * soft-deleted page. */
 enum sd_status db_page_update(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
+
+/* The statements below run inside a transaction the caller opened. */
+/* Locks the page row (FOR UPDATE) and reads its state. */
+enum sd_status db_page_lock(struct arena *a, const char *cloud_id,
+    const char *id, struct page_state *out, struct sd_error *err);
+/* Creates or changes the draft version (w->name etc. NULL = keep). */
+enum sd_status db_page_draft_write(
+    struct arena *a, const struct page_write *w, struct sd_error *err);
+/* Sets pageStatus (and unpublishedAt accordingly); version + 1. */
+enum sd_status db_page_set_status(struct arena *a, const char *cloud_id,
+    const char *id, const char *status, const char **doc, struct sd_error *err);
+/* The draft version becomes the live one; the draft row goes. */
+enum sd_status db_page_publish_draft(struct arena *a, const char *cloud_id,
+    const char *id, const char **doc, struct sd_error *err);
+enum sd_status db_page_discard_draft(struct arena *a, const char *cloud_id,
+    const char *id, struct sd_error *err);
+/* Removes a never-published page entirely. */
+enum sd_status db_page_delete(struct arena *a, const char *cloud_id,
+    const char *id, struct sd_error *err);
+enum sd_status db_page_soft_delete(struct arena *a, const char *cloud_id,
+    const char *id, const char *by, struct sd_error *err);
+enum sd_status db_page_recover(struct arena *a, const char *cloud_id,
+    const char *id, const char **doc, struct sd_error *err);
+/* Permanent delete: out of every endpoint, name and subdomain freed. */
+enum sd_status db_page_archive(struct arena *a, const char *cloud_id,
+    const char *id, const char *by, struct sd_error *err);
+/* Undoes db_page_archive within the window: SD_NOT_FOUND when not in the
+ * archive (or past the window), SD_CONFLICT when the name or subdomain was
+ * taken meanwhile. */
+enum sd_status db_page_restore(struct arena *a, const char *cloud_id,
+    const char *id, int retention_days, struct sd_error *err);
+/* Erases archived pages older than the window (every cloud). */
+enum sd_status db_page_purge(
+    struct arena *a, int retention_days, long *purged, struct sd_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "handlers/settings.h"
 #include "jwt.h"
 #include "log.h"
 #include "listen.h"
@@ -23,6 +24,7 @@
 static struct config cfg;
 static struct db_settings db_settings;
 static struct auth_settings auth_settings;
+static struct handler_settings handler_settings;
 
 static void
 usage(void)
@@ -187,6 +189,18 @@ main(int argc, char **argv)
 	db_settings.statement_timeout_ms = 5000;
 	db_configure(&db_settings);
 	auth_configure(&auth_settings);
+	handler_settings.archive_retention_days = cfg.archive_retention_days;
+	/* Made before fork so every worker shares a random key when no
+	 * cursor_secret is configured. */
+	if (cursor_key_init(&handler_settings.cursor_key, cfg.cursor_secret) !=
+	    0) {
+		fprintf(stderr, "statusd: random source failed\n");
+		return 1;
+	}
+	if (cfg.cursor_secret[0] == '\0')
+		log_error("event=warning message=\"no cursor_secret: cursors "
+		          "will not survive a restart or cross hosts\"");
+	handlers_configure(&handler_settings);
 	memset(&ms, 0, sizeof(ms));
 	ms.workers = cfg.workers;
 	ms.shutdown_seconds = 30;

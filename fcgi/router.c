@@ -91,6 +91,26 @@ append_allow(char *allow, size_t allowlen, const char *method)
 	    allow + used, allowlen - used, "%s%s", used ? ", " : "", method);
 }
 
+/* Two patterns name the same paths when they differ only in the names of
+ * their parameters ("/pages/draft/{pageId}" and "/pages/draft/{id}"). */
+static int
+same_shape(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (*a == '{' && *b == '{') {
+			a = strchr(a, '}');
+			b = strchr(b, '}');
+			if (a == NULL || b == NULL)
+				return 0;
+		} else if (*a != *b) {
+			return 0;
+		}
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 enum route_result
 router_match(const struct route *routes, size_t nroutes, struct request *req,
     const struct route **found, char *allow, size_t allowlen)
@@ -119,7 +139,7 @@ router_match(const struct route *routes, size_t nroutes, struct request *req,
 	if (best_pattern == NULL)
 		return ROUTE_NO_PATH;
 	for (i = 0; i < nroutes; i++) {
-		if (strcmp(routes[i].pattern, best_pattern) != 0)
+		if (!same_shape(routes[i].pattern, best_pattern))
 			continue;
 		if (routes[i].method != req->method) {
 			append_allow(allow, allowlen,

@@ -23,7 +23,6 @@ struct route {
 	enum scope scope;
 	handler_fn handler;
 	unsigned flags;
-	const char *summary;
 };
 
 enum route_result { ROUTE_MATCHED, ROUTE_NO_PATH, ROUTE_NO_METHOD };

@@ -5,17 +5,56 @@
  */
 #include "router.h"
 
+#include "handlers/page_directory.h"
+#include "handlers/page_lifecycle.h"
 #include "handlers/pages.h"
 
+#define R(method, pattern, scope, handler, flags)                              \
+	{                                                                      \
+		HTTP_##method, pattern, SCOPE_##scope, handler, flags          \
+	}
+
 const struct route statusd_routes[] = {
-	{ HTTP_POST, "/pages", SCOPE_WRITE_PAGE, page_create, ROUTE_BODY,
-	    "Create a new status page" },
-	{ HTTP_GET, "/pages/{pageId}", SCOPE_READ_PAGE, page_get, 0,
-	    "Get a status page by its id" },
-	{ HTTP_PUT, "/pages/{pageId}", SCOPE_WRITE_PAGE, page_update,
-	    ROUTE_BODY, "Update the status page" },
-	{ HTTP_GET, "/pages/by_name/{name}", SCOPE_READ_PAGE, page_get_by_name,
-	    0, "Get a status page by its name" },
+	/* Pages: the live version. */
+	R(POST, "/pages", WRITE_PAGE, page_create, ROUTE_BODY),
+	R(GET, "/pages/{pageId}", READ_PAGE, page_get, 0),
+	R(PUT, "/pages/{pageId}", WRITE_PAGE, page_update, ROUTE_BODY),
+	R(GET, "/pages/by_name/{name}", READ_PAGE, page_get_by_name, 0),
+	/* Drafts. */
+	R(POST, "/pages/draft", WRITE_PAGE, page_draft_create, ROUTE_BODY),
+	R(GET, "/pages/draft/{pageId}", READ_PAGE, page_draft_get, 0),
+	R(PUT, "/pages/draft/{draftPageId}", WRITE_PAGE, page_draft_update,
+	    ROUTE_BODY),
+	R(GET, "/pages/draft/by_name/{name}", READ_PAGE, page_draft_get_by_name,
+	    0),
+	R(POST, "/pages/draft/{draftPageId}/publish", WRITE_PAGE, page_publish,
+	    ROUTE_BODY),
+	R(POST, "/pages/draft/{draftPageId}/delete", DELETE_PAGE,
+	    page_discard_draft, ROUTE_BODY),
+	/* Lifecycle. */
+	R(POST, "/pages/{pageId}/unpublish", WRITE_PAGE, page_unpublish,
+	    ROUTE_BODY),
+	R(POST, "/pages/{pageId}/soft_delete", DELETE_PAGE, page_soft_delete,
+	    ROUTE_BODY),
+	R(POST, "/pages/{pageId}/delete", DELETE_PAGE, page_soft_delete,
+	    ROUTE_BODY),
+	R(POST, "/pages/{pageId}/recover", WRITE_PAGE, page_recover,
+	    ROUTE_BODY),
+	R(POST, "/pages/{pageId}/permanent_delete", DELETE_PAGE,
+	    page_permanent_delete, ROUTE_BODY),
+	R(POST, "/pages/{pageId}/delete_permanently", DELETE_PAGE,
+	    page_permanent_delete, ROUTE_BODY),
+	R(POST, "/pages/{pageId}/recover_deleted", WRITE_PAGE,
+	    page_recover_deleted, ROUTE_BODY),
+	/* Directory: summaries, names, subdomains. */
+	R(GET, "/pages/summary", READ_PAGE, pages_summary, 0),
+	R(GET, "/pages/summary/v2", READ_PAGE, pages_summary_v2, 0),
+	R(GET, "/pages/{pageId}/summary", READ_PAGE, page_summary_details, 0),
+	R(GET, "/pages/validate/name/{name}", READ_PAGE, page_validate_name, 0),
+	R(GET, "/pages/subdomain/validate/{subdomain}", READ_PAGE,
+	    page_validate_subdomain, 0),
+	R(GET, "/pages/subdomain/suggest/{pageName}", READ_PAGE,
+	    page_suggest_subdomain, 0),
 };
 
 const size_t statusd_nroutes =

@@ -1,4 +1,5 @@
 #include "common.h"
+#include "settings.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,4 +57,18 @@ respond_json(struct request *req, struct response *res, enum sd_status status,
 	if (copy == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 	return respond_text(res, status, copy);
+}
+
+static const struct handler_settings *settings;
+
+void
+handlers_configure(const struct handler_settings *s)
+{
+	settings = s;
+}
+
+const struct handler_settings *
+handlers_settings(void)
+{
+	return settings;
 }

@@ -268,9 +268,11 @@ if_match_version(struct request *req)
 	return arena_strndup(req->arena, h, n);
 }
 
-enum sd_status
-page_create(
-    struct request *req, const struct principal *who, struct response *res)
+/* Creates a page in the given status: PUBLISHED, or DRAFT for a page
+ * that is not shown until its first publish. */
+static enum sd_status
+create_page(struct request *req, const struct principal *who,
+    struct response *res, const char *status)
 {
 	struct page_write w = { 0 };
 	const json_t *page;
@@ -293,7 +295,7 @@ page_create(
 	w.name = string_field(page, "name");
 	w.subdomain = string_field(page, "subdomain");
 	w.page_type = string_field(page, "pageType");
-	w.page_status = "PUBLISHED";
+	w.page_status = status;
 	w.attrs = attrs_text(req, page);
 	w.created_by = who->subject;
 	if (w.attrs == NULL)
@@ -302,6 +304,20 @@ page_create(
 	if (st != SD_OK)
 		return st;
 	return respond_text(res, SD_CREATED, doc);
+}
+
+enum sd_status
+page_create(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	return create_page(req, who, res, "PUBLISHED");
+}
+
+enum sd_status
+page_draft_create(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	return create_page(req, who, res, "DRAFT");
 }
 
 /* Ids that are not UUIDs cannot exist: answer as for a missing page
@@ -313,49 +329,15 @@ page_not_found(struct response *res)
 }
 
 enum sd_status
-page_get(struct request *req, const struct principal *who, struct response *res)
+page_write_from_body(
+    struct request *req, struct response *res, struct page_write *w)
 {
-	const char *doc;
-	enum sd_status st;
-
-	(void)who;
-	if (!uuid_valid(req->params[0]))
-		return page_not_found(res);
-	st = db_page_get(
-	    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
-	if (st != SD_OK)
-		return st;
-	return respond_text(res, SD_OK, doc);
-}
-
-enum sd_status
-page_get_by_name(
-    struct request *req, const struct principal *who, struct response *res)
-{
-	const char *doc;
-	enum sd_status st;
-
-	(void)who;
-	st = db_page_get_by_name(
-	    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
-	if (st != SD_OK)
-		return st;
-	return respond_text(res, SD_OK, doc);
-}
-
-enum sd_status
-page_update(
-    struct request *req, const struct principal *who, struct response *res)
-{
-	struct page_write w = { 0 };
 	const json_t *page, *version;
+	const char *header_version;
 	json_t *body;
-	const char *doc, *header_version;
 	enum sd_status st;
 
-	(void)who;
-	if (!uuid_valid(req->params[0]))
-		return page_not_found(res);
+	memset(w, 0, sizeof(*w));
 	st = body_json_object(req, &body, &res->err);
 	if (st == SD_OK)
 		st =
@@ -368,20 +350,86 @@ page_update(
 		    "invalid If-Match header",
 		    "expected the page version, e.g. If-Match: \"3\"");
 	version = json_object_get(page, "version");
-	w.cloud_id = req->cloud_id;
-	w.id = req->params[0];
-	w.name = string_field(page, "name");
-	w.subdomain = string_field(page, "subdomain");
-	w.page_type = string_field(page, "pageType");
-	w.attrs = attrs_text(req, page);
-	w.expected_version = version
+	w->cloud_id = req->cloud_id;
+	w->id = req->params[0];
+	w->name = string_field(page, "name");
+	w->subdomain = string_field(page, "subdomain");
+	w->page_type = string_field(page, "pageType");
+	w->attrs = attrs_text(req, page);
+	w->expected_version = version
 	    ? arena_printf(
 	          req->arena, "%lld", (long long)json_integer_value(version))
 	    : header_version;
-	if (w.attrs == NULL || (version != NULL && w.expected_version == NULL))
+	if (w->attrs == NULL ||
+	    (version != NULL && w->expected_version == NULL))
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	st = db_page_update(req->arena, &w, &doc, &res->err);
+	return SD_OK;
+}
+
+enum sd_status
+page_update(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	struct page_write w;
+	const char *doc;
+	enum sd_status st;
+
+	(void)who;
+	if (!uuid_valid(req->params[0]))
+		return page_not_found(res);
+	st = page_write_from_body(req, res, &w);
+	if (st == SD_OK)
+		st = db_page_update(req->arena, &w, &doc, &res->err);
 	if (st != SD_OK)
 		return st;
 	return respond_text(res, SD_OK, doc);
+}
+
+static enum sd_status
+get_doc(struct request *req, struct response *res,
+    enum sd_status (*fetch)(struct arena *, const char *, const char *,
+        const char **, struct sd_error *))
+{
+	const char *doc;
+	enum sd_status st;
+
+	st = fetch(req->arena, req->cloud_id, req->params[0], &doc, &res->err);
+	if (st != SD_OK)
+		return st;
+	return respond_text(res, SD_OK, doc);
+}
+
+enum sd_status
+page_draft_get(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	(void)who;
+	if (!uuid_valid(req->params[0]))
+		return page_not_found(res);
+	return get_doc(req, res, db_page_draft_get);
+}
+
+enum sd_status
+page_draft_get_by_name(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	(void)who;
+	return get_doc(req, res, db_page_draft_get_by_name);
+}
+
+enum sd_status
+page_get(struct request *req, const struct principal *who, struct response *res)
+{
+	(void)who;
+	if (!uuid_valid(req->params[0]))
+		return page_not_found(res);
+	return get_doc(req, res, db_page_get);
+}
+
+enum sd_status
+page_get_by_name(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	(void)who;
+	return get_doc(req, res, db_page_get_by_name);
 }

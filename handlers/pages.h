@@ -1,18 +1,18 @@
-/* Status pages: the page object of the document, its live version. */
+/* Status pages: the page object of the document, its versions. */
 #ifndef STATUSD_HANDLERS_PAGES_H
 #define STATUSD_HANDLERS_PAGES_H
 
-#include "http.h"
+#include "db/pages.h"
+#include "handler.h"
 #include "validate.h"
 
-enum sd_status page_create(
-    struct request *req, const struct principal *who, struct response *res);
-enum sd_status page_get(
-    struct request *req, const struct principal *who, struct response *res);
-enum sd_status page_get_by_name(
-    struct request *req, const struct principal *who, struct response *res);
-enum sd_status page_update(
-    struct request *req, const struct principal *who, struct response *res);
+HANDLER(page_create);
+HANDLER(page_get);
+HANDLER(page_get_by_name);
+HANDLER(page_update);
+HANDLER(page_draft_create);
+HANDLER(page_draft_get);
+HANDLER(page_draft_get_by_name);
 
 /* The writable page fields (exported for the fuzz harness and tests). */
 extern const struct field page_fields[];
@@ -20,5 +20,9 @@ extern const struct field page_fields[];
  * the inner object, borrowed from body. */
 enum sd_status page_validate_body(const json_t *body, enum validate_mode mode,
     const json_t **page, struct sd_error *err);
+/* Reads an update body ({"page": {...}}, optional version or If-Match)
+ * into *w for the page named by the path. */
+enum sd_status page_write_from_body(
+    struct request *req, struct response *res, struct page_write *w);
 
 #endif

@@ -1,0 +1,155 @@
+#include "page_summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+#define VISIBLE                                                                \
+	"cloud_id = $1 AND archived_at IS NULL"                                \
+	" AND page_status <> 'SOFT_DELETED' AND page_matches_filter("          \
+	"page_status, $2)"
+
+const struct db_stmt db_page_summary_stmts[] = {
+	{ "pages_summary",
+	    "SELECT jsonb_build_object('pages',"
+	    " coalesce(jsonb_agg(page_summary_item(p) ORDER BY p.created_at"
+	    " DESC, p.id), '[]'::jsonb))::text FROM pages p WHERE " VISIBLE },
+	/* Keyset on (lower(name), id): never OFFSET. */
+	{ "pages_summary_keyset",
+	    "SELECT page_summary_item(p)::text,"
+	    " lower(p.name), p.id, (SELECT count(*) FROM pages WHERE " VISIBLE
+	    ") FROM pages p WHERE " VISIBLE " AND ($3::text IS NULL OR"
+	    " (lower(p.name), p.id) > ($3, $4::uuid))"
+	    " ORDER BY lower(p.name), p.id LIMIT $5::integer" },
+	{ "page_summary_details",
+	    "SELECT jsonb_build_object("
+	    "'pageSummaryDetails', jsonb_build_object("
+	    "'componentCount', page_component_count(p),"
+	    " 'health', page_health(p),"
+	    " 'subscribersCount', page_subscriber_count(p),"
+	    " 'customDomainConfig', page_custom_domain_config("
+	    "p.attrs ->> 'domain', p.subdomain)))::text FROM pages p"
+	    " WHERE cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL" },
+	{ "page_name_taken",
+	    "SELECT EXISTS (SELECT 1 FROM pages"
+	    " WHERE cloud_id = $1 AND lower(name) = lower($2)"
+	    " AND archived_at IS NULL)" },
+	{ "subdomain_taken",
+	    "SELECT EXISTS (SELECT 1 FROM pages"
+	    " WHERE subdomain = $1 AND archived_at IS NULL)" },
+	{ "subdomains_like",
+	    "SELECT subdomain FROM pages"
+	    " WHERE archived_at IS NULL AND (subdomain = $1"
+	    " OR subdomain LIKE $1 || '-%')" },
+	{ NULL, NULL },
+};
+
+static enum sd_status
+single_text(struct arena *a, const char *stmt, int n, const char *const *p,
+    const char **out, struct sd_error *err)
+{
+	PGresult *r = db_exec(a, stmt, n, p, err);
+
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1)
+		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
+	*out = PQgetvalue(r, 0, 0);
+	return SD_OK;
+}
+
+enum sd_status
+db_pages_summary(struct arena *a, const char *cloud_id, const char *filter,
+    const char **json, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, filter };
+
+	return single_text(a, "pages_summary", 2, p, json, err);
+}
+
+enum sd_status
+db_pages_summary_keyset(struct arena *a, const char *cloud_id,
+    const char *filter, const char *after_key, const char *after_id, int limit,
+    struct summary_page *out, struct sd_error *err)
+{
+	char lim[16];
+	const char *p[5] = { cloud_id, filter, after_key, after_id, lim };
+	PGresult *r;
+	int i;
+
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	r = db_exec(a, "pages_summary_keyset", 5, p, err);
+	if (r == NULL)
+		return err->status;
+	out->count = PQntuples(r);
+	out->items = arena_alloc(a, sizeof(char *) * (size_t)(out->count + 1));
+	out->keys = arena_alloc(a, sizeof(char *) * (size_t)(out->count + 1));
+	out->ids = arena_alloc(a, sizeof(char *) * (size_t)(out->count + 1));
+	if (out->items == NULL || out->keys == NULL || out->ids == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	out->total = 0;
+	for (i = 0; i < out->count; i++) {
+		out->items[i] = PQgetvalue(r, i, 0);
+		out->keys[i] = PQgetvalue(r, i, 1);
+		out->ids[i] = PQgetvalue(r, i, 2);
+		out->total = atol(PQgetvalue(r, i, 3));
+	}
+	return SD_OK;
+}
+
+enum sd_status
+db_page_summary_details(struct arena *a, const char *cloud_id, const char *id,
+    const char **json, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+
+	return single_text(a, "page_summary_details", 2, p, json, err);
+}
+
+static enum sd_status
+exists(struct arena *a, const char *stmt, int n, const char *const *p, int *out,
+    struct sd_error *err)
+{
+	const char *v;
+	enum sd_status st = single_text(a, stmt, n, p, &v, err);
+
+	if (st == SD_OK)
+		*out = strcmp(v, "t") == 0;
+	return st;
+}
+
+enum sd_status
+db_page_name_taken(struct arena *a, const char *cloud_id, const char *name,
+    int *taken, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, name };
+
+	return exists(a, "page_name_taken", 2, p, taken, err);
+}
+
+enum sd_status
+db_subdomain_taken(
+    struct arena *a, const char *subdomain, int *taken, struct sd_error *err)
+{
+	const char *p[1] = { subdomain };
+
+	return exists(a, "subdomain_taken", 1, p, taken, err);
+}
+
+enum sd_status
+db_subdomains_like(struct arena *a, const char *base,
+    void (*fn)(const char *subdomain, void *ctx), void *ctx,
+    struct sd_error *err)
+{
+	const char *p[1] = { base };
+	PGresult *r = db_exec(a, "subdomains_like", 1, p, err);
+	int i;
+
+	if (r == NULL)
+		return err->status;
+	for (i = 0; i < PQntuples(r); i++)
+		fn(PQgetvalue(r, i, 0), ctx);
+	return SD_OK;
+}

@@ -1,0 +1,16 @@
+/* What handlers need from the configuration, set once per process. */
+#ifndef STATUSD_HANDLER_SETTINGS_H
+#define STATUSD_HANDLER_SETTINGS_H
+
+#include "cursor.h"
+
+struct handler_settings {
+	int archive_retention_days;
+	struct cursor_key cursor_key;
+};
+
+/* Borrowed; must outlive the workers. */
+void handlers_configure(const struct handler_settings *s);
+const struct handler_settings *handlers_settings(void);
+
+#endif
