@@ -49,6 +49,8 @@ checks=(
 	"clang-format clang-format"
 	"runuser util-linux"
 	"setsid util-linux"
+	"openssl openssl"
+	"psql postgresql-client"
 )
 
 present() {
