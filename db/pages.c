@@ -37,14 +37,19 @@ const struct db_stmt db_page_stmts[] = {
 	    " status_before_delete, ''), EXISTS (SELECT 1 FROM page_drafts d"
 	    " WHERE d.cloud_id = $1 AND d.page_id = $2::uuid)"
 	    " FROM pages WHERE " LIVE " FOR UPDATE" },
+	/* A page with pending changes (page fields, components or both)
+	 * renders its draft version; others their only version. */
 	{ "page_draft_get",
-	    "SELECT coalesce((SELECT page_render_version(p,"
-	    " d.name, d.subdomain, d.page_type, d.attrs) FROM page_drafts d"
-	    " WHERE d.cloud_id = p.cloud_id AND d.page_id = p.id), p.doc)"
-	    " FROM pages p WHERE " LIVE },
+	    "SELECT CASE WHEN page_is_draft(p.page_status)"
+	    " AND p.page_status <> 'DRAFT' THEN page_render_draft(p, d)"
+	    " ELSE p.doc END FROM pages p LEFT JOIN page_drafts d"
+	    " ON d.cloud_id = p.cloud_id AND d.page_id = p.id"
+	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
+	    " AND p.archived_at IS NULL" },
 	{ "page_draft_get_by_name",
-	    "SELECT coalesce(page_render_version(p,"
-	    " d.name, d.subdomain, d.page_type, d.attrs), p.doc)"
+	    "SELECT CASE WHEN page_is_draft(p.page_status)"
+	    " AND p.page_status <> 'DRAFT' THEN page_render_draft(p, d)"
+	    " ELSE p.doc END"
 	    " FROM pages p LEFT JOIN page_drafts d ON d.cloud_id = p.cloud_id"
 	    " AND d.page_id = p.id WHERE p.cloud_id = $1"
 	    " AND p.archived_at IS NULL AND p.page_status <> 'SOFT_DELETED'"
@@ -78,14 +83,23 @@ const struct db_stmt db_page_stmts[] = {
 	    " THEN coalesce(unpublished_at, now())"
 	    " WHEN $3 LIKE 'PUBLISHED%' THEN NULL ELSE unpublished_at END"
 	    " WHERE " LIVE " RETURNING doc" },
-	{ "page_publish_draft",
-	    "UPDATE pages p SET name = d.name,"
-	    " subdomain = d.subdomain, page_type = d.page_type, attrs = "
-	    "d.attrs,"
-	    " page_status = 'PUBLISHED', version = p.version + 1,"
-	    " updated_at = now(), unpublished_at = NULL FROM page_drafts d"
-	    " WHERE d.cloud_id = p.cloud_id AND d.page_id = p.id"
-	    " AND p.cloud_id = $1 AND p.id = $2::uuid RETURNING p.doc" },
+	/* Publishing: the draft tree of components first, so the page
+	 * document rendered by the UPDATE lists the new live components. */
+	{ "page_components_publish",
+	    "SELECT components_publish($1, $2::uuid)" },
+	{ "page_publish",
+	    "UPDATE pages p SET name = coalesce(d.name, p.name),"
+	    " subdomain = coalesce(d.subdomain, p.subdomain),"
+	    " page_type = coalesce(d.page_type, p.page_type),"
+	    " attrs = coalesce(d.attrs, p.attrs), page_status = 'PUBLISHED',"
+	    " version = p.version + 1, updated_at = now(),"
+	    " unpublished_at = NULL FROM (SELECT 1) AS one"
+	    " LEFT JOIN page_drafts d ON d.cloud_id = $1"
+	    " AND d.page_id = $2::uuid"
+	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
+	    " AND p.archived_at IS NULL RETURNING p.doc" },
+	{ "page_components_discard",
+	    "SELECT components_discard_draft($1, $2::uuid)" },
 	{ "page_draft_delete",
 	    "DELETE FROM page_drafts"
 	    " WHERE cloud_id = $1 AND page_id = $2::uuid" },
@@ -268,25 +282,30 @@ db_page_set_status(struct arena *a, const char *cloud_id, const char *id,
 }
 
 enum sd_status
-db_page_publish_draft(struct arena *a, const char *cloud_id, const char *id,
+db_page_publish(struct arena *a, const char *cloud_id, const char *id,
     const char **doc, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, id };
 	enum sd_status st;
 
-	st = single_doc(a, "page_publish_draft", 2, p, doc, err);
-	if (st == SD_OK)
-		st = one_row(a, "page_draft_delete", 2, p, err);
+	if (db_exec(a, "page_components_publish", 2, p, err) == NULL)
+		return err->status;
+	st = single_doc(a, "page_publish", 2, p, doc, err);
+	if (st == SD_OK && db_exec(a, "page_draft_delete", 2, p, err) == NULL)
+		return err->status;
 	return st;
 }
 
 enum sd_status
-db_page_discard_draft(
-    struct arena *a, const char *cloud_id, const char *id, struct sd_error *err)
+db_page_discard_draft(struct arena *a, const char *cloud_id, const char *id,
+    struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, id };
 
-	return one_row(a, "page_draft_delete", 2, p, err);
+	if (db_exec(a, "page_draft_delete", 2, p, err) == NULL ||
+	    db_exec(a, "page_components_discard", 2, p, err) == NULL)
+		return err->status;
+	return SD_OK;
 }
 
 enum sd_status

@@ -56,9 +56,11 @@ enum sd_status db_page_draft_write(
 /* Sets pageStatus (and unpublishedAt accordingly); version + 1. */
 enum sd_status db_page_set_status(struct arena *a, const char *cloud_id,
     const char *id, const char *status, const char **doc, struct sd_error *err);
-/* The draft version becomes the live one; the draft row goes. */
-enum sd_status db_page_publish_draft(struct arena *a, const char *cloud_id,
+/* The draft version (page fields and component tree) becomes the live
+ * one; pageStatus PUBLISHED; version + 1. */
+enum sd_status db_page_publish(struct arena *a, const char *cloud_id,
     const char *id, const char **doc, struct sd_error *err);
+/* The draft version goes: page fields and component tree as live. */
 enum sd_status db_page_discard_draft(struct arena *a, const char *cloud_id,
     const char *id, struct sd_error *err);
 /* Removes a never-published page entirely. */

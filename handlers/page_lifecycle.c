@@ -43,7 +43,7 @@ enum effect {
 	EF_REFUSE, /* 409 with the message */
 	EF_NONE, /* already there: answer as if done */
 	EF_SET_STATUS, /* pageStatus := next */
-	EF_PUBLISH_DRAFT, /* draft version becomes live */
+	EF_PUBLISH,       /* draft version (if any) becomes live */
 	EF_DISCARD_DRAFT, /* draft version goes; pageStatus := next */
 	EF_DELETE_PAGE, /* never published: the page goes entirely */
 	EF_SOFT_DELETE,
@@ -71,12 +71,12 @@ static const char deleted[] = "page is deleted; recover it first";
 /* transitions[action][current state] */
 static const struct transition transitions[ACT__MAX][PS__MAX] = {
 	[ACT_PUBLISH] = {
-	    [PS_DRAFT] = T(EF_SET_STATUS, PS_PUBLISHED),
+	    [PS_DRAFT] = T(EF_PUBLISH, PS_PUBLISHED),
 	    [PS_PUBLISHED] = NO(no_draft),
 	    /* Publishing an unpublished page puts its live version back. */
-	    [PS_UNPUBLISHED] = T(EF_SET_STATUS, PS_PUBLISHED),
-	    [PS_PUBLISHED_WITH_CHANGES] = T(EF_PUBLISH_DRAFT, PS_PUBLISHED),
-	    [PS_UNPUBLISHED_WITH_CHANGES] = T(EF_PUBLISH_DRAFT, PS_PUBLISHED),
+	    [PS_UNPUBLISHED] = T(EF_PUBLISH, PS_PUBLISHED),
+	    [PS_PUBLISHED_WITH_CHANGES] = T(EF_PUBLISH, PS_PUBLISHED),
+	    [PS_UNPUBLISHED_WITH_CHANGES] = T(EF_PUBLISH, PS_PUBLISHED),
 	    [PS_SOFT_DELETED] = NO(deleted),
 	},
 	[ACT_DISCARD_DRAFT] = {
@@ -201,9 +201,8 @@ apply(struct request *req, const struct transition *t, const char *by,
 	case EF_SET_STATUS:
 		return db_page_set_status(req->arena, cloud, id,
 		    state_names[t->next], doc, &res->err);
-	case EF_PUBLISH_DRAFT:
-		return db_page_publish_draft(
-		    req->arena, cloud, id, doc, &res->err);
+	case EF_PUBLISH:
+		return db_page_publish(req->arena, cloud, id, doc, &res->err);
 	case EF_DISCARD_DRAFT:
 		st = db_page_discard_draft(req->arena, cloud, id, &res->err);
 		return st != SD_OK ? st
