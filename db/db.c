@@ -10,6 +10,7 @@ static const struct db_stmt *const all_stmts[] = {
 	db_token_stmts,
 	db_page_stmts,
 	db_page_summary_stmts,
+	db_component_stmts,
 };
 
 /* Unique and check constraints whose violation is the client's doing, with

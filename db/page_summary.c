@@ -17,12 +17,16 @@ const struct db_stmt db_page_summary_stmts[] = {
 	    " coalesce(jsonb_agg(page_summary_item(p) ORDER BY p.created_at"
 	    " DESC, p.id), '[]'::jsonb))::text FROM pages p WHERE " VISIBLE },
 	/* Keyset on (lower(name), id): never OFFSET. */
+	/* Keyset on (lower(name), id): never OFFSET. The total is joined in
+	 * so it arrives with an empty page too (one row, NULL item). */
 	{ "pages_summary_keyset",
-	    "SELECT page_summary_item(p)::text,"
-	    " lower(p.name), p.id, (SELECT count(*) FROM pages WHERE " VISIBLE
-	    ") FROM pages p WHERE " VISIBLE " AND ($3::text IS NULL OR"
-	    " (lower(p.name), p.id) > ($3, $4::uuid))"
-	    " ORDER BY lower(p.name), p.id LIMIT $5::integer" },
+	    "WITH t AS (SELECT count(*) AS total FROM pages WHERE " VISIBLE "),"
+	    " r AS (SELECT page_summary_item(p)::text AS item,"
+	    " lower(p.name) AS key, p.id FROM pages p WHERE " VISIBLE
+	    " AND ($3::text IS NULL OR (lower(p.name), p.id) > ($3, $4::uuid))"
+	    " ORDER BY lower(p.name), p.id LIMIT $5::integer)"
+	    " SELECT r.item, r.key, r.id, t.total FROM t LEFT JOIN r ON true"
+	    " ORDER BY r.key, r.id" },
 	{ "page_summary_details",
 	    "SELECT jsonb_build_object("
 	    "'pageSummaryDetails', jsonb_build_object("
@@ -84,17 +88,18 @@ db_pages_summary_keyset(struct arena *a, const char *cloud_id,
 	if (r == NULL)
 		return err->status;
 	out->count = PQntuples(r);
+	out->total = out->count > 0 ? atol(PQgetvalue(r, 0, 3)) : 0;
+	if (out->count == 1 && PQgetisnull(r, 0, 0))
+		out->count = 0; /* an empty page: only the total */
 	out->items = arena_alloc(a, sizeof(char *) * (size_t)(out->count + 1));
 	out->keys = arena_alloc(a, sizeof(char *) * (size_t)(out->count + 1));
 	out->ids = arena_alloc(a, sizeof(char *) * (size_t)(out->count + 1));
 	if (out->items == NULL || out->keys == NULL || out->ids == NULL)
 		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
-	out->total = 0;
 	for (i = 0; i < out->count; i++) {
 		out->items[i] = PQgetvalue(r, i, 0);
 		out->keys[i] = PQgetvalue(r, i, 1);
 		out->ids[i] = PQgetvalue(r, i, 2);
-		out->total = atol(PQgetvalue(r, i, 3));
 	}
 	return SD_OK;
 }

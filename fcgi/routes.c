@@ -5,9 +5,11 @@
  */
 #include "router.h"
 
+#include "handlers/components.h"
 #include "handlers/page_directory.h"
 #include "handlers/page_lifecycle.h"
 #include "handlers/pages.h"
+#include "handlers/uptime.h"
 
 #define R(method, pattern, scope, handler, flags)                              \
 	{                                                                      \
@@ -55,6 +57,23 @@ const struct route statusd_routes[] = {
 	    page_validate_subdomain, 0),
 	R(GET, "/pages/subdomain/suggest/{pageName}", READ_PAGE,
 	    page_suggest_subdomain, 0),
+	R(GET, "/pages/{pageId}/uptime_percentage", READ_PAGE,
+	    page_uptime_percentage, 0),
+	/* Components and their uptime. */
+	R(POST, "/components/batch_process", WRITE_COMPONENT,
+	    components_batch_process, ROUTE_BODY),
+	R(GET, "/pages/{pageId}/components/draft", READ_COMPONENT,
+	    components_draft_list, 0),
+	R(GET, "/pages/{pageId}/components/draft/v2", READ_COMPONENT,
+	    components_draft_list_v2, 0),
+	R(GET, "/pages/{pageId}/components/uptime", READ_COMPONENT,
+	    page_components_uptime, 0),
+	R(GET, "/pages/{pageId}/components/uptime/v2", READ_COMPONENT,
+	    page_components_uptime_v2, 0),
+	R(GET, "/components/{componentId}/uptime", READ_COMPONENT,
+	    component_uptime, 0),
+	R(GET, "/components/{componentId}/uptime_percentage", READ_COMPONENT,
+	    component_uptime_percentage, 0),
 };
 
 const size_t statusd_nroutes =

@@ -50,45 +50,10 @@ summary_scope(struct request *req, const char *filter)
 	    req->arena, "pages-summary:%s:%s", req->cloud_id, filter);
 }
 
-/* {"pages":[...],"pageInfo":{...},"totalCount":N} from one keyset page. */
-static enum sd_status
-summary_connection(struct request *req, struct response *res,
-    const struct summary_page *sp, int limit, const char *scope)
-{
-	int n = sp->count > limit ? limit : sp->count, i;
-	const char *end = NULL;
-	size_t len = 64;
-	char *out, *p;
-
-	if (n > 0)
-		end =
-		    cursor_encode(req->arena, &handlers_settings()->cursor_key,
-		        scope, sp->keys[n - 1], sp->ids[n - 1]);
-	for (i = 0; i < n; i++)
-		len += strlen(sp->items[i]) + 1;
-	len += end ? strlen(end) : 4;
-	out = arena_alloc(req->arena, len + 64);
-	if (out == NULL || (n > 0 && end == NULL))
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	p = out + sprintf(out, "{\"pages\":[");
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s%s", i ? "," : "", sp->items[i]);
-	if (end != NULL)
-		p += sprintf(p,
-		    "],\"pageInfo\":{\"hasNextPage\":%s,"
-		    "\"endCursor\":\"%s\"}",
-		    sp->count > limit ? "true" : "false", end);
-	else
-		p += sprintf(p,
-		    "],\"pageInfo\":{\"hasNextPage\":false,"
-		    "\"endCursor\":null}");
-	sprintf(p, ",\"totalCount\":%ld}", sp->total);
-	return respond_text(res, SD_OK, out);
-}
-
 HANDLER(pages_summary_v2)
 {
-	const char *filter, *scope, *key = NULL, *id = NULL;
+	const char *filter, *scope, *key = NULL, *id = NULL, *json;
+	struct connection conn = { 0 };
 	struct summary_page sp;
 	struct paging pg;
 	enum sd_status st;
@@ -109,8 +74,15 @@ HANDLER(pages_summary_v2)
 		    "after: not a cursor of this list");
 	st = db_pages_summary_keyset(req->arena, req->cloud_id, filter, key, id,
 	    pg.limit, &sp, &res->err);
-	return st != SD_OK ? st
-	                   : summary_connection(req, res, &sp, pg.limit, scope);
+	if (st != SD_OK)
+		return st;
+	conn.list = "pages";
+	conn.total = sp.total;
+	if (connection_from_rows(req->arena, &conn, &pg, scope, sp.items,
+	        sp.keys, sp.ids, sp.count) != 0 ||
+	    (json = connection_json(req->arena, &conn)) == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	return respond_text(res, SD_OK, json);
 }
 
 HANDLER(page_summary_details)

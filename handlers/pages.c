@@ -433,3 +433,13 @@ page_get_by_name(
 	(void)who;
 	return get_doc(req, res, db_page_get_by_name);
 }
+
+enum sd_status
+page_exists(struct request *req, struct response *res, const char *id)
+{
+	const char *doc;
+
+	if (!uuid_valid(id))
+		return page_not_found(res);
+	return db_page_get(req->arena, req->cloud_id, id, &doc, &res->err);
+}

@@ -25,4 +25,9 @@ enum sd_status page_validate_body(const json_t *body, enum validate_mode mode,
 enum sd_status page_write_from_body(
     struct request *req, struct response *res, struct page_write *w);
 
+/* SD_OK when the page exists in the caller's cloud (soft-deleted
+ * included), else 404 as for any missing page. */
+enum sd_status page_exists(
+    struct request *req, struct response *res, const char *id);
+
 #endif

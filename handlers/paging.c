@@ -1,7 +1,11 @@
 #include "paging.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "settings.h"
 
 enum sd_status
 query_int(const struct request *req, const char *name, long min, long max,
@@ -68,4 +72,89 @@ paging_parse(const struct request *req, int allow_backward, struct paging *out,
 	if (out->cursor != NULL && *out->cursor == '\0')
 		out->cursor = NULL;
 	return SD_OK;
+}
+
+static size_t
+json_len(const char *s)
+{
+	return s ? strlen(s) + 2 : 4;
+}
+
+char *
+json_array_text(struct arena *a, const char **items, int n)
+{
+	size_t len = 3;
+	char *out, *p;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(items[i]) + 1;
+	out = arena_alloc(a, len);
+	if (out == NULL)
+		return NULL;
+	p = out;
+	*p++ = '[';
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", items[i]);
+	strcpy(p, "]");
+	return out;
+}
+
+char *
+connection_json(struct arena *a, const struct connection *c)
+{
+	const char *list = json_array_text(a, c->items, c->count);
+	size_t len;
+	char *out, *p;
+
+	if (list == NULL)
+		return NULL;
+	len = strlen(c->list) + strlen(list) + 160 + json_len(c->start_cursor) +
+	    json_len(c->end_cursor);
+	out = arena_alloc(a, len);
+	if (out == NULL)
+		return NULL;
+	p = out + sprintf(out, "{\"%s\":%s", c->list, list);
+	p += sprintf(p, ",\"pageInfo\":{\"hasNextPage\":%s,\"endCursor\":",
+	    c->has_next ? "true" : "false");
+	/* Cursors are base64url and '.', nothing to escape. */
+	p += c->end_cursor ? sprintf(p, "\"%s\"", c->end_cursor)
+	                   : sprintf(p, "null");
+	if (c->both_ways) {
+		p += sprintf(p, ",\"hasPreviousPage\":%s,\"startCursor\":",
+		    c->has_previous ? "true" : "false");
+		p += c->start_cursor ? sprintf(p, "\"%s\"", c->start_cursor)
+		                     : sprintf(p, "null");
+	}
+	sprintf(p, "},\"totalCount\":%ld}", c->total);
+	return out;
+}
+
+int
+connection_from_rows(struct arena *a, struct connection *c,
+    const struct paging *pg, const char *scope, const char **items,
+    const char **keys, const char **ids, int n)
+{
+	const struct cursor_key *k = &handlers_settings()->cursor_key;
+	int more = n > pg->limit, skip;
+
+	/* A backward page came back in list order with the extra row (if
+	 * any) first. */
+	skip = pg->backward && more ? 1 : 0;
+	c->items = items + skip;
+	c->count = more ? pg->limit : n;
+	c->start_cursor = c->end_cursor = NULL;
+	if (c->count > 0) {
+		c->start_cursor =
+		    cursor_encode(a, k, scope, keys[skip], ids[skip]);
+		c->end_cursor = cursor_encode(a, k, scope,
+		    keys[skip + c->count - 1], ids[skip + c->count - 1]);
+		if (c->start_cursor == NULL || c->end_cursor == NULL)
+			return -1;
+	}
+	/* Forwards, "previous" is known only as "we came from a cursor";
+	 * backwards the same holds for "next" (GraphQL's cursor rules). */
+	c->has_next = pg->backward ? pg->cursor != NULL : more;
+	c->has_previous = pg->backward ? more : pg->cursor != NULL;
+	return 0;
 }

@@ -22,4 +22,27 @@ enum sd_status paging_parse(const struct request *req, int allow_backward,
 enum sd_status query_int(const struct request *req, const char *name, long min,
     long max, long def, long *out, struct sd_error *err);
 
+/* A keyset page as JSON: {"<list>": [items], "pageInfo": {...},
+ * "totalCount": N}. pageInfo has hasNextPage and endCursor, plus
+ * hasPreviousPage and startCursor when both_ways. */
+struct connection {
+	const char *list; /* "components", "pages", ... */
+	const char **items; /* JSON texts */
+	int count;
+	const char *start_cursor; /* NULL when empty */
+	const char *end_cursor;
+	int has_next, has_previous, both_ways;
+	long total;
+};
+/* "[a,b,c]" from JSON texts; new arena string, NULL on OOM. */
+char *json_array_text(struct arena *a, const char **items, int n);
+/* New arena string, NULL on OOM. */
+char *connection_json(struct arena *a, const struct connection *c);
+
+/* Fills c from rows[0..n) of a page fetched with limit + 1: at most limit
+ * items, cursors from the first and last row's keys under scope. */
+int connection_from_rows(struct arena *a, struct connection *c,
+    const struct paging *pg, const char *scope, const char **items,
+    const char **keys, const char **ids, int n);
+
 #endif

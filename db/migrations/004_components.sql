@@ -98,20 +98,20 @@ $$;
 CREATE FUNCTION components_publish(p_cloud text, p_page uuid) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-	d record;
+	draft record;
 BEGIN
 	DELETE FROM components c WHERE c.cloud_id = p_cloud
 		AND c.page_id = p_page AND NOT EXISTS (SELECT 1
 			FROM component_drafts d WHERE d.cloud_id = p_cloud
 			AND d.id = c.id);
-	FOR d IN SELECT * FROM component_drafts
+	FOR draft IN SELECT * FROM component_drafts
 		WHERE cloud_id = p_cloud AND page_id = p_page
 	LOOP
 		INSERT INTO components (cloud_id, id, page_id, parent_id, type,
 			name, description, service_id, position, status)
-		VALUES (d.cloud_id, d.id, d.page_id, d.parent_id, d.type,
-			d.name, d.description, d.service_id, d.position,
-			d.status)
+		VALUES (draft.cloud_id, draft.id, draft.page_id, draft.parent_id, draft.type,
+			draft.name, draft.description, draft.service_id, draft.position,
+			draft.status)
 		ON CONFLICT (cloud_id, id) DO UPDATE SET
 			parent_id = EXCLUDED.parent_id, type = EXCLUDED.type,
 			name = EXCLUDED.name,
@@ -119,15 +119,15 @@ BEGIN
 			service_id = EXCLUDED.service_id,
 			position = EXCLUDED.position, updated_at = now();
 		IF NOT EXISTS (SELECT 1 FROM component_status_history
-			WHERE cloud_id = p_cloud AND component_id = d.id) THEN
+			WHERE cloud_id = p_cloud AND component_id = draft.id) THEN
 			INSERT INTO component_status_history
 				(cloud_id, component_id, status, started_at)
-				VALUES (p_cloud, d.id, d.status, now());
-			UPDATE components SET status = d.status
-				WHERE cloud_id = p_cloud AND id = d.id;
+				VALUES (p_cloud, draft.id, draft.status, now());
+			UPDATE components SET status = draft.status
+				WHERE cloud_id = p_cloud AND id = draft.id;
 		ELSE
-			PERFORM component_set_live_status(p_cloud, d.id,
-				d.status);
+			PERFORM component_set_live_status(p_cloud, draft.id,
+				draft.status);
 		END IF;
 	END LOOP;
 END
@@ -259,3 +259,45 @@ $$;
 
 -- Documents rendered before this version list no components: render again.
 UPDATE pages SET doc = page_render(pages);
+
+-- Uptime of every live component of a page over [p_from, p_to], clipped to
+-- each component's life and to now (DESIGN.md section 7, Statuspage's
+-- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
+-- all. A group's uptime is the mean of its children's; an empty range or
+-- a group without children is 100. Rounded to two decimals.
+CREATE FUNCTION component_uptimes(p_cloud text, p_page uuid,
+	p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
+	"position" integer, uptime numeric)
+LANGUAGE sql STABLE AS $$
+	WITH span AS (
+		SELECT c.id, c.parent_id, c.type, c.name, c.status, c.position,
+			greatest(p_from, c.created_at) AS lo,
+			least(p_to, now()) AS hi
+		FROM components c
+		WHERE c.cloud_id = p_cloud AND c.page_id = p_page
+	), lost AS (
+		SELECT s.id, sum(CASE h.status WHEN 'MAJOR_OUTAGE' THEN 1.0
+				ELSE 0.3 END *
+			extract(epoch FROM least(coalesce(h.ended_at, s.hi), s.hi)
+				- greatest(h.started_at, s.lo))) AS seconds
+		FROM span s JOIN component_status_history h
+			ON h.cloud_id = p_cloud AND h.component_id = s.id
+			AND h.status IN ('MAJOR_OUTAGE', 'PARTIAL_OUTAGE')
+			AND h.started_at < s.hi
+			AND coalesce(h.ended_at, 'infinity') > s.lo
+		WHERE s.hi > s.lo
+		GROUP BY s.id
+	), leaf AS (
+		SELECT s.*, CASE WHEN s.hi <= s.lo THEN 100::numeric
+			ELSE 100 * (1 - coalesce(l.seconds, 0) /
+				extract(epoch FROM s.hi - s.lo)) END AS raw
+		FROM span s LEFT JOIN lost l ON l.id = s.id
+	)
+	SELECT f.id, f.parent_id, f.type, f.name, f.status, f.position,
+		round(CASE WHEN f.type = 'GROUP_COMPONENT'
+			THEN coalesce((SELECT avg(k.raw) FROM leaf k
+				WHERE k.parent_id = f.id), 100)
+			ELSE f.raw END, 2)
+	FROM leaf f
+$$;

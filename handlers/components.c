@@ -1,0 +1,365 @@
+/*
+ * POST /components/batch_process edits a page's draft component tree in
+ * one transaction: every item is validated before anything is written, and
+ * any failure rolls the whole batch back. Publishing the page makes the
+ * draft tree live (db_page_publish).
+ */
+#include "components.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "crypto.h"
+#include "db/components.h"
+#include "db/db.h"
+#include "db/pages.h"
+#include "pages.h"
+#include "paging.h"
+#include "settings.h"
+
+static const char *const component_types[] = { "COMPONENT", "GROUP_COMPONENT",
+	NULL };
+static const char *const component_statuses[] = { "OPERATIONAL",
+	"DEGRADED_PERFORMANCE", "PARTIAL_OUTAGE", "MAJOR_OUTAGE",
+	"UNDER_MAINTENANCE", NULL };
+
+static int
+check_uuid(const char *s)
+{
+	return uuid_valid(s);
+}
+
+static const char uuid_message[] = "must be a component id (a UUID)";
+
+/* StakeholderCommsNestedDraftComponentInput; "components" nests the same
+ * table (one level: enforced when flattening). */
+static const struct field item_fields[] = {
+	{ "id", FT_STRING, 0, 36, 0, 0, NULL, NULL, check_uuid, uuid_message },
+	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, check_uuid,
+	    "must be a page id (a UUID)" },
+	{ "type", FT_ENUM, F_REQUIRED, 0, 0, 0, component_types, NULL, NULL,
+	    NULL },
+	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL, check_not_blank,
+	    "must not be blank" },
+	{ "description", FT_STRING, 0, 1000, 0, 0, NULL, NULL, NULL, NULL },
+	{ "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, component_statuses, NULL,
+	    NULL, NULL },
+	{ "serviceId", FT_STRING, 0, 255, 0, 0, NULL, NULL, NULL, NULL },
+	{ "position", FT_INT, F_NOT_NULL, 0, 0, 100000, NULL, NULL, NULL,
+	    NULL },
+	{ "components", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX, 0, 0, NULL,
+	    item_fields, NULL, NULL },
+	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+const struct field component_batch_fields[] = {
+	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, check_uuid,
+	    "must be a page id (a UUID)" },
+	{ "createUpdateComponents", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX,
+	    0, 0, NULL, item_fields, NULL, NULL },
+	/* Checked by hand: an array of ids. */
+	{ "deleteComponents", FT_READONLY, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+struct batch {
+	const char *page_id;
+	struct component_row *rows;
+	size_t nrows, cap;
+	const char **deletes;
+	size_t ndeletes;
+};
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static enum sd_status
+item_error(struct response *res, const char *path, const char *what)
+{
+	return sd_fail(&res->err, SD_BAD_REQUEST, "invalid request body",
+	    "%s: %s", path, what);
+}
+
+/* Appends one item (and its children) to the flat list. position_default
+ * is its index among its siblings. */
+static enum sd_status
+flatten(struct request *req, struct response *res, struct batch *b,
+    const json_t *item, const char *parent, long position_default,
+    const char *path)
+{
+	struct component_row *row;
+	const json_t *children = json_object_get(item, "components");
+	const json_t *pos = json_object_get(item, "position");
+	char sub[128], *id;
+	size_t i;
+	enum sd_status st;
+
+	if (strcmp(str(item, "pageId"), b->page_id) != 0)
+		return item_error(
+		    res, path, "pageId must be the batch's pageId");
+	if (b->nrows == b->cap)
+		return sd_fail(&res->err, SD_BAD_REQUEST, "too many components",
+		    "a page holds at most %d components",
+		    COMPONENTS_PER_PAGE_MAX);
+	row = &b->rows[b->nrows++];
+	memset(row, 0, sizeof(*row));
+	row->is_new = str(item, "id") == NULL;
+	if (row->is_new) {
+		if (str(item, "name") == NULL)
+			return item_error(
+			    res, path, "name is required for a new component");
+		if ((id = arena_alloc(req->arena, 37)) == NULL || uuid_v4(id))
+			return sd_fail(&res->err, SD_INTERNAL,
+			    "random source failed", NULL);
+		row->id = id;
+	} else {
+		row->id = str(item, "id");
+	}
+	row->parent_id = parent;
+	row->type = str(item, "type");
+	row->name = str(item, "name");
+	row->description = str(item, "description");
+	row->service_id = str(item, "serviceId");
+	row->status = str(item, "status");
+	row->position = json_is_integer(pos) ? (long)json_integer_value(pos)
+	    : row->is_new                    ? position_default
+	                                     : -1;
+	if (json_array_size(children) == 0)
+		return SD_OK;
+	if (strcmp(row->type, "GROUP_COMPONENT") != 0 || parent != NULL)
+		return item_error(res, path,
+		    "only a top-level GROUP_COMPONENT holds components");
+	for (i = 0; i < json_array_size(children); i++) {
+		snprintf(sub, sizeof(sub), "%s.components[%zu]", path, i);
+		st = flatten(req, res, b, json_array_get(children, i), row->id,
+		    (long)i, sub);
+		if (st != SD_OK)
+			return st;
+	}
+	return SD_OK;
+}
+
+static enum sd_status
+read_deletes(struct request *req, struct response *res, struct batch *b,
+    const json_t *list)
+{
+	size_t i;
+
+	if (list == NULL || json_is_null(list))
+		return SD_OK;
+	if (!json_is_array(list) ||
+	    json_array_size(list) > COMPONENTS_PER_PAGE_MAX)
+		return item_error(res, "body.deleteComponents",
+		    "must be an array of at most 1100 component ids");
+	b->deletes = arena_alloc(
+	    req->arena, sizeof(char *) * (json_array_size(list) + 1));
+	if (b->deletes == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	for (i = 0; i < json_array_size(list); i++) {
+		b->deletes[i] = json_string_value(json_array_get(list, i));
+		if (b->deletes[i] == NULL || !uuid_valid(b->deletes[i]))
+			return item_error(
+			    res, "body.deleteComponents", uuid_message);
+	}
+	b->ndeletes = i;
+	return SD_OK;
+}
+
+/* An id may appear once in a batch, and not both updated and deleted. */
+static enum sd_status
+check_unique_ids(struct response *res, const struct batch *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->nrows; i++) {
+		for (j = i + 1; !b->rows[i].is_new && j < b->nrows; j++)
+			if (strcmp(b->rows[i].id, b->rows[j].id) == 0)
+				return sd_fail(&res->err, SD_BAD_REQUEST,
+				    "invalid request body",
+				    "component %s appears twice",
+				    b->rows[i].id);
+		for (j = 0; !b->rows[i].is_new && j < b->ndeletes; j++)
+			if (strcmp(b->rows[i].id, b->deletes[j]) == 0)
+				return sd_fail(&res->err, SD_BAD_REQUEST,
+				    "invalid request body",
+				    "component %s is both updated and deleted",
+				    b->rows[i].id);
+	}
+	return SD_OK;
+}
+
+static enum sd_status
+read_batch(struct request *req, struct response *res, struct batch *b)
+{
+	const json_t *items;
+	json_t *body;
+	char path[64];
+	size_t i;
+	enum sd_status st;
+
+	st = body_json_object(req, &body, &res->err);
+	if (st == SD_OK)
+		st = validate_object(body, component_batch_fields,
+		    VALIDATE_CREATE, "body", &res->err);
+	if (st == SD_OK)
+		st = read_deletes(
+		    req, res, b, json_object_get(body, "deleteComponents"));
+	if (st != SD_OK)
+		return st;
+	b->page_id = str(body, "pageId");
+	b->cap = COMPONENTS_PER_PAGE_MAX;
+	b->rows = arena_alloc(req->arena, sizeof(*b->rows) * b->cap);
+	if (b->rows == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	items = json_object_get(body, "createUpdateComponents");
+	for (i = 0; i < json_array_size(items); i++) {
+		snprintf(
+		    path, sizeof(path), "body.createUpdateComponents[%zu]", i);
+		st = flatten(
+		    req, res, b, json_array_get(items, i), NULL, (long)i, path);
+		if (st != SD_OK)
+			return st;
+	}
+	return check_unique_ids(res, b);
+}
+
+/* Editing components is a draft change: a page with a live version now
+ * has unpublished changes. */
+static const char *
+status_after_edit(const char *status)
+{
+	if (strcmp(status, "PUBLISHED") == 0)
+		return "PUBLISHED_WITH_CHANGES";
+	if (strcmp(status, "UNPUBLISHED") == 0)
+		return "UNPUBLISHED_WITH_CHANGES";
+	return status;
+}
+
+static enum sd_status
+apply_batch(struct request *req, struct response *res, const struct batch *b,
+    const char **tree)
+{
+	struct page_state ps;
+	const char *doc;
+	enum sd_status st;
+
+	st =
+	    db_page_lock(req->arena, req->cloud_id, b->page_id, &ps, &res->err);
+	if (st == SD_OK && strcmp(ps.status, "SOFT_DELETED") == 0)
+		return sd_fail(&res->err, SD_CONFLICT,
+		    "page is deleted; recover it first", NULL);
+	if (st == SD_OK)
+		st = db_components_apply(req->arena, req->cloud_id, b->page_id,
+		    b->rows, b->nrows, b->deletes, b->ndeletes, &res->err);
+	if (st == SD_OK)
+		st = db_page_set_status(req->arena, req->cloud_id, b->page_id,
+		    status_after_edit(ps.status), &doc, &res->err);
+	if (st == SD_OK)
+		st = db_components_draft_tree(
+		    req->arena, req->cloud_id, b->page_id, tree, &res->err);
+	return st;
+}
+
+HANDLER(components_batch_process)
+{
+	struct batch b;
+	const char *tree;
+	enum sd_status st;
+
+	(void)who;
+	memset(&b, 0, sizeof(b));
+	st = read_batch(req, res, &b);
+	if (st != SD_OK)
+		return st;
+	st = db_begin(&res->err);
+	if (st == SD_OK)
+		st = apply_batch(req, res, &b, &tree);
+	if (st == SD_OK)
+		st = db_commit(&res->err);
+	if (st != SD_OK) {
+		db_rollback();
+		/* The page is named in the body: unknown means 404. */
+		return st;
+	}
+	return respond_text(res, SD_OK, tree);
+}
+
+HANDLER(components_draft_list)
+{
+	const char *tree;
+	enum sd_status st;
+
+	(void)who;
+	st = page_exists(req, res, req->params[0]);
+	if (st == SD_OK)
+		st = db_components_draft_tree(req->arena, req->cloud_id,
+		    req->params[0], &tree, &res->err);
+	if (st != SD_OK)
+		return st;
+	tree = arena_printf(req->arena, "{\"components\":%s}", tree);
+	return tree ? respond_text(res, SD_OK, tree)
+	            : sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+}
+
+static int
+is_integer(const char *s)
+{
+	char *end;
+
+	strtol(s, &end, 10);
+	return *s != '\0' && *end == '\0';
+}
+
+enum sd_status
+component_cursor(struct request *req, struct response *res, const char *scope,
+    const struct paging *pg, const char **pos, const char **id)
+{
+	*pos = *id = NULL;
+	if (pg->cursor == NULL)
+		return SD_OK;
+	if (cursor_decode(req->arena, &handlers_settings()->cursor_key, scope,
+	        pg->cursor, pos, id) != 0 ||
+	    !is_integer(*pos) || !uuid_valid(*id))
+		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid cursor",
+		    "%s: not a cursor of this list",
+		    pg->backward ? "before" : "after");
+	return SD_OK;
+}
+
+HANDLER(components_draft_list_v2)
+{
+	struct component_page cp;
+	struct connection conn = { 0 };
+	struct paging pg;
+	const char *scope, *pos, *id, *json;
+	enum sd_status st;
+
+	(void)who;
+	st = page_exists(req, res, req->params[0]);
+	if (st == SD_OK)
+		st = paging_parse(req, 1, &pg, &res->err);
+	if (st != SD_OK)
+		return st;
+	scope = arena_printf(req->arena, "components-draft:%s:%s",
+	    req->cloud_id, req->params[0]);
+	st = component_cursor(req, res, scope, &pg, &pos, &id);
+	if (st == SD_OK)
+		st = db_components_draft_keyset(req->arena, req->cloud_id,
+		    req->params[0], pos, id, pg.backward, pg.limit, &cp,
+		    &res->err);
+	if (st != SD_OK)
+		return st;
+	conn.list = "components";
+	conn.both_ways = 1;
+	conn.total = cp.total;
+	if (connection_from_rows(req->arena, &conn, &pg, scope, cp.items,
+	        cp.positions, cp.ids, cp.count) != 0 ||
+	    (json = connection_json(req->arena, &conn)) == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	return respond_text(res, SD_OK, json);
+}

@@ -1,0 +1,22 @@
+/* Components: the draft tree of a page (batch_process, lists). */
+#ifndef STATUSD_HANDLERS_COMPONENTS_H
+#define STATUSD_HANDLERS_COMPONENTS_H
+
+#include "handler.h"
+#include "validate.h"
+
+HANDLER(components_batch_process);
+HANDLER(components_draft_list);
+HANDLER(components_draft_list_v2);
+
+struct paging;
+/* Decodes a (position, id) keyset cursor of the list named by scope;
+ * *pos and *id stay NULL without a cursor. 400 for a foreign one. */
+enum sd_status component_cursor(struct request *req, struct response *res,
+    const char *scope, const struct paging *pg, const char **pos,
+    const char **id);
+
+/* The batch body's field tables (for tests and the fuzz harness). */
+extern const struct field component_batch_fields[];
+
+#endif

@@ -1,0 +1,25 @@
+/* Uptime of live components and pages, computed in SQL from the status
+ * history (DESIGN.md section 7). */
+#ifndef STATUSD_HANDLERS_UPTIME_H
+#define STATUSD_HANDLERS_UPTIME_H
+
+#include "handler.h"
+
+HANDLER(component_uptime);
+HANDLER(component_uptime_percentage);
+HANDLER(page_components_uptime);
+HANDLER(page_components_uptime_v2);
+HANDLER(page_uptime_percentage);
+
+/* The range of an uptime request: query parameters from_name and to_name
+ * (RFC 3339 dates or date-times; a date as "to" means the end of that
+ * day), by default the 90 days up to now. Exported for tests. */
+struct time_range {
+	long long from, to;
+	char from_text[32], to_text[32];
+};
+enum sd_status uptime_range(const struct request *req, const char *from_name,
+    const char *to_name, long long now, struct time_range *r,
+    struct sd_error *err);
+
+#endif
