@@ -43,7 +43,7 @@ enum effect {
 	EF_REFUSE, /* 409 with the message */
 	EF_NONE, /* already there: answer as if done */
 	EF_SET_STATUS, /* pageStatus := next */
-	EF_PUBLISH,       /* draft version (if any) becomes live */
+	EF_PUBLISH, /* draft version (if any) becomes live */
 	EF_DISCARD_DRAFT, /* draft version goes; pageStatus := next */
 	EF_DELETE_PAGE, /* never published: the page goes entirely */
 	EF_SOFT_DELETE,
