@@ -12,6 +12,8 @@
  */
 #include "jwt.h"
 
+#include "crypto.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,53 +110,16 @@ jwt_split(const char *token, size_t len, struct jwt_parts *parts)
 	return JWT_OK;
 }
 
-static int
-b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 /*
- * Strict base64url without padding (RFC 7515 section 2). A length of 1 mod 4
- * and non-zero leftover bits are refused too, so each byte string has exactly
- * one accepted spelling and a token cannot be re-spelt while keeping its
- * signature. Returns the number of bytes written, or -1.
+ * Strict base64url without padding (RFC 7515 section 2), as crypto.c's
+ * decoder is: a length of 1 mod 4 and non-zero leftover bits are refused,
+ * so each byte string has exactly one accepted spelling and a token cannot
+ * be re-spelt while keeping its signature. Returns bytes written, or -1.
  */
 static long
 b64url_decode(struct jwt_span src, unsigned char *dst, size_t dstcap)
 {
-	unsigned long acc = 0;
-	size_t i, o = 0;
-	int bits = 0, v;
-
-	if (src.len % 4 == 1)
-		return -1;
-	for (i = 0; i < src.len; i++) {
-		if ((v = b64url_value((unsigned char)src.p[i])) < 0)
-			return -1;
-		acc = acc << 6 | (unsigned long)v;
-		bits += 6;
-		if (bits < 8)
-			continue;
-		if (o == dstcap)
-			return -1;
-		bits -= 8;
-		dst[o++] = (unsigned char)(acc >> bits);
-		acc &= (1UL << bits) - 1;
-	}
-	if (acc != 0)
-		return -1;
-	return (long)o;
+	return base64url_decode(src.p, src.len, dst, dstcap);
 }
 
 /*

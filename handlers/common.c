@@ -59,6 +59,19 @@ respond_json(struct request *req, struct response *res, enum sd_status status,
 	return respond_text(res, status, copy);
 }
 
+enum sd_status
+respond_json_new(struct request *req, struct response *res,
+    enum sd_status status, json_t *value)
+{
+	enum sd_status st;
+
+	if (value == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	st = respond_json(req, res, status, value);
+	json_decref(value);
+	return st;
+}
+
 static const struct handler_settings *settings;
 
 void

@@ -19,4 +19,8 @@ enum sd_status respond_text(
 enum sd_status respond_json(struct request *req, struct response *res,
     enum sd_status status, const json_t *value);
 
+/* The same, stealing value (NULL, from a failed json_pack, is 500). */
+enum sd_status respond_json_new(struct request *req, struct response *res,
+    enum sd_status status, json_t *value);
+
 #endif

@@ -334,9 +334,8 @@ component_cursor(struct request *req, struct response *res, const char *scope,
 HANDLER(components_draft_list_v2)
 {
 	struct component_page cp;
-	struct connection conn = { 0 };
 	struct paging pg;
-	const char *scope, *pos, *id, *json;
+	const char *scope, *pos, *id;
 	enum sd_status st;
 
 	(void)who;
@@ -354,12 +353,6 @@ HANDLER(components_draft_list_v2)
 		    &res->err);
 	if (st != SD_OK)
 		return st;
-	conn.list = "components";
-	conn.both_ways = 1;
-	conn.total = cp.total;
-	if (connection_from_rows(req->arena, &conn, &pg, scope, cp.items,
-	        cp.positions, cp.ids, cp.count) != 0 ||
-	    (json = connection_json(req->arena, &conn)) == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	return respond_text(res, SD_OK, json);
+	return respond_connection(req, res, "components", 1, &pg, scope,
+	    cp.items, cp.positions, cp.ids, cp.count, cp.total);
 }

@@ -52,8 +52,7 @@ summary_scope(struct request *req, const char *filter)
 
 HANDLER(pages_summary_v2)
 {
-	const char *filter, *scope, *key = NULL, *id = NULL, *json;
-	struct connection conn = { 0 };
+	const char *filter, *scope, *key = NULL, *id = NULL;
 	struct summary_page sp;
 	struct paging pg;
 	enum sd_status st;
@@ -76,13 +75,8 @@ HANDLER(pages_summary_v2)
 	    pg.limit, &sp, &res->err);
 	if (st != SD_OK)
 		return st;
-	conn.list = "pages";
-	conn.total = sp.total;
-	if (connection_from_rows(req->arena, &conn, &pg, scope, sp.items,
-	        sp.keys, sp.ids, sp.count) != 0 ||
-	    (json = connection_json(req->arena, &conn)) == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	return respond_text(res, SD_OK, json);
+	return respond_connection(req, res, "pages", 0, &pg, scope, sp.items,
+	    sp.keys, sp.ids, sp.count, sp.total);
 }
 
 HANDLER(page_summary_details)
@@ -102,14 +96,8 @@ static enum sd_status
 validation_answer(
     struct request *req, struct response *res, int valid, const char *message)
 {
-	json_t *o = json_pack("{s:b,s:s}", "valid", valid, "message", message);
-	enum sd_status st;
-
-	if (o == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	st = respond_json(req, res, SD_OK, o);
-	json_decref(o);
-	return st;
+	return respond_json_new(req, res, SD_OK,
+	    json_pack("{s:b,s:s}", "valid", valid, "message", message));
 }
 
 HANDLER(page_validate_name)
@@ -284,7 +272,6 @@ HANDLER(page_suggest_subdomain)
 {
 	struct suffixes *sx;
 	char base[64], suggestion[64];
-	json_t *o;
 	int n;
 	enum sd_status st;
 
@@ -306,10 +293,6 @@ HANDLER(page_suggest_subdomain)
 		    "no free subdomain near this name", NULL);
 	if (sx->exact)
 		snprintf(suggestion, sizeof(suggestion), "%s-%d", base, n);
-	o = json_pack("{s:s}", "suggestion", suggestion);
-	if (o == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	st = respond_json(req, res, SD_OK, o);
-	json_decref(o);
-	return st;
+	return respond_json_new(
+	    req, res, SD_OK, json_pack("{s:s}", "suggestion", suggestion));
 }

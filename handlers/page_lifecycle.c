@@ -124,14 +124,8 @@ not_found(struct response *res)
 static enum sd_status
 mutation_ok(struct request *req, struct response *res, const char *message)
 {
-	json_t *o = json_pack("{s:b,s:s}", "success", 1, "message", message);
-	enum sd_status st;
-
-	if (o == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	st = respond_json(req, res, SD_OK, o);
-	json_decref(o);
-	return st;
+	return respond_json_new(req, res, SD_OK,
+	    json_pack("{s:b,s:s}", "success", 1, "message", message));
 }
 
 /* The optional {"deletedBy": "..."} body of the delete actions; defaults

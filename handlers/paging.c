@@ -158,3 +158,25 @@ connection_from_rows(struct arena *a, struct connection *c,
 	c->has_previous = pg->backward ? more : pg->cursor != NULL;
 	return 0;
 }
+
+enum sd_status
+respond_connection(struct request *req, struct response *res, const char *list,
+    int both_ways, const struct paging *pg, const char *scope,
+    const char **items, const char **keys, const char **ids, int n, long total)
+{
+	struct connection c = { 0 };
+	const char *json;
+
+	c.list = list;
+	c.both_ways = both_ways;
+	c.total = total;
+	if (scope == NULL ||
+	    connection_from_rows(
+	        req->arena, &c, pg, scope, items, keys, ids, n) != 0 ||
+	    (json = connection_json(req->arena, &c)) == NULL)
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	res->status = SD_OK;
+	res->body = json;
+	res->body_len = strlen(json);
+	return SD_OK;
+}

@@ -45,4 +45,10 @@ int connection_from_rows(struct arena *a, struct connection *c,
     const struct paging *pg, const char *scope, const char **items,
     const char **keys, const char **ids, int n);
 
+/* Answers with one keyset page of rows fetched with limit + 1 (see
+ * connection_from_rows); both_ways adds hasPreviousPage/startCursor. */
+enum sd_status respond_connection(struct request *req, struct response *res,
+    const char *list, int both_ways, const struct paging *pg, const char *scope,
+    const char **items, const char **keys, const char **ids, int n, long total);
+
 #endif

@@ -77,6 +77,26 @@ id_or_404(struct request *req, struct response *res, const char *what)
 	return sd_fail(&res->err, SD_NOT_FOUND, what, NULL);
 }
 
+/* The uptime of the component named by the path over the range given by
+ * the query parameters from_name and to_name. */
+static enum sd_status
+one_component(struct request *req, struct response *res, const char *from_name,
+    const char *to_name, struct time_range *r, const char **json,
+    const char **pct)
+{
+	enum sd_status st;
+
+	st = id_or_404(req, res, "component not found");
+	if (st == SD_OK)
+		st = uptime_range(
+		    req, from_name, to_name, time(NULL), r, &res->err);
+	if (st == SD_OK)
+		st = db_component_uptime(req->arena, req->cloud_id,
+		    req->params[0], r->from_text, r->to_text, json, pct,
+		    &res->err);
+	return st;
+}
+
 HANDLER(component_uptime)
 {
 	struct time_range r;
@@ -84,14 +104,7 @@ HANDLER(component_uptime)
 	enum sd_status st;
 
 	(void)who;
-	st = id_or_404(req, res, "component not found");
-	if (st == SD_OK)
-		st = uptime_range(
-		    req, "startDate", "endDate", time(NULL), &r, &res->err);
-	if (st == SD_OK)
-		st = db_component_uptime(req->arena, req->cloud_id,
-		    req->params[0], r.from_text, r.to_text, &json, &pct,
-		    &res->err);
+	st = one_component(req, res, "startDate", "endDate", &r, &json, &pct);
 	return st != SD_OK ? st : respond_text(res, SD_OK, json);
 }
 
@@ -101,11 +114,13 @@ static enum sd_status
 percentage_answer(struct request *req, struct response *res, const char *idkey,
     const char *pct, const struct time_range *r)
 {
-	return respond_text(res, SD_OK,
-	    arena_printf(req->arena,
-	        "{\"%s\":\"%s\",\"uptimePercentage\":%s,\"from\":\"%s\","
-	        "\"to\":\"%s\"}",
-	        idkey, req->params[0], pct, r->from_text, r->to_text));
+	const char *json = arena_printf(req->arena,
+	    "{\"%s\":\"%s\",\"uptimePercentage\":%s,\"from\":\"%s\","
+	    "\"to\":\"%s\"}",
+	    idkey, req->params[0], pct, r->from_text, r->to_text);
+
+	return json ? respond_text(res, SD_OK, json)
+	            : sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 }
 
 HANDLER(component_uptime_percentage)
@@ -115,13 +130,7 @@ HANDLER(component_uptime_percentage)
 	enum sd_status st;
 
 	(void)who;
-	st = id_or_404(req, res, "component not found");
-	if (st == SD_OK)
-		st = uptime_range(req, "from", "to", time(NULL), &r, &res->err);
-	if (st == SD_OK)
-		st = db_component_uptime(req->arena, req->cloud_id,
-		    req->params[0], r.from_text, r.to_text, &json, &pct,
-		    &res->err);
+	st = one_component(req, res, "from", "to", &r, &json, &pct);
 	return st != SD_OK
 	    ? st
 	    : percentage_answer(req, res, "componentId", pct, &r);
@@ -231,9 +240,8 @@ HANDLER(page_components_uptime_v2)
 	struct time_range r;
 	struct uptime_query q;
 	struct component_page cp;
-	struct connection conn = { 0 };
 	struct paging pg;
-	const char *scope, *json;
+	const char *scope;
 	enum sd_status st;
 
 	(void)who;
@@ -262,12 +270,6 @@ HANDLER(page_components_uptime_v2)
 		st = db_components_uptime(req->arena, &q, &cp, &res->err);
 	if (st != SD_OK)
 		return st;
-	conn.list = "components";
-	conn.both_ways = 1;
-	conn.total = cp.total;
-	if (connection_from_rows(req->arena, &conn, &pg, scope, cp.items,
-	        cp.positions, cp.ids, cp.count) != 0 ||
-	    (json = connection_json(req->arena, &conn)) == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	return respond_text(res, SD_OK, json);
+	return respond_connection(req, res, "components", 1, &pg, scope,
+	    cp.items, cp.positions, cp.ids, cp.count, cp.total);
 }
