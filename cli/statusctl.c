@@ -21,6 +21,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db/db.h"
+#include "db/idempotency.h"
 #include "db/migrate.h"
 #include "db/pages.h"
 #include "db/tokens.h"
@@ -113,7 +114,7 @@ cmd_migrate(void)
 	PQfinish(conn);
 	if (v < 0)
 		die("migration failed", err);
-	printf("schema at version %d\n", v);
+	printf("schema up to date: %d migrations applied\n", v);
 	return 0;
 }
 
@@ -232,6 +233,10 @@ cmd_purge(struct arena *a)
 		die("purge failed", err.message);
 	printf("purged %ld page%s deleted more than %d days ago\n", purged,
 	    purged == 1 ? "" : "s", cfg.archive_retention_days);
+	if (db_idem_purge(a, &purged, &err) != SD_OK)
+		die("purge failed", err.message);
+	printf("forgot %ld idempotency key%s older than %d hours\n", purged,
+	    purged == 1 ? "" : "s", IDEMPOTENCY_KEEP_HOURS);
 	return 0;
 }
 

@@ -44,6 +44,7 @@ struct request {
 	const char *authorization; /* NULL when absent */
 	const char *content_type;
 	const char *if_match;
+	const char *idempotency_key;
 	char request_id[65];
 	const char *body; /* NUL-terminated copy; body_len excludes the NUL */
 	size_t body_len;
@@ -62,6 +63,7 @@ struct response {
 	const char *allow; /* 405 */
 	const char *www_authenticate; /* 401/403 */
 	int retry_after; /* seconds; 0 = none */
+	int replayed; /* answered from a stored idempotent response */
 };
 
 /* The value of query parameter name, or NULL. First one wins. */

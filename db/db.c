@@ -11,6 +11,7 @@ static const struct db_stmt *const all_stmts[] = {
 	db_page_stmts,
 	db_page_summary_stmts,
 	db_component_stmts,
+	db_idempotency_stmts,
 };
 
 /* Unique and check constraints whose violation is the client's doing, with
@@ -30,7 +31,7 @@ static const struct {
 static struct {
 	const struct db_settings *settings;
 	PGconn *conn;
-	int in_tx;
+	int tx_depth; /* nested db_begin calls share one transaction */
 	long long next_attempt_ms; /* back-off: no connect before this */
 	long backoff_ms;
 } db;
@@ -71,7 +72,7 @@ db_disconnect(void)
 	if (db.conn != NULL)
 		PQfinish(db.conn);
 	db.conn = NULL;
-	db.in_tx = 0;
+	db.tx_depth = 0;
 }
 
 static int
@@ -249,7 +250,7 @@ db_exec(struct arena *a, const char *stmt, int nparams,
 	r = exec_once(stmt, nparams, params);
 	/* A server restart is noticed on the first statement after it. Outside
 	 * a transaction nothing is lost by reconnecting and trying once more. */
-	if (PQstatus(db.conn) == CONNECTION_BAD && !db.in_tx) {
+	if (PQstatus(db.conn) == CONNECTION_BAD && db.tx_depth == 0) {
 		PQclear(r);
 		db_disconnect();
 		if (db_ready(err) != SD_OK)
@@ -286,6 +287,10 @@ db_value(const PGresult *res, int r, int c)
 enum sd_status
 db_begin(struct sd_error *err)
 {
+	if (db.tx_depth > 0) {
+		db.tx_depth++;
+		return SD_OK;
+	}
 	if (db_ready(err) != SD_OK)
 		return err->status;
 	if (!exec_ok(db.conn, "BEGIN")) {
@@ -293,7 +298,7 @@ db_begin(struct sd_error *err)
 		return sd_fail(
 		    err, SD_UNAVAILABLE, "database unavailable", NULL);
 	}
-	db.in_tx = 1;
+	db.tx_depth = 1;
 	return SD_OK;
 }
 
@@ -303,9 +308,13 @@ db_commit(struct sd_error *err)
 	PGresult *r;
 	enum sd_status st = SD_OK;
 
-	if (db.conn == NULL)
+	if (db.conn == NULL || db.tx_depth == 0)
 		return sd_fail(
 		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	if (db.tx_depth > 1) {
+		db.tx_depth--; /* the outermost caller commits */
+		return SD_OK;
+	}
 	r = PQexec(db.conn, "COMMIT");
 	/* COMMIT of a failed transaction "succeeds" with the tag ROLLBACK. */
 	if (PQresultStatus(r) == PGRES_COMMAND_OK &&
@@ -316,7 +325,7 @@ db_commit(struct sd_error *err)
 		    ? sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL)
 		    : map_error(r, "COMMIT", err);
 	PQclear(r);
-	db.in_tx = 0;
+	db.tx_depth = 0;
 	if (PQstatus(db.conn) == CONNECTION_BAD)
 		db_disconnect();
 	return st;
@@ -325,7 +334,7 @@ db_commit(struct sd_error *err)
 void
 db_rollback(void)
 {
-	if (db.conn != NULL && db.in_tx && !exec_ok(db.conn, "ROLLBACK"))
+	if (db.conn != NULL && db.tx_depth > 0 && !exec_ok(db.conn, "ROLLBACK"))
 		db_disconnect();
-	db.in_tx = 0;
+	db.tx_depth = 0;
 }

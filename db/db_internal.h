@@ -17,6 +17,7 @@ extern const struct db_stmt db_token_stmts[];
 extern const struct db_stmt db_page_stmts[];
 extern const struct db_stmt db_page_summary_stmts[];
 extern const struct db_stmt db_component_stmts[];
+extern const struct db_stmt db_idempotency_stmts[];
 
 /* Runs a prepared statement. The result belongs to arena a (cleared with
  * it). NULL on error, with err set: constraint violations map to

@@ -43,6 +43,25 @@ migrate_current(PGconn *conn)
 	return v;
 }
 
+/* 1 when version is recorded, 0 when not, -1 on error. */
+static int
+is_applied(PGconn *conn, int version)
+{
+	char v[16];
+	const char *params[1] = { v };
+	PGresult *r;
+	int rc = -1;
+
+	snprintf(v, sizeof(v), "%d", version);
+	r = PQexecParams(conn,
+	    "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		rc = PQntuples(r) > 0;
+	PQclear(r);
+	return rc;
+}
+
 static int
 apply_one(PGconn *conn, const struct migration *m, char *err, size_t errlen)
 {
@@ -98,8 +117,17 @@ migrate_apply(PGconn *conn, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read schema_migrations");
 		goto out;
 	}
+	/* Each migration is applied unless recorded: one added with a lower
+	 * number than the newest applied (branches landing in any order)
+	 * still runs. */
 	for (i = 0; i < nmigrations; i++) {
-		if (migrations[i].version <= current)
+		int applied = is_applied(conn, migrations[i].version);
+
+		if (applied < 0) {
+			snprintf(err, errlen, "cannot read schema_migrations");
+			goto out;
+		}
+		if (applied)
 			continue;
 		if (!apply_one(conn, &migrations[i], err, errlen)) {
 			char msg[256];
@@ -109,7 +137,7 @@ migrate_apply(PGconn *conn, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", msg);
 			goto out;
 		}
-		current = migrations[i].version;
+		current++;
 	}
 	reached = current;
 out:

@@ -297,8 +297,8 @@ db_page_publish(struct arena *a, const char *cloud_id, const char *id,
 }
 
 enum sd_status
-db_page_discard_draft(struct arena *a, const char *cloud_id, const char *id,
-    struct sd_error *err)
+db_page_discard_draft(
+    struct arena *a, const char *cloud_id, const char *id, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, id };
 

@@ -4,6 +4,7 @@
 
 #include "auth.h"
 #include "db/db.h"
+#include "idempotency.h"
 #include "parse.h"
 #include "router.h"
 
@@ -31,6 +32,8 @@ route_request(struct request *req, struct principal *who, struct response *res)
 	    !parse_is_json_type(req->content_type))
 		return sd_fail(&res->err, SD_UNSUPPORTED_MEDIA,
 		    "request body must be application/json", NULL);
+	if ((route->flags & ROUTE_IDEMPOTENT) && req->idempotency_key != NULL)
+		return idempotent_run(req, route, who, res);
 	return route->handler(req, who, res);
 }
 

@@ -125,7 +125,7 @@ migrate_in_child(void)
 		if (v < 0)
 			log_error("event=migrate_failed error=\"%s\"", err);
 		else
-			log_info("event=migrated version=%d", v);
+			log_info("event=migrated applied=%d", v);
 		_exit(v < 0 ? 1 : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid)

@@ -47,6 +47,9 @@ response_headers(struct arena *a, const struct response *res,
 		    res->www_authenticate
 		        ? res->www_authenticate
 		        : "Basic realm=\"statusd\", Bearer realm=\"statusd\"");
+	if (res->replayed && used < sizeof(extra))
+		used += (size_t)snprintf(extra + used, sizeof(extra) - used,
+		    "Idempotency-Replayed: true\r\n");
 	if (res->retry_after > 0 && used < sizeof(extra))
 		snprintf(extra + used, sizeof(extra) - used,
 		    "Retry-After: %d\r\n", res->retry_after);

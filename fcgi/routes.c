@@ -18,12 +18,14 @@
 
 const struct route statusd_routes[] = {
 	/* Pages: the live version. */
-	R(POST, "/pages", WRITE_PAGE, page_create, ROUTE_BODY),
+	R(POST, "/pages", WRITE_PAGE, page_create,
+	    ROUTE_BODY | ROUTE_IDEMPOTENT),
 	R(GET, "/pages/{pageId}", READ_PAGE, page_get, 0),
 	R(PUT, "/pages/{pageId}", WRITE_PAGE, page_update, ROUTE_BODY),
 	R(GET, "/pages/by_name/{name}", READ_PAGE, page_get_by_name, 0),
 	/* Drafts. */
-	R(POST, "/pages/draft", WRITE_PAGE, page_draft_create, ROUTE_BODY),
+	R(POST, "/pages/draft", WRITE_PAGE, page_draft_create,
+	    ROUTE_BODY | ROUTE_IDEMPOTENT),
 	R(GET, "/pages/draft/{pageId}", READ_PAGE, page_draft_get, 0),
 	R(PUT, "/pages/draft/{draftPageId}", WRITE_PAGE, page_draft_update,
 	    ROUTE_BODY),

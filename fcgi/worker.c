@@ -101,6 +101,7 @@ read_request(FCGX_Request *fr, struct request *req, size_t max_body,
 	req->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
 	req->content_type = FCGX_GetParam("CONTENT_TYPE", env);
 	req->if_match = FCGX_GetParam("HTTP_IF_MATCH", env);
+	req->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
 	parse_request_id(
 	    FCGX_GetParam("HTTP_X_REQUEST_ID", env), req->request_id);
 	if (req->request_id[0] == '\0' && crypto_random(raw, sizeof(raw)) == 0)
