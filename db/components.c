@@ -45,9 +45,11 @@ const struct db_stmt db_component_stmts[] = {
 	    "SELECT u.id FROM unnest($3::uuid[]) AS u(id) WHERE NOT EXISTS"
 	    " (SELECT 1 FROM component_drafts c WHERE c.cloud_id = $1"
 	    " AND c.page_id = $2::uuid AND c.id = u.id) LIMIT 1" },
+	/* A group's children go with it, unless the batch moves them. */
 	{ "components_delete",
 	    "DELETE FROM component_drafts WHERE " PAGE_DRAFTS
-	    " AND (id = ANY($3::uuid[]) OR parent_id = ANY($3::uuid[]))" },
+	    " AND (id = ANY($3::uuid[]) OR (parent_id = ANY($3::uuid[])"
+	    " AND NOT id = ANY($4::uuid[])))" },
 	/* Fields an item leaves out keep their value (the LEFT JOIN reads the
 	 * row being updated). */
 	{ "components_upsert",
@@ -211,12 +213,15 @@ db_components_apply(struct arena *a, const char *cloud_id, const char *page_id,
 	if (st != SD_OK)
 		return st;
 	if (ndeletes > 0) {
-		p[2] = uuid_array(a, deletes, ndeletes);
-		if (p[2] == NULL ||
-		    db_exec(a, "components_delete", 3, p, err) == NULL)
-			return p[2]
-			    ? err->status
-			    : sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+		/* known[] holds the updated ids, then the deleted ones. */
+		const char *dp[4] = { cloud_id, page_id,
+			uuid_array(a, deletes, ndeletes),
+			uuid_array(a, known, nknown - ndeletes) };
+
+		if (dp[2] == NULL || dp[3] == NULL)
+			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+		if (db_exec(a, "components_delete", 4, dp, err) == NULL)
+			return err->status;
 	}
 	if (nrows > 0) {
 		p[2] = rows_json(a, rows, nrows);

@@ -59,8 +59,8 @@ const struct field component_batch_fields[] = {
 	    "must be a page id (a UUID)" },
 	{ "createUpdateComponents", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX,
 	    0, 0, NULL, item_fields, NULL, NULL },
-	/* Checked by hand: an array of ids. */
-	{ "deleteComponents", FT_READONLY, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+	{ "deleteComponents", FT_STRING_ARRAY, 0, COMPONENTS_PER_PAGE_MAX, 0, 0,
+	    NULL, NULL, check_uuid, uuid_message },
 	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -144,29 +144,19 @@ flatten(struct request *req, struct response *res, struct batch *b,
 	return SD_OK;
 }
 
+/* The ids to delete (validated as UUIDs by the field table). */
 static enum sd_status
 read_deletes(struct request *req, struct response *res, struct batch *b,
     const json_t *list)
 {
-	size_t i;
+	size_t i, n = json_array_size(list);
 
-	if (list == NULL || json_is_null(list))
-		return SD_OK;
-	if (!json_is_array(list) ||
-	    json_array_size(list) > COMPONENTS_PER_PAGE_MAX)
-		return item_error(res, "body.deleteComponents",
-		    "must be an array of at most 1100 component ids");
-	b->deletes = arena_alloc(
-	    req->arena, sizeof(char *) * (json_array_size(list) + 1));
+	b->deletes = arena_alloc(req->arena, sizeof(char *) * (n + 1));
 	if (b->deletes == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	for (i = 0; i < json_array_size(list); i++) {
+	for (i = 0; i < n; i++)
 		b->deletes[i] = json_string_value(json_array_get(list, i));
-		if (b->deletes[i] == NULL || !uuid_valid(b->deletes[i]))
-			return item_error(
-			    res, "body.deleteComponents", uuid_message);
-	}
-	b->ndeletes = i;
+	b->ndeletes = n;
 	return SD_OK;
 }
 

@@ -180,6 +180,8 @@ status_filter(struct request *req, const char **out, struct response *res)
 		copy = arena_strdup(req->arena, req->query[i].value);
 		for (tok = strtok_r(copy, ",", &save); tok != NULL;
 		     tok = strtok_r(NULL, ",", &save)) {
+			if (*tok == '\0')
+				continue;
 			if (enum_index(statuses, tok) < 0)
 				return sd_fail(&res->err, SD_BAD_REQUEST,
 				    "invalid query parameter",
@@ -188,7 +190,8 @@ status_filter(struct request *req, const char **out, struct response *res)
 		}
 	}
 	strcpy(p, "}");
-	*out = lit;
+	/* statusFilter= (empty) filters nothing. */
+	*out = p - lit > 1 ? lit : NULL;
 	return SD_OK;
 }
 

@@ -82,6 +82,31 @@ validate_enum(const json_t *v, const struct field *f, const char *path,
 }
 
 static enum sd_status
+validate_strings(const json_t *v, const struct field *f, const char *path,
+    struct sd_error *err)
+{
+	char what[96];
+	size_t i;
+
+	if (!json_is_array(v))
+		return bad(err, path, f->name, "must be an array");
+	if (f->max > 0 && json_array_size(v) > f->max) {
+		snprintf(what, sizeof(what), "must have at most %zu items",
+		    f->max);
+		return bad(err, path, f->name, what);
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		const char *s = json_string_value(json_array_get(v, i));
+
+		if (s == NULL || (f->check != NULL && !f->check(s)))
+			return bad(err, path, f->name,
+			    f->check_message ? f->check_message :
+					       "must hold strings");
+	}
+	return SD_OK;
+}
+
+static enum sd_status
 validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
     const char *path, struct sd_error *err)
 {
@@ -127,6 +152,8 @@ validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
 				return st;
 		}
 		return SD_OK;
+	case FT_STRING_ARRAY:
+		return validate_strings(v, f, path, err);
 	case FT_TYPE__MAX: break;
 	}
 	return bad(err, path, f->name, "is not accepted");
