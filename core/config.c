@@ -143,6 +143,14 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
+		/* A longer line would be read in pieces, and a piece of a
+		 * comment could then be taken for a setting. */
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(
+			    err, errlen, "%s:%d: line too long", path, lineno);
+			rc = -1;
+			break;
+		}
 		key = trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;

@@ -28,6 +28,7 @@ enum http_method {
 #define REQ_MAX_SEGMENTS 16
 #define REQ_MAX_QUERY 32
 #define REQ_MAX_PARAMS 4
+#define REQUEST_ID_MAX 128
 
 struct query_param {
 	const char *name; /* decoded, NUL-free, valid UTF-8 */
@@ -45,7 +46,7 @@ struct request {
 	const char *content_type;
 	const char *if_match;
 	const char *idempotency_key;
-	char request_id[65];
+	char request_id[REQUEST_ID_MAX + 1];
 	const char *body; /* NUL-terminated copy; body_len excludes the NUL */
 	size_t body_len;
 

@@ -77,8 +77,10 @@ scope_format_list(unsigned mask, char *buf, size_t buflen)
 			continue;
 		n = snprintf(buf + used, buflen - used, "%s%s", used ? " " : "",
 		    scope_names[i]);
-		if (n < 0 || (size_t)n >= buflen - used)
+		if (n < 0 || (size_t)n >= buflen - used) {
+			buf[used] = '\0'; /* whole names only */
 			break;
+		}
 		used += (size_t)n;
 	}
 	return buf;

@@ -26,6 +26,30 @@ static const struct {
 	[SD_INTERNAL] = { 500, "Internal Server Error", "internal error" },
 };
 
+/* snprintf may cut a multi-byte character in two; drop the piece so the
+ * text stays valid UTF-8 (it goes into JSON). */
+static void
+trim_partial_utf8(char *s)
+{
+	size_t n = strlen(s), start, need;
+	unsigned char lead;
+
+	if (n == 0)
+		return;
+	start = n;
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80 &&
+	    n - start < 3)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)s[start - 1];
+	if (lead < 0x80)
+		return;
+	need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+	if (n - start < need)
+		s[start - 1] = '\0';
+}
+
 enum sd_status
 sd_fail(struct sd_error *err, enum sd_status status, const char *message,
     const char *detail_fmt, ...)
@@ -39,11 +63,13 @@ sd_fail(struct sd_error *err, enum sd_status status, const char *message,
 		message = status_table[status].default_message;
 	snprintf(err->message, sizeof(err->message), "%s",
 	    message ? message : "error");
+	trim_partial_utf8(err->message);
 	err->detail[0] = '\0';
 	if (detail_fmt != NULL) {
 		va_start(ap, detail_fmt);
 		vsnprintf(err->detail, sizeof(err->detail), detail_fmt, ap);
 		va_end(ap);
+		trim_partial_utf8(err->detail);
 	}
 	return status;
 }

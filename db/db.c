@@ -26,6 +26,8 @@ static const struct {
 	{ "pages_subdomain_key", SD_CONFLICT,
 	    "this subdomain is already taken" },
 	{ "pages_pkey", SD_CONFLICT, "a page with this id already exists" },
+	{ "pages_domain_key", SD_CONFLICT,
+	    "this custom domain is already used by another page" },
 };
 
 static struct {
@@ -223,7 +225,7 @@ map_error(const PGresult *r, const char *stmt, struct sd_error *err)
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return sd_fail(
 		    err, SD_CONFLICT, "concurrent update, please retry", NULL);
-	if (strncmp(state, "22", 2) == 0)
+	if (strncmp(state, "22", 2) == 0 || strcmp(state, "23502") == 0)
 		return sd_fail(err, SD_BAD_REQUEST, "invalid value", NULL);
 	/* A bug: SQLSTATE and statement name only; server text can quote
 	 * data. */

@@ -175,7 +175,7 @@ parse_is_json_type(const char *ct)
 }
 
 void
-parse_request_id(const char *h, char out[65])
+parse_request_id(const char *h, char out[REQUEST_ID_MAX + 1])
 {
 	size_t i;
 
@@ -183,11 +183,12 @@ parse_request_id(const char *h, char out[65])
 	if (h == NULL)
 		return;
 	for (i = 0; h[i] != '\0'; i++) {
-		if (i == 64)
+		if (i == REQUEST_ID_MAX)
 			return;
-		/* Only characters that cannot break a log line or a header. */
-		if (!isalnum((unsigned char)h[i]) && h[i] != '-' &&
-		    h[i] != '_' && h[i] != '.')
+		/* The set nginx's map passes on (statusd-http.conf): nothing
+		 * that could break a log line or a header. */
+		if (!isalnum((unsigned char)h[i]) &&
+		    strchr("._:@+=/-", h[i]) == NULL)
 			return;
 	}
 	memcpy(out, h, i + 1);

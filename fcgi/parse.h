@@ -16,8 +16,9 @@ enum sd_status parse_target(
 /* 1 when content_type names JSON (application/json, any parameters). */
 int parse_is_json_type(const char *content_type);
 
-/* Copies a client's X-Request-Id when it is 1-64 safe characters, else
- * leaves out empty so the caller makes one. */
-void parse_request_id(const char *header, char out[65]);
+/* Copies a client's X-Request-Id when it is 1-128 characters of
+ * [A-Za-z0-9._:@+=/-] (what nginx passes on), else leaves out empty so the
+ * caller makes one. */
+void parse_request_id(const char *header, char out[REQUEST_ID_MAX + 1]);
 
 #endif

@@ -29,30 +29,44 @@ response_error_body(struct arena *a, const struct sd_error *err, size_t *len)
 	return copy;
 }
 
+/* Appends to a fixed buffer; what does not fit is left out whole (the
+ * callers' values are short: this only keeps a bug from overflowing). */
+static void
+append_header(
+    char *buf, size_t cap, size_t *used, const char *name, const char *value)
+{
+	size_t need = strlen(name) + 2 + strlen(value) + 2;
+
+	if (*used + need >= cap)
+		return;
+	*used += (size_t)snprintf(
+	    buf + *used, cap - *used, "%s: %s\r\n", name, value);
+}
+
 const char *
 response_headers(struct arena *a, const struct response *res,
     const char *request_id, size_t *len)
 {
-	char extra[768] = "";
+	char extra[768] = "", retry[16];
 	size_t used = 0;
 	const char *h;
 	int status = sd_status_http(res->status);
 
 	if (res->allow != NULL)
-		used += (size_t)snprintf(extra + used, sizeof(extra) - used,
-		    "Allow: %s\r\n", res->allow);
+		append_header(extra, sizeof(extra), &used, "Allow", res->allow);
 	if (status == 401 || res->www_authenticate != NULL)
-		used += (size_t)snprintf(extra + used, sizeof(extra) - used,
-		    "WWW-Authenticate: %s\r\n",
-		    res->www_authenticate
-		        ? res->www_authenticate
-		        : "Basic realm=\"statusd\", Bearer realm=\"statusd\"");
-	if (res->replayed && used < sizeof(extra))
-		used += (size_t)snprintf(extra + used, sizeof(extra) - used,
-		    "Idempotency-Replayed: true\r\n");
-	if (res->retry_after > 0 && used < sizeof(extra))
-		snprintf(extra + used, sizeof(extra) - used,
-		    "Retry-After: %d\r\n", res->retry_after);
+		append_header(extra, sizeof(extra), &used, "WWW-Authenticate",
+		    res->www_authenticate ? res->www_authenticate
+		                          : "Basic realm=\"statusd\", "
+		                            "Bearer realm=\"statusd\"");
+	if (res->replayed)
+		append_header(extra, sizeof(extra), &used,
+		    "Idempotency-Replayed", "true");
+	if (res->retry_after > 0) {
+		snprintf(retry, sizeof(retry), "%d", res->retry_after);
+		append_header(
+		    extra, sizeof(extra), &used, "Retry-After", retry);
+	}
 	h = arena_printf(a,
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"

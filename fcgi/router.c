@@ -24,24 +24,25 @@ cloud_id_valid(const char *s)
 	return i > 0;
 }
 
-/* Returns the index of the first segment after the API prefix, or -1. */
+/* Returns the index of the first segment after the API prefix, or -1.
+ * req->cloud_id is set only to a valid id: it ends up in log lines. */
 static int
 strip_prefix(struct request *req)
 {
 	char **s = req->segments;
 	size_t n = req->nsegments;
+	const char *cloud = NULL;
 
 	if (n >= 4 && strcmp(s[0], "jsm") == 0 && strcmp(s[1], "ops") == 0 &&
-	    strcmp(s[2], "api") == 0) {
-		req->cloud_id = s[3];
-		return 4;
-	}
-	if (n >= 4 && strcmp(s[0], "stakeholder-comms") == 0 &&
-	    strcmp(s[1], "cloudId") == 0 && strcmp(s[3], "api") == 0) {
-		req->cloud_id = s[2];
-		return 4;
-	}
-	return -1;
+	    strcmp(s[2], "api") == 0)
+		cloud = s[3];
+	else if (n >= 4 && strcmp(s[0], "stakeholder-comms") == 0 &&
+	    strcmp(s[1], "cloudId") == 0 && strcmp(s[3], "api") == 0)
+		cloud = s[2];
+	if (cloud == NULL || !cloud_id_valid(cloud))
+		return -1;
+	req->cloud_id = cloud;
+	return 4;
 }
 
 /*
@@ -125,7 +126,7 @@ router_match(const struct route *routes, size_t nroutes, struct request *req,
 	if (allowlen > 0)
 		allow[0] = '\0';
 	start = strip_prefix(req);
-	if (start < 0 || !cloud_id_valid(req->cloud_id))
+	if (start < 0)
 		return ROUTE_NO_PATH;
 	first = (size_t)start;
 	for (i = 0; i < nroutes; i++) {

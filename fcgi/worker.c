@@ -24,21 +24,33 @@ on_term(int sig)
 	stopping = 1;
 }
 
+/* The mask ppoll() waits with: everything open, so SIGTERM wakes it. */
+static sigset_t wait_mask;
+
+/*
+ * SIGTERM and SIGINT stay blocked except while the worker waits for a
+ * connection: a stop or reload then never interrupts a request halfway (an
+ * interrupted accept or read inside libfcgi would drop the connection
+ * nginx already handed over), and the in-flight request always finishes.
+ */
 static void
 install_signals(void)
 {
 	struct sigaction sa;
-	sigset_t none;
+	sigset_t stop;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term; /* no SA_RESTART: poll() must wake up */
+	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_SETMASK, &stop, NULL);
+	sigemptyset(&wait_mask);
 }
 
 static long long
@@ -162,13 +174,15 @@ serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
 	arena_reset(arena);
 }
 
-/* Waits for a connection or a signal; 1 when accept should be tried. */
+/* Waits for a connection or a stop signal; 1 when accept should be
+ * tried. The only place SIGTERM can arrive. */
 static int
 wait_readable(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec timeout = { 1, 0 };
 
-	return poll(&p, 1, 1000) > 0 && (p.revents & POLLIN);
+	return ppoll(&p, 1, &timeout, &wait_mask) > 0 && (p.revents & POLLIN);
 }
 
 int

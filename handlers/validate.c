@@ -3,8 +3,11 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "text.h"
+
+#define ZONEINFO "/usr/share/zoneinfo"
 
 int
 enum_index(const char *const *values, const char *s)
@@ -91,8 +94,8 @@ validate_strings(const json_t *v, const struct field *f, const char *path,
 	if (!json_is_array(v))
 		return bad(err, path, f->name, "must be an array");
 	if (f->max > 0 && json_array_size(v) > f->max) {
-		snprintf(what, sizeof(what), "must have at most %zu items",
-		    f->max);
+		snprintf(
+		    what, sizeof(what), "must have at most %zu items", f->max);
 		return bad(err, path, f->name, what);
 	}
 	for (i = 0; i < json_array_size(v); i++) {
@@ -100,8 +103,8 @@ validate_strings(const json_t *v, const struct field *f, const char *path,
 
 		if (s == NULL || (f->check != NULL && !f->check(s)))
 			return bad(err, path, f->name,
-			    f->check_message ? f->check_message :
-					       "must hold strings");
+			    f->check_message ? f->check_message
+			                     : "must hold strings");
 	}
 	return SD_OK;
 }
@@ -152,8 +155,7 @@ validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
 				return st;
 		}
 		return SD_OK;
-	case FT_STRING_ARRAY:
-		return validate_strings(v, f, path, err);
+	case FT_STRING_ARRAY: return validate_strings(v, f, path, err);
 	case FT_TYPE__MAX: break;
 	}
 	return bad(err, path, f->name, "is not accepted");
@@ -308,6 +310,7 @@ check_css_colour(const char *s)
 int
 check_timezone(const char *s)
 {
+	char path[128];
 	size_t i, n = strlen(s);
 
 	/* IANA names: Area/Location, or UTC; never a path escape. */
@@ -317,7 +320,12 @@ check_timezone(const char *s)
 		if (!(isalnum((unsigned char)s[i]) || s[i] == '/' ||
 		        s[i] == '_' || s[i] == '-' || s[i] == '+'))
 			return 0;
-	return 1;
+	/* With the time zone database installed (tzdata), the name must be
+	 * one of its zones. */
+	if (access(ZONEINFO, F_OK) != 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO, s);
+	return access(path, R_OK) == 0;
 }
 
 int
