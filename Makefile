@@ -27,7 +27,7 @@ BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
         bench format format-check clean deps
 
 all: build
-build: $(PROGRAMS) $(BENCH_PROGRAMS) $(BUILD)/test-unit
+build: $(PROGRAMS) $(BUILD)/test-unit
 
 deps:
 	deploy/setup-packages.sh
@@ -87,7 +87,7 @@ fuzz:
 fuzz-run: fuzz
 	$(MAKE) --no-print-directory -C tests/fuzz run SECONDS=$(or $(SECONDS),20)
 
-bench: build
+bench: build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/run.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
