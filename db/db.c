@@ -12,6 +12,8 @@ static const struct db_stmt *const all_stmts[] = {
 	db_page_summary_stmts,
 	db_component_stmts,
 	db_idempotency_stmts,
+	db_incident_stmts,
+	db_template_stmts,
 };
 
 /* Unique and check constraints whose violation is the client's doing, with

@@ -18,6 +18,8 @@ extern const struct db_stmt db_page_stmts[];
 extern const struct db_stmt db_page_summary_stmts[];
 extern const struct db_stmt db_component_stmts[];
 extern const struct db_stmt db_idempotency_stmts[];
+extern const struct db_stmt db_incident_stmts[];
+extern const struct db_stmt db_template_stmts[];
 
 /* Runs a prepared statement. The result belongs to arena a (cleared with
  * it). NULL on error, with err set: constraint violations map to

@@ -8,6 +8,8 @@
 #include "handlers/components.h"
 #include "handlers/page_directory.h"
 #include "handlers/page_lifecycle.h"
+#include "handlers/incident_templates.h"
+#include "handlers/incidents.h"
 #include "handlers/pages.h"
 #include "handlers/uptime.h"
 
@@ -76,6 +78,24 @@ const struct route statusd_routes[] = {
 	    component_uptime, 0),
 	R(GET, "/components/{componentId}/uptime_percentage", READ_COMPONENT,
 	    component_uptime_percentage, 0),
+	/* Incidents and their templates (templates: create, update and delete
+	 * are our extension). */
+	R(POST, "/incidents", WRITE_INCIDENT, incident_create,
+	    ROUTE_BODY | ROUTE_IDEMPOTENT),
+	R(PUT, "/incidents", WRITE_INCIDENT, incident_update, ROUTE_BODY),
+	R(GET, "/incidents/get", READ_INCIDENT, incident_get, 0),
+	R(GET, "/incidents/list", READ_INCIDENT, incidents_list, 0),
+	R(GET, "/incidents/list/v2", READ_INCIDENT, incidents_list_v2, 0),
+	R(GET, "/incidents/templates/list", READ_INCIDENT,
+	    incident_templates_list, 0),
+	R(GET, "/incidents/templates/{incidentTemplateId}", READ_INCIDENT,
+	    incident_template_get, 0),
+	R(POST, "/incidents/templates", WRITE_INCIDENT,
+	    incident_template_create, ROUTE_BODY | ROUTE_IDEMPOTENT),
+	R(PUT, "/incidents/templates/{incidentTemplateId}", WRITE_INCIDENT,
+	    incident_template_update, ROUTE_BODY),
+	R(DELETE, "/incidents/templates/{incidentTemplateId}", DELETE_INCIDENT,
+	    incident_template_delete, 0),
 };
 
 const size_t statusd_nroutes =

@@ -70,6 +70,9 @@ CREATE FUNCTION component_set_live_status(p_cloud text, p_id uuid,
 LANGUAGE plpgsql AS $$
 DECLARE
 	old text;
+	-- The clock, not now(): a transaction that started earlier but got
+	-- the row lock later must not end an interval before it began.
+	at timestamptz := clock_timestamp();
 BEGIN
 	SELECT status INTO old FROM components
 		WHERE cloud_id = p_cloud AND id = p_id FOR UPDATE;
@@ -77,14 +80,14 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF old <> p_status THEN
-		UPDATE components SET status = p_status, updated_at = now()
+		UPDATE components SET status = p_status, updated_at = at
 			WHERE cloud_id = p_cloud AND id = p_id;
-		UPDATE component_status_history SET ended_at = now()
+		UPDATE component_status_history SET ended_at = at
 			WHERE cloud_id = p_cloud AND component_id = p_id
 			AND ended_at IS NULL;
 		INSERT INTO component_status_history
 			(cloud_id, component_id, status, started_at)
-			VALUES (p_cloud, p_id, p_status, now());
+			VALUES (p_cloud, p_id, p_status, at);
 	END IF;
 	UPDATE component_drafts SET status = p_status
 		WHERE cloud_id = p_cloud AND id = p_id;

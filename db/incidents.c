@@ -1,0 +1,318 @@
+#include "incidents.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* Incidents of a permanently deleted (archived) page answer nowhere. */
+#define WITH_PAGE                                                              \
+	" FROM incidents i JOIN pages p ON p.cloud_id = i.cloud_id"            \
+	" AND p.id = i.page_id"
+#define RENDER                                                                 \
+	"SELECT json_build_object('page', p.doc::json -> 'page',"              \
+	" 'incidentWithUpdates', incident_node(i, incident_page_url(p)),"      \
+	" 'error', NULL)::text" WITH_PAGE
+
+/*
+ * Keyset lists, newest first on (created_at, id); $1 cloud, $2 active
+ * only, $3/$4 the cursor's key and id (NULL: from the edge), $5 rows to
+ * fetch, $6 the page (page variants only). The cursor bound is always a
+ * row comparison (infinite when absent), so it is an index condition. One
+ * row at least comes back, carrying the total and whether rows lie on the
+ * cursor's other side, even when the window is empty. Lists leave out
+ * soft-deleted pages, as page lists do.
+ */
+#define LISTED(extra)                                                          \
+	WITH_PAGE " WHERE i.cloud_id = $1 AND p.archived_at IS NULL"           \
+	          " AND p.page_status <> 'SOFT_DELETED'"                       \
+	          " AND (NOT $2::boolean OR i.status <> 'RESOLVED')" extra
+#define ON_PAGE " AND i.page_id = $6::uuid"
+#define AFTER_POS                                                              \
+	"(coalesce($3::timestamptz, 'infinity'),"                              \
+	" coalesce($4::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+#define BEFORE_POS                                                             \
+	"(coalesce($3::timestamptz, '-infinity'),"                             \
+	" coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))"
+#define LIST(extra, beyond, window, pos, order)                                \
+	"SELECT t.total, t.beyond, w.node, w.key, w.id FROM (SELECT"           \
+	" (SELECT count(*)" LISTED(                                            \
+	    extra) ") AS total, EXISTS (SELECT "                               \
+	           "1" LISTED(                                                 \
+	               extra) " AND (i.created_at, "                           \
+	                      "i.id) " beyond " " pos ") AS beyond) t LEFT "   \
+	                      "JOIN LATERAL (SELECT"                           \
+	                      " incident_node(i, "                             \
+	                      "incident_page_url(p))::"                        \
+	                      "text AS node,"                                  \
+	                      " i.created_at::text AS "                        \
+	                      "key, i.id::text AS id, "                        \
+	                      "i.created_at AS at,"                            \
+	                      " i.id AS iid" LISTED(extra) " AND "             \
+	                                                   "(i.created_"       \
+	                                                   "at, "              \
+	                                                   "i.id)"             \
+	                                                   " " window " " pos  \
+	                                                   " ORDER BY "        \
+	                                                   "i.created_"        \
+	                                                   "at " order ", "    \
+	                                                   "i.id " order       \
+	                                                   " LIMIT "           \
+	                                                   "$5::integer)"      \
+	                                                   " w ON true "       \
+	                                                   "ORDER BY "         \
+	                                                   "w.at DESC, "       \
+	                                                   "w.iid DESC"
+
+const struct db_stmt db_incident_stmts[] = {
+	{ "incident_page",
+	    "SELECT page_status FROM pages WHERE cloud_id = $1"
+	    " AND id = $2::uuid AND archived_at IS NULL FOR KEY SHARE" },
+	/* DO NOTHING on any unique key: the code (retried by the caller) or
+	 * the page's external id (a 409), told apart afterwards. */
+	{ "incident_insert",
+	    "INSERT INTO incidents (cloud_id, id, page_id, code, name, status,"
+	    " impact, external_id, external_source, monitoring_at,"
+	    " resolved_at) VALUES ($1, $2::uuid, $3::uuid, $4, $5, $6, $7,"
+	    " $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE 'JSM' END,"
+	    " CASE WHEN $6 = 'MONITORING' THEN now() END,"
+	    " CASE WHEN $6 = 'RESOLVED' THEN now() END)"
+	    " ON CONFLICT DO NOTHING RETURNING id" },
+	{ "incident_external_taken",
+	    "SELECT EXISTS (SELECT 1 FROM incidents WHERE cloud_id = $1"
+	    " AND page_id = $2::uuid AND external_id = $3)" },
+	{ "incident_lock_by_id",
+	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
+	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
+	    " AND i.id = $3::uuid AND ($4::text IS NULL OR i.external_id = "
+	    "$4)"
+	    " AND p.archived_at IS NULL FOR UPDATE OF i" },
+	{ "incident_lock_by_external",
+	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
+	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
+	    " AND i.external_id = $3 AND p.archived_at IS NULL"
+	    " FOR UPDATE OF i" },
+	/* Runs under the row lock: the old values are the latest ones. */
+	{ "incident_change",
+	    "UPDATE incidents SET name = coalesce($3, name),"
+	    " impact = coalesce($4, impact), status = coalesce($5, status),"
+	    " monitoring_at = CASE WHEN coalesce($5, status) = 'MONITORING'"
+	    " AND status <> 'MONITORING' THEN clock_timestamp()"
+	    " ELSE monitoring_at END,"
+	    " resolved_at = CASE WHEN coalesce($5, status) <> 'RESOLVED'"
+	    " THEN NULL ELSE coalesce(resolved_at, clock_timestamp()) END,"
+	    " updated_at = clock_timestamp()"
+	    " WHERE cloud_id = $1 AND id = $2::uuid" },
+	{ "incident_append",
+	    "SELECT incident_append_update($1, $2::uuid, $3, $4, $5,"
+	    " $6::boolean, $7::uuid[], $8::text[], $9)" },
+	{ "incident_render",
+	    RENDER " WHERE i.cloud_id = $1 AND i.id = $2::uuid"
+	           " AND p.archived_at IS NULL" },
+	{ "incident_get_by_code",
+	    RENDER " WHERE i.cloud_id = $1 AND i.code = lower($2)"
+	           " AND p.archived_at IS NULL" },
+	{ "incident_get_by_external",
+	    RENDER " WHERE i.cloud_id = $1 AND i.external_id = $2"
+	           " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
+	           " AND p.archived_at IS NULL"
+	           " ORDER BY i.created_at DESC LIMIT 2" },
+	{ "incidents_after", LIST("", ">=", "<", AFTER_POS, "DESC") },
+	{ "incidents_before", LIST("", "<=", ">", BEFORE_POS, "ASC") },
+	{ "incidents_page_after", LIST(ON_PAGE, ">=", "<", AFTER_POS, "DESC") },
+	{ "incidents_page_before",
+	    LIST(ON_PAGE, "<=", ">", BEFORE_POS, "ASC") },
+	{ NULL, NULL },
+};
+
+static enum sd_status
+not_found(struct sd_error *err)
+{
+	return sd_fail(err, SD_NOT_FOUND, "incident not found", NULL);
+}
+
+enum sd_status
+db_incident_page_status(struct arena *a, const char *cloud_id,
+    const char *page_id, char status[32], struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, page_id };
+	PGresult *r = db_exec(a, "incident_page", 2, p, err);
+
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1)
+		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
+	snprintf(status, 32, "%s", PQgetvalue(r, 0, 0));
+	return SD_OK;
+}
+
+enum sd_status
+db_incident_insert(struct arena *a, const struct incident_new *n, int *inserted,
+    struct sd_error *err)
+{
+	const char *p[8] = { n->cloud_id, n->id, n->page_id, n->code, n->name,
+		n->status, n->impact, n->external_id };
+	const char *q[3] = { n->cloud_id, n->page_id, n->external_id };
+	PGresult *r;
+
+	r = db_exec(a, "incident_insert", 8, p, err);
+	if (r == NULL)
+		return err->status;
+	*inserted = PQntuples(r) == 1;
+	if (*inserted || n->external_id == NULL)
+		return SD_OK;
+	r = db_exec(a, "incident_external_taken", 3, q, err);
+	if (r == NULL)
+		return err->status;
+	if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+		return sd_fail(err, SD_CONFLICT,
+		    "an incident with this jiraIncidentId already exists on "
+		    "this page",
+		    NULL);
+	return SD_OK;
+}
+
+enum sd_status
+db_incident_lock(struct arena *a, const char *cloud_id, const char *page_id,
+    const char *id, const char *external_id, struct incident_state *out,
+    struct sd_error *err)
+{
+	const char *by_id[4] = { cloud_id, page_id, id, external_id };
+	const char *by_ext[3] = { cloud_id, page_id, external_id };
+	PGresult *r;
+
+	r = id != NULL
+	    ? db_exec(a, "incident_lock_by_id", 4, by_id, err)
+	    : db_exec(a, "incident_lock_by_external", 3, by_ext, err);
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1)
+		return not_found(err);
+	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(r, 0, 1));
+	snprintf(out->page_status, sizeof(out->page_status), "%s",
+	    PQgetvalue(r, 0, 2));
+	return SD_OK;
+}
+
+enum sd_status
+db_incident_change(
+    struct arena *a, const struct incident_change *c, struct sd_error *err)
+{
+	const char *p[5] = { c->cloud_id, c->id, c->name, c->impact,
+		c->status };
+	PGresult *r = db_exec(a, "incident_change", 5, p, err);
+
+	if (r == NULL)
+		return err->status;
+	if (strcmp(PQcmdTuples(r), "1") != 0)
+		return not_found(err);
+	return SD_OK;
+}
+
+enum sd_status
+db_incident_append(struct arena *a, const struct incident_entry *e,
+    int *bad_item, struct sd_error *err)
+{
+	const char *p[9] = { e->cloud_id, e->incident_id, e->old_status,
+		e->status, e->body, e->notify ? "true" : "false", e->ids,
+		e->statuses, e->kind };
+	PGresult *r = db_exec(a, "incident_append", 9, p, err);
+	long seq;
+
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		return sd_fail(err, SD_INTERNAL, "internal error", NULL);
+	seq = atol(PQgetvalue(r, 0, 0));
+	*bad_item = seq < 0 ? (int)(-seq - 1) : -1;
+	return SD_OK;
+}
+
+static enum sd_status
+single_doc(struct arena *a, const char *stmt, int n, const char *const *p,
+    const char **doc, struct sd_error *err)
+{
+	PGresult *r = db_exec(a, stmt, n, p, err);
+
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) > 1)
+		return sd_fail(err, SD_CONFLICT,
+		    "several incidents have this externalIncidentId",
+		    "add pageId to choose one");
+	if (PQntuples(r) != 1)
+		return not_found(err);
+	*doc = PQgetvalue(r, 0, 0);
+	return SD_OK;
+}
+
+enum sd_status
+db_incident_render(struct arena *a, const char *cloud_id, const char *id,
+    const char **doc, struct sd_error *err)
+{
+	const char *p[2] = { cloud_id, id };
+
+	return single_doc(a, "incident_render", 2, p, doc, err);
+}
+
+enum sd_status
+db_incident_find(struct arena *a, const char *cloud_id, enum incident_key key,
+    const char *value, const char *page_id, const char **doc,
+    struct sd_error *err)
+{
+	const char *p[3] = { cloud_id, value, page_id };
+
+	switch (key) {
+	case INCIDENT_BY_ID:
+		return single_doc(a, "incident_render", 2, p, doc, err);
+	case INCIDENT_BY_CODE:
+		return single_doc(a, "incident_get_by_code", 2, p, doc, err);
+	case INCIDENT_BY_EXTERNAL:
+		return single_doc(
+		    a, "incident_get_by_external", 3, p, doc, err);
+	}
+	return not_found(err);
+}
+
+enum sd_status
+db_incidents_list(struct arena *a, const struct incident_list_query *q,
+    struct incident_rows *out, struct sd_error *err)
+{
+	static const char *const stmts[2][2] = {
+		{ "incidents_after", "incidents_before" },
+		{ "incidents_page_after", "incidents_page_before" },
+	};
+	char lim[16];
+	const char *p[6] = { q->cloud_id, q->active_only ? "true" : "false",
+		q->key, q->id, lim, q->page_id };
+	PGresult *r;
+	int i, n;
+
+	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
+	r = db_exec(a, stmts[q->page_id != NULL][q->backward != 0],
+	    q->page_id != NULL ? 6 : 5, p, err);
+	if (r == NULL)
+		return err->status;
+	n = PQntuples(r);
+	if (n < 1)
+		return sd_fail(err, SD_INTERNAL, "internal error", NULL);
+	out->total = atol(PQgetvalue(r, 0, 0));
+	out->beyond_cursor = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	out->nodes = arena_alloc(a, sizeof(char *) * (size_t)n);
+	out->keys = arena_alloc(a, sizeof(char *) * (size_t)n);
+	out->ids = arena_alloc(a, sizeof(char *) * (size_t)n);
+	if (out->nodes == NULL || out->keys == NULL || out->ids == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	out->count = 0;
+	for (i = 0; i < n; i++) {
+		if (PQgetisnull(r, i, 2))
+			continue; /* the one row of an empty window */
+		out->nodes[out->count] = PQgetvalue(r, i, 2);
+		out->keys[out->count] = PQgetvalue(r, i, 3);
+		out->ids[out->count] = PQgetvalue(r, i, 4);
+		out->count++;
+	}
+	return SD_OK;
+}

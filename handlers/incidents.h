@@ -1,0 +1,25 @@
+/* Incidents: create, update (timeline entries), look-ups and keyset
+ * lists (endpoints 32-34, 37, 38). */
+#ifndef STATUSD_HANDLERS_INCIDENTS_H
+#define STATUSD_HANDLERS_INCIDENTS_H
+
+#include "handler.h"
+#include "validate.h"
+
+HANDLER(incident_create);
+HANDLER(incident_update);
+HANDLER(incident_get);
+HANDLER(incidents_list);
+HANDLER(incidents_list_v2);
+
+/* Longest update message, in characters. */
+#define INCIDENT_MESSAGE_MAX 65536
+/* Most components one request may name (a page holds at most 1,100). */
+#define INCIDENT_COMPONENTS_MAX 1100
+
+/* The request bodies' field tables (exported for tests and fuzzing). */
+extern const struct field incident_create_fields[];
+extern const struct field incident_update_fields[];
+extern const char *const incident_statuses[];
+
+#endif
