@@ -17,7 +17,8 @@
 	" r AS (SELECT component_json(g, (SELECT jsonb_agg("                   \
 	"component_json(k, NULL) ORDER BY k.position, k.id)"                   \
 	" FROM component_drafts k WHERE k.cloud_id = $1"                       \
-	" AND k.parent_id = g.id))::text AS item, g.position, g.id"            \
+	" AND k.page_id = $2::uuid AND k.parent_id = g.id))::text AS item,"    \
+	" g.position, g.id"                                                    \
 	" FROM component_drafts g WHERE g.cloud_id = $1"                       \
 	" AND g.page_id = $2::uuid AND g.parent_id IS NULL"                    \
 	" AND ($3::integer IS NULL OR (g.position, g.id) " cond                \

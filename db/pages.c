@@ -32,6 +32,14 @@ const struct db_stmt db_page_stmts[] = {
 	    " WHERE " LIVE " AND page_status <> 'SOFT_DELETED'"
 	    " AND ($7::integer IS NULL OR version = $7::integer)"
 	    " RETURNING doc" },
+	/* A live edit while a draft is pending goes into the draft too, so
+	 * the next publish does not undo it. */
+	{ "page_draft_follow",
+	    "UPDATE page_drafts SET name = coalesce($3, name),"
+	    " subdomain = coalesce($4, subdomain),"
+	    " page_type = coalesce($5, page_type),"
+	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb)),"
+	    " updated_at = now() WHERE cloud_id = $1 AND page_id = $2::uuid" },
 	{ "page_lock",
 	    "SELECT page_status, version, coalesce("
 	    " status_before_delete, ''), EXISTS (SELECT 1 FROM page_drafts d"
@@ -40,16 +48,15 @@ const struct db_stmt db_page_stmts[] = {
 	/* A page with pending changes (page fields, components or both)
 	 * renders its draft version; others their only version. */
 	{ "page_draft_get",
-	    "SELECT CASE WHEN page_is_draft(p.page_status)"
-	    " AND p.page_status <> 'DRAFT' THEN page_render_draft(p, d)"
-	    " ELSE p.doc END FROM pages p LEFT JOIN page_drafts d"
+	    "SELECT CASE WHEN page_has_pending_draft(p)"
+	    " THEN page_render_draft(p, d) ELSE p.doc END"
+	    " FROM pages p LEFT JOIN page_drafts d"
 	    " ON d.cloud_id = p.cloud_id AND d.page_id = p.id"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
 	    " AND p.archived_at IS NULL" },
 	{ "page_draft_get_by_name",
-	    "SELECT CASE WHEN page_is_draft(p.page_status)"
-	    " AND p.page_status <> 'DRAFT' THEN page_render_draft(p, d)"
-	    " ELSE p.doc END"
+	    "SELECT CASE WHEN page_has_pending_draft(p)"
+	    " THEN page_render_draft(p, d) ELSE p.doc END"
 	    " FROM pages p LEFT JOIN page_drafts d ON d.cloud_id = p.cloud_id"
 	    " AND d.page_id = p.id WHERE p.cloud_id = $1"
 	    " AND p.archived_at IS NULL AND p.page_status <> 'SOFT_DELETED'"
@@ -217,6 +224,9 @@ db_page_update(struct arena *a, const struct page_write *w, const char **doc,
 	enum sd_status st;
 
 	st = single_doc(a, "page_update", 7, p, doc, err);
+	if (st == SD_OK)
+		return db_exec(a, "page_draft_follow", 6, p, err) ? SD_OK
+		                                                  : err->status;
 	if (st != SD_NOT_FOUND)
 		return st;
 	/* No row: gone, deleted, or the version moved on. */

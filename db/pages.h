@@ -41,8 +41,10 @@ enum sd_status db_page_draft_get_by_name(struct arena *a, const char *cloud_id,
 /* SD_CONFLICT when the name or subdomain is taken. */
 enum sd_status db_page_insert(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
-/* SD_NOT_FOUND, or SD_CONFLICT for a taken name, a stale version or a
- * soft-deleted page. */
+/* Changes the live version (and a pending draft the same way, so the
+ * next publish keeps the change): two statements, so run it inside a
+ * transaction. SD_NOT_FOUND, or SD_CONFLICT for a taken name, a stale
+ * version or a soft-deleted page. */
 enum sd_status db_page_update(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
 

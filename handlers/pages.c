@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "crypto.h"
+#include "db/db.h"
 #include "db/pages.h"
 
 static const char *const page_types[] = { "PUBLIC", "PRIVATE", NULL };
@@ -379,9 +380,15 @@ page_update(
 		return page_not_found(res);
 	st = page_write_from_body(req, res, &w);
 	if (st == SD_OK)
+		st = db_begin(&res->err);
+	if (st == SD_OK)
 		st = db_page_update(req->arena, &w, &doc, &res->err);
-	if (st != SD_OK)
+	if (st == SD_OK)
+		st = db_commit(&res->err);
+	if (st != SD_OK) {
+		db_rollback();
 		return st;
+	}
 	return respond_text(res, SD_OK, doc);
 }
 

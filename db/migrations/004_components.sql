@@ -168,7 +168,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 		SELECT jsonb_agg(component_json(k, NULL)
 			ORDER BY k.position, k.id)
 		FROM component_drafts k WHERE k.cloud_id = p_cloud
-		AND k.parent_id = g.id)) ORDER BY g.position, g.id), '[]')
+		AND k.page_id = p_page AND k.parent_id = g.id)) ORDER BY g.position, g.id), '[]')
 	FROM component_drafts g WHERE g.cloud_id = p_cloud
 	AND g.page_id = p_page AND g.parent_id IS NULL
 $$;
@@ -248,6 +248,14 @@ LANGUAGE sql STABLE AS $$
 		CASE WHEN p.page_status = 'DRAFT'
 		THEN page_draft_component_ids(p)
 		ELSE page_live_component_ids(p) END)
+$$;
+
+-- Whether the page has changes not yet published (kept through a soft
+-- delete, so the draft view of a deleted page still shows them).
+CREATE FUNCTION page_has_pending_draft(p pages) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(p.status_before_delete, p.page_status) IN
+		('PUBLISHED_WITH_CHANGES', 'UNPUBLISHED_WITH_CHANGES')
 $$;
 
 -- The draft version: d (the draft's page fields) may be a NULL row when
