@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct request req;
 	struct sd_error err;
 	enum sd_status st;
-	char *uri, rid[65];
+	char *uri, rid[REQUEST_ID_MAX + 1];
 	size_t i;
 
 	uri = malloc(size + 1);
@@ -127,12 +127,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(rid, 'Z', sizeof(rid));
 	parse_request_id(uri, rid);
-	CHECK(strlen(rid) <= 64);
+	CHECK(strlen(rid) <= REQUEST_ID_MAX);
 	if (rid[0] != '\0') {
 		CHECK(strcmp(rid, uri) == 0);
 		CHECK(strspn(rid,
 		          "abcdefghijklmnopqrstuvwxyz"
-		          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+		          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@+=/") ==
 		    strlen(rid));
 	}
 	if (parse_is_json_type(uri))
