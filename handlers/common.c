@@ -1,4 +1,5 @@
 #include "common.h"
+#include "db/db.h"
 #include "settings.h"
 
 #include <stdlib.h>
@@ -69,6 +70,21 @@ respond_json_new(struct request *req, struct response *res,
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 	st = respond_json(req, res, status, value);
 	json_decref(value);
+	return st;
+}
+
+enum sd_status
+tx_end(enum sd_status st, struct response *res)
+{
+	enum sd_status committed;
+
+	if (st == SD_OK || st == SD_CREATED) {
+		committed = db_commit(&res->err);
+		if (committed == SD_OK)
+			return st;
+		st = committed;
+	}
+	db_rollback();
 	return st;
 }
 

@@ -23,4 +23,9 @@ enum sd_status respond_json(struct request *req, struct response *res,
 enum sd_status respond_json_new(struct request *req, struct response *res,
     enum sd_status status, json_t *value);
 
+/* Ends the transaction a handler began with db_begin: COMMIT when the
+ * work (whose status is st) succeeded, ROLLBACK otherwise. Returns st, or
+ * the error of a failed COMMIT: a 2xx only goes out after COMMIT. */
+enum sd_status tx_end(enum sd_status st, struct response *res);
+
 #endif

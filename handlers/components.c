@@ -268,15 +268,8 @@ HANDLER(components_batch_process)
 		return st;
 	st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = apply_batch(req, res, &b, &tree);
-	if (st == SD_OK)
-		st = db_commit(&res->err);
-	if (st != SD_OK) {
-		db_rollback();
-		/* The page is named in the body: unknown means 404. */
-		return st;
-	}
-	return respond_text(res, SD_OK, tree);
+		st = tx_end(apply_batch(req, res, &b, &tree), res);
+	return st != SD_OK ? st : respond_text(res, SD_OK, tree);
 }
 
 HANDLER(components_draft_list)

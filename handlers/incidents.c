@@ -303,14 +303,8 @@ HANDLER(incident_create)
 		return st;
 	st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = create_in_tx(req, res, &ir, &doc);
-	if (st == SD_OK)
-		st = db_commit(&res->err);
-	if (st != SD_OK) {
-		db_rollback();
-		return st;
-	}
-	return respond_text(res, SD_CREATED, doc);
+		st = tx_end(create_in_tx(req, res, &ir, &doc), res);
+	return st != SD_OK ? st : respond_text(res, SD_CREATED, doc);
 }
 
 static enum sd_status
@@ -379,14 +373,8 @@ HANDLER(incident_update)
 		    "jiraIncidentId or incidentId");
 	st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = update_in_tx(req, res, &ir, &doc);
-	if (st == SD_OK)
-		st = db_commit(&res->err);
-	if (st != SD_OK) {
-		db_rollback();
-		return st;
-	}
-	return respond_text(res, SD_OK, doc);
+		st = tx_end(update_in_tx(req, res, &ir, &doc), res);
+	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
 }
 
 /* A query parameter given at most once; "" counts as absent. */

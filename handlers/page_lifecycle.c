@@ -227,11 +227,7 @@ run_action(struct request *req, enum action action, const char *by,
 	st = begin_locked(req, res, &ps, &state);
 	if (st == SD_OK)
 		st = apply(req, &transitions[action][state], by, doc, res);
-	if (st == SD_OK)
-		st = db_commit(&res->err);
-	if (st != SD_OK)
-		db_rollback();
-	return st;
+	return tx_end(st, res);
 }
 
 static enum sd_status
@@ -384,11 +380,6 @@ page_draft_update(
 	if (st == SD_OK)
 		st = db_page_draft_get(
 		    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
-	if (st == SD_OK)
-		st = db_commit(&res->err);
-	if (st != SD_OK) {
-		db_rollback();
-		return st;
-	}
-	return respond_text(res, SD_OK, doc);
+	st = tx_end(st, res);
+	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
 }

@@ -382,14 +382,9 @@ page_update(
 	if (st == SD_OK)
 		st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = db_page_update(req->arena, &w, &doc, &res->err);
-	if (st == SD_OK)
-		st = db_commit(&res->err);
-	if (st != SD_OK) {
-		db_rollback();
-		return st;
-	}
-	return respond_text(res, SD_OK, doc);
+		st = tx_end(
+		    db_page_update(req->arena, &w, &doc, &res->err), res);
+	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
 }
 
 static enum sd_status
