@@ -11,7 +11,12 @@
 #define LIVE "cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL"
 
 const struct db_stmt db_page_stmts[] = {
-	{ "page_get", "SELECT doc FROM pages WHERE " LIVE },
+	/* The hot read: by primary key only. With archived_at in the WHERE,
+	 * a planner without statistics picks the partial name index and
+	 * scans the cloud (measured: 3-9 ms instead of 0.1). */
+	{ "page_get",
+	    "SELECT doc, archived_at IS NOT NULL FROM pages"
+	    " WHERE cloud_id = $1 AND id = $2::uuid" },
 	{ "page_get_by_name",
 	    "SELECT doc FROM pages"
 	    " WHERE cloud_id = $1 AND lower(name) = lower($2)"
@@ -173,8 +178,14 @@ db_page_get(struct arena *a, const char *cloud_id, const char *id,
     const char **doc, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, id };
+	PGresult *r = db_exec(a, "page_get", 2, p, err);
 
-	return single_doc(a, "page_get", 2, p, doc, err);
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 1), "t") == 0)
+		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
+	*doc = PQgetvalue(r, 0, 0);
+	return SD_OK;
 }
 
 enum sd_status

@@ -33,6 +33,23 @@ struct cached_token {
 };
 
 static struct cached_token cache[CACHE_SLOTS];
+/* The expiry of the token check_api_token accepted last. */
+static long long last_expires_at;
+
+/*
+ * The Authorization header that last authenticated an API token in this
+ * worker, with its principal: a client sending the same header again (the
+ * common case, one token per client) skips decoding and hashing. It ages
+ * like the token cache, so revocation still takes effect in time.
+ */
+#define LAST_HEADER_MAX 512
+static struct {
+	char header[LAST_HEADER_MAX];
+	size_t len;
+	time_t fetched;
+	long long expires_at;
+	struct principal who;
+} last;
 
 void
 auth_configure(const struct auth_settings *s)
@@ -44,6 +61,7 @@ void
 auth_cache_clear(void)
 {
 	memset(cache, 0, sizeof(cache));
+	memset(&last, 0, sizeof(last));
 }
 
 int
@@ -136,6 +154,7 @@ check_api_token(struct request *req, const char *token, size_t len,
 		return unauthorized(res, "token revoked", NULL);
 	if (t->expires_at != 0 && t->expires_at <= (long long)time(NULL))
 		return unauthorized(res, "token expired", NULL);
+	last_expires_at = t->expires_at;
 	if (email != NULL && strcasecmp(email, t->email) != 0)
 		return unauthorized(res, "invalid credentials", NULL);
 	who->kind = PRINCIPAL_API_TOKEN;
@@ -224,15 +243,37 @@ check_jwt(struct request *req, const char *token, struct principal *who,
 	return SD_OK;
 }
 
-static enum sd_status
-authenticate(struct request *req, struct principal *who, struct response *res)
+static int
+last_header_matches(const char *h, size_t len, struct principal *who)
 {
-	const char *h = req->authorization, *cred;
+	time_t now = time(NULL);
 
-	if (h == NULL || *h == '\0')
-		return unauthorized(res, "authentication required", NULL);
-	if (strlen(h) > AUTH_HEADER_MAX)
-		return unauthorized(res, "invalid credentials", NULL);
+	if (len == 0 || len != last.len || !crypto_equal(h, last.header, len) ||
+	    now - last.fetched >= settings->cache_seconds ||
+	    (last.expires_at != 0 && last.expires_at <= (long long)now))
+		return 0;
+	*who = last.who;
+	return 1;
+}
+
+static void
+remember_header(const char *h, size_t len, const struct principal *who)
+{
+	if (len >= LAST_HEADER_MAX || who->kind != PRINCIPAL_API_TOKEN)
+		return;
+	memcpy(last.header, h, len);
+	last.len = len;
+	last.fetched = time(NULL);
+	last.expires_at = last_expires_at;
+	last.who = *who;
+}
+
+static enum sd_status
+check_credentials(struct request *req, const char *h, struct principal *who,
+    struct response *res)
+{
+	const char *cred;
+
 	if (strncasecmp(h, "Basic ", 6) == 0) {
 		cred = h + 6 + strspn(h + 6, " ");
 		return check_basic(req, cred, who, res);
@@ -244,6 +285,26 @@ authenticate(struct request *req, struct principal *who, struct response *res)
 		return check_api_token(req, cred, strlen(cred), NULL, who, res);
 	}
 	return unauthorized(res, "unsupported authorization scheme", NULL);
+}
+
+static enum sd_status
+authenticate(struct request *req, struct principal *who, struct response *res)
+{
+	const char *h = req->authorization;
+	size_t len;
+	enum sd_status st;
+
+	if (h == NULL || *h == '\0')
+		return unauthorized(res, "authentication required", NULL);
+	len = strlen(h);
+	if (len > AUTH_HEADER_MAX)
+		return unauthorized(res, "invalid credentials", NULL);
+	if (last_header_matches(h, len, who))
+		return SD_OK;
+	st = check_credentials(req, h, who, res);
+	if (st == SD_OK)
+		remember_header(h, len, who);
+	return st;
 }
 
 enum sd_status
