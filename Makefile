@@ -89,6 +89,7 @@ fuzz-run: fuzz
 
 bench: build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/run.sh
+	BUILD=$(BUILD) bench/endpoints.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
              cli/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)

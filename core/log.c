@@ -7,6 +7,16 @@
 #include <time.h>
 #include <unistd.h>
 
+/* getpid() is a system call on every line otherwise; forked children
+ * call log_process_started(). */
+static pid_t log_pid;
+
+void
+log_process_started(void)
+{
+	log_pid = getpid();
+}
+
 static void
 log_line(const char *level, const char *fmt, va_list ap)
 {
@@ -20,7 +30,8 @@ log_line(const char *level, const char *fmt, va_list ap)
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(buf, sizeof(buf), "ts=%s.%03ldZ level=%s pid=%d ", ts,
-	    (long)tv.tv_usec / 1000, level, (int)getpid());
+	    (long)tv.tv_usec / 1000, level,
+	    (int)(log_pid ? log_pid : getpid()));
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return;
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);

@@ -2,6 +2,8 @@
 #ifndef STATUSD_LOG_H
 #define STATUSD_LOG_H
 
+/* Call in each new process (after fork) before logging. */
+void log_process_started(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

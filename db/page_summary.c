@@ -12,17 +12,23 @@
 	"page_status, $2)"
 
 const struct db_stmt db_page_summary_stmts[] = {
+	/* Component counts come from one grouped scan joined in, not from a
+	 * query per page: a fixed number of queries whatever the pages. */
 	{ "pages_summary",
-	    "SELECT jsonb_build_object('pages',"
-	    " coalesce(jsonb_agg(page_summary_item(p) ORDER BY p.created_at"
-	    " DESC, p.id), '[]'::jsonb))::text FROM pages p WHERE " VISIBLE },
-	/* Keyset on (lower(name), id): never OFFSET. */
+	    "SELECT jsonb_build_object('pages', coalesce(jsonb_agg("
+	    "page_summary_item(p, coalesce(cc.n, 0)) ORDER BY p.created_at"
+	    " DESC, p.id), '[]'::jsonb))::text FROM pages p"
+	    " LEFT JOIN page_component_counts($1) cc ON cc.page_id = p.id"
+	    " WHERE " VISIBLE },
 	/* Keyset on (lower(name), id): never OFFSET. The total is joined in
 	 * so it arrives with an empty page too (one row, NULL item). */
 	{ "pages_summary_keyset",
 	    "WITH t AS (SELECT count(*) AS total FROM pages WHERE " VISIBLE "),"
-	    " r AS (SELECT page_summary_item(p)::text AS item,"
-	    " lower(p.name) AS key, p.id FROM pages p WHERE " VISIBLE
+	    " r AS (SELECT page_summary_item(p, coalesce(cc.n, 0))::text AS "
+	    "item,"
+	    " lower(p.name) AS key, p.id FROM pages p"
+	    " LEFT JOIN page_component_counts($1) cc ON cc.page_id = p.id"
+	    " WHERE " VISIBLE
 	    " AND ($3::text IS NULL OR (lower(p.name), p.id) > ($3, $4::uuid))"
 	    " ORDER BY lower(p.name), p.id LIMIT $5::integer)"
 	    " SELECT r.item, r.key, r.id, t.total FROM t LEFT JOIN r ON true"

@@ -36,6 +36,7 @@ spawn(const struct master_settings *s)
 		return pid; /* parent, or -1 */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	log_process_started();
 	if (s->before_work != NULL)
 		s->before_work();
 	_exit(worker_run(&s->worker));

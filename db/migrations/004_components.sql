@@ -304,11 +304,36 @@ LANGUAGE sql STABLE AS $$
 			ELSE 100 * (1 - coalesce(l.seconds, 0) /
 				extract(epoch FROM s.hi - s.lo)) END AS raw
 		FROM span s LEFT JOIN lost l ON l.id = s.id
+	), grp AS (
+		SELECT k.parent_id, avg(k.raw) AS mean FROM leaf k
+		WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id
 	)
 	SELECT f.id, f.parent_id, f.type, f.name, f.status, f.position,
 		round(CASE WHEN f.type = 'GROUP_COMPONENT'
-			THEN coalesce((SELECT avg(k.raw) FROM leaf k
-				WHERE k.parent_id = f.id), 100)
-			ELSE f.raw END, 2)
-	FROM leaf f
+			THEN coalesce(g.mean, 100) ELSE f.raw END, 2)
+	FROM leaf f LEFT JOIN grp g ON g.parent_id = f.id
+$$;
+
+-- Summaries count components for every page of a cloud at once: a count
+-- per page through page_component_count() costs a query per page.
+CREATE FUNCTION page_component_counts(p_cloud text)
+RETURNS TABLE (page_id uuid, n integer) LANGUAGE sql STABLE AS $$
+	SELECT c.page_id, count(*)::integer FROM components c
+	WHERE c.cloud_id = p_cloud AND c.type = 'COMPONENT'
+	GROUP BY c.page_id
+$$;
+
+DROP FUNCTION page_summary_item(pages);
+CREATE FUNCTION page_summary_item(p pages, component_count integer)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+		'id', p.id, 'name', p.name,
+		'domain', p.subdomain || '.' || page_public_domain(),
+		'customDomain', p.attrs ->> 'domain',
+		'componentCount', component_count,
+		'stakeholderCount', page_subscriber_count(p),
+		'isDraft', page_is_draft(p.page_status),
+		'status', p.page_status, 'pageType', p.page_type,
+		'customDomainConfig', page_custom_domain_config(
+			p.attrs ->> 'domain', p.subdomain))
 $$;
