@@ -35,35 +35,22 @@
 #define BEFORE_POS                                                             \
 	"(coalesce($3::timestamptz, '-infinity'),"                             \
 	" coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))"
-#define LIST(extra, beyond, window, pos, order)                                \
-	"SELECT t.total, t.beyond, w.node, w.key, w.id FROM (SELECT"           \
-	" (SELECT count(*)" LISTED(                                            \
-	    extra) ") AS total, EXISTS (SELECT "                               \
-	           "1" LISTED(                                                 \
-	               extra) " AND (i.created_at, "                           \
-	                      "i.id) " beyond " " pos ") AS beyond) t LEFT "   \
-	                      "JOIN LATERAL (SELECT"                           \
-	                      " incident_node(i, "                             \
-	                      "incident_page_url(p))::"                        \
-	                      "text AS node,"                                  \
-	                      " i.created_at::text AS "                        \
-	                      "key, i.id::text AS id, "                        \
-	                      "i.created_at AS at,"                            \
-	                      " i.id AS iid" LISTED(extra) " AND "             \
-	                                                   "(i.created_"       \
-	                                                   "at, "              \
-	                                                   "i.id)"             \
-	                                                   " " window " " pos  \
-	                                                   " ORDER BY "        \
-	                                                   "i.created_"        \
-	                                                   "at " order ", "    \
-	                                                   "i.id " order       \
-	                                                   " LIMIT "           \
-	                                                   "$5::integer)"      \
-	                                                   " w ON true "       \
-	                                                   "ORDER BY "         \
-	                                                   "w.at DESC, "       \
-	                                                   "w.iid DESC"
+/* SQL text reads best one clause a line. */
+/* clang-format off */
+#define LIST(extra, beyond, window, pos, order) \
+	"SELECT t.total, t.beyond, w.node, w.key, w.id FROM (SELECT" \
+	" (SELECT count(*)" LISTED(extra) ") AS total," \
+	" EXISTS (SELECT 1" LISTED(extra) \
+	" AND (i.created_at, i.id) " beyond " " pos ") AS beyond) t" \
+	" LEFT JOIN LATERAL (SELECT" \
+	" incident_node(i, incident_page_url(p))::text AS node," \
+	" i.created_at::text AS key, i.id::text AS id," \
+	" i.created_at AS at, i.id AS iid" LISTED(extra) \
+	" AND (i.created_at, i.id) " window " " pos \
+	" ORDER BY i.created_at " order ", i.id " order \
+	" LIMIT $5::integer) w ON true" \
+	" ORDER BY w.at DESC, w.iid DESC"
+/* clang-format on */
 
 const struct db_stmt db_incident_stmts[] = {
 	{ "incident_page",
