@@ -26,6 +26,7 @@
 #include "db/pages.h"
 #include "db/tokens.h"
 #include "fcgi/auth.h"
+#include "log.h"
 #include "scope.h"
 
 static struct config cfg;
@@ -254,6 +255,7 @@ main(int argc, char **argv)
 	}
 	if (argc < 2)
 		usage();
+	log_info_off();
 	load_config(conf ? conf : default_config_path());
 	if (strcmp(argv[1], "migrate") == 0)
 		return cmd_migrate();

@@ -42,11 +42,21 @@ log_line(const char *level, const char *fmt, va_list ap)
 		return;
 }
 
+static int info_off;
+
+void
+log_info_off(void)
+{
+	info_off = 1;
+}
+
 void
 log_info(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (info_off)
+		return;
 	va_start(ap, fmt);
 	log_line("info", fmt, ap);
 	va_end(ap);

@@ -4,6 +4,8 @@
 
 /* Call in each new process (after fork) before logging. */
 void log_process_started(void);
+/* Command-line tools print what matters themselves: no info lines. */
+void log_info_off(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
