@@ -23,7 +23,8 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 PROGRAMS = $(BUILD)/statusd $(BUILD)/statusctl
 BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
 
-.PHONY: all build run stop test test-unit test-api test-san fuzz fuzz-run \
+.PHONY: all build run stop test test-unit test-api test-san test-valgrind \
+        fuzz fuzz-run \
         bench format format-check clean deps
 
 all: build
@@ -76,6 +77,11 @@ test-unit: $(BUILD)/test-unit
 
 test-api: build
 	BUILD=$(BUILD) tests/api/run.sh
+
+# The unit suites under valgrind (no fork, so leaks are seen).
+test-valgrind: $(BUILD)/test-unit
+	CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+	    --error-exitcode=9 $(BUILD)/test-unit
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-san:
