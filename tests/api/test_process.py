@@ -223,3 +223,127 @@ def test_sighup_keeps_accepted_connections(ctx):
     assert new, (old, ctx.worker_pids())
     assert all(st == 200 for st, _ in results), \
         "requests on connections accepted before the SIGHUP: %r" % [(st, str(o)[:80]) for st, o in results]
+
+
+def _children(pid):
+    """Live children of pid."""
+    out = set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(d))
+    return out
+
+
+def _page_request(ctx, page_id, rid):
+    import base64
+    auth = "Basic " + base64.b64encode(("%s:%s" % (ctx.email, ctx.token)).encode()).decode()
+    return {
+        "REQUEST_METHOD": "GET",
+        "REQUEST_URI": "/jsm/ops/api/%s/pages/%s" % (ctx.cloud, page_id),
+        "HTTP_AUTHORIZATION": auth,
+        "HTTP_X_REQUEST_ID": rid,
+    }
+
+
+class _SecondStatusd:
+    """A statusd of its own (same database, its own socket), for tests
+    that signal or recycle workers without touching the shared stack."""
+
+    def __init__(self, ctx, *args):
+        import subprocess
+        self.sock = os.path.join(ctx.state_dir, "run", "second-%d.sock" % os.getpid())
+        self.proc = subprocess.Popen(
+            [os.path.join(ctx.build, "statusd"), "-c",
+             os.path.join(ctx.state_dir, "statusd.conf"), "-l", self.sock] + list(args),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert _wait(lambda: os.path.exists(self.sock) and _children(self.proc.pid), 10), \
+            "second statusd did not start"
+
+    def request(self, params):
+        from client import FastCGIConn
+        c = FastCGIConn(self.sock)
+        try:
+            return c.request(params)
+        finally:
+            c.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+
+
+def test_workers_recycled_after_max_requests(ctx):
+    page = ctx.create_page()
+    second = _SecondStatusd(ctx, "-w", "1", "-m", "3")
+    try:
+        seen = set()
+        for i in range(10):
+            st, out = second.request(_page_request(ctx, page["id"], "recycle-%d" % i))
+            assert st == 200, (i, st, str(out)[:200])
+            seen |= _children(second.proc.pid)
+            time.sleep(0.05)
+        # 10 requests, 3 per worker: at least 4 workers served them.
+        assert len(seen) >= 3, seen
+    finally:
+        second.stop()
+
+
+def test_sigterm_finishes_the_request_in_flight(ctx):
+    from client import FastCGIConn
+    page = ctx.create_page()
+    second = _SecondStatusd(ctx, "-w", "2")
+    try:
+        conn = FastCGIConn(second.sock)
+        time.sleep(0.3)  # accepted: the worker waits for the request
+        second.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        st, out = conn.request(_page_request(ctx, page["id"], "in-flight"))
+        conn.close()
+        assert st == 200, (st, str(out)[:200])
+        assert second.proc.wait(10) == 0
+        assert not _children(second.proc.pid)
+    finally:
+        second.stop()
+
+
+def _pg_ctl(ctx, *args):
+    import glob
+    import subprocess
+    bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    cmd = [os.path.join(bindir, "pg_ctl"), "-D", os.path.join(ctx.state_dir, "pg")] + list(args)
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    subprocess.run(cmd, check=True, capture_output=True, timeout=90)
+
+
+def test_database_restart_is_503_then_nothing(ctx):
+    """PostgreSQL away: fast 503s with Retry-After, never a hang or a 5xx
+    of another kind; back: requests succeed again and nothing was lost."""
+    if not os.path.isdir(os.path.join(ctx.state_dir, "pg")):
+        print("  (skipped: the stack uses an outside database)")
+        return
+    page = ctx.create_page()
+    _pg_ctl(ctx, "-m", "fast", "-w", "stop")
+    try:
+        for method, body in (("GET", None), ("PUT", {"page": {"description": "down"}})):
+            t0 = time.time()
+            r = ctx.request(method, "/pages/" + page["id"], body)
+            assert r.status == 503, r
+            assert time.time() - t0 < 2, time.time() - t0
+            assert r.headers.get("Retry-After") == "1", r.headers
+            check_error(r, 503)
+    finally:
+        _pg_ctl(ctx, "-l", os.path.join(ctx.state_dir, "log", "postgres.log"), "-w", "start")
+    ok = _wait(lambda: ctx.request("GET", "/pages/" + page["id"]).status == 200, 10)
+    assert ok, "statusd did not recover after the database came back"
+    for _ in range(20):  # every worker reconnects, none is left broken
+        r = ctx.request("GET", "/pages/" + page["id"])
+        assert r.status == 200 and r.json == {"page": page}, r
