@@ -280,6 +280,22 @@ db_exec(struct arena *a, const char *stmt, int nparams,
 	return NULL;
 }
 
+enum sd_status
+db_one_value(struct arena *a, const char *stmt, int nparams,
+    const char *const *params, const char **out, const char *missing,
+    struct sd_error *err)
+{
+	PGresult *r = db_exec(a, stmt, nparams, params, err);
+
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1)
+		return sd_fail(err, SD_NOT_FOUND, missing, NULL);
+	if (out != NULL)
+		*out = PQgetvalue(r, 0, 0);
+	return SD_OK;
+}
+
 const char *
 db_value(const PGresult *res, int r, int c)
 {

@@ -27,6 +27,12 @@ extern const struct db_stmt db_template_stmts[];
 PGresult *db_exec(struct arena *a, const char *stmt, int nparams,
     const char *const *params, struct sd_error *err);
 
+/* Runs a statement that returns one row: its first column goes to *out
+ * (unless out is NULL); no row is SD_NOT_FOUND with the message missing. */
+enum sd_status db_one_value(struct arena *a, const char *stmt, int nparams,
+    const char *const *params, const char **out, const char *missing,
+    struct sd_error *err);
+
 /* Text of row r, column c, or NULL for SQL NULL. Borrowed from res. */
 const char *db_value(const PGresult *res, int r, int c);
 

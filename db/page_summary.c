@@ -60,14 +60,7 @@ static enum sd_status
 single_text(struct arena *a, const char *stmt, int n, const char *const *p,
     const char **out, struct sd_error *err)
 {
-	PGresult *r = db_exec(a, stmt, n, p, err);
-
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1)
-		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	*out = PQgetvalue(r, 0, 0);
-	return SD_OK;
+	return db_one_value(a, stmt, n, p, out, "page not found", err);
 }
 
 enum sd_status

@@ -148,15 +148,7 @@ static enum sd_status
 single_doc(struct arena *a, const char *stmt, int n, const char *const *p,
     const char **doc, struct sd_error *err)
 {
-	PGresult *r = db_exec(a, stmt, n, p, err);
-
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1)
-		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	if (doc != NULL)
-		*doc = PQgetvalue(r, 0, 0);
-	return SD_OK;
+	return db_one_value(a, stmt, n, p, doc, "page not found", err);
 }
 
 /* Runs a statement that must touch exactly one row. */

@@ -70,14 +70,7 @@ static enum sd_status
 single_doc(struct arena *a, const char *stmt, int n, const char *const *p,
     const char **doc, const char *missing, struct sd_error *err)
 {
-	PGresult *r = db_exec(a, stmt, n, p, err);
-
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1)
-		return sd_fail(err, SD_NOT_FOUND, missing, NULL);
-	*doc = PQgetvalue(r, 0, 0);
-	return SD_OK;
+	return db_one_value(a, stmt, n, p, doc, missing, err);
 }
 
 enum sd_status
