@@ -1,0 +1,120 @@
+"""The uptime rule (DESIGN.md section 7) against hand-computed cases,
+straight on PostgreSQL's component_uptimes(): the arithmetic lives in SQL,
+so that is where it is tested. Fixed ranges in the past keep now() out of
+the figures (except for the range in the future, which is the point)."""
+
+import uuid
+
+D0 = "2026-01-01T00:00:00Z"  # the range is [D0, D0 + 10 days]
+TO = "2026-01-11T00:00:00Z"
+
+
+def _day(n):
+    return "timestamptz '%s' + interval '%s days'" % (D0, n)
+
+
+def _setup(ctx):
+    cloud = "uptime-rule-" + uuid.uuid4().hex[:8]
+    page = str(uuid.uuid4())
+    ctx.psql(
+        "INSERT INTO pages (cloud_id, id, name, subdomain, page_type,"
+        " page_status, attrs, created_by) VALUES ('%s', '%s', 'Rule',"
+        " 'rule-%s', 'PUBLIC', 'PUBLISHED', '{}', 'test')"
+        % (cloud, page, cloud[-8:]))
+    return cloud, page
+
+
+def _component(ctx, cloud, page, name, created_day, intervals, parent=None,
+               kind="COMPONENT"):
+    """intervals: (status, from_day, to_day or None for open)."""
+    cid = str(uuid.uuid4())
+    ctx.psql(
+        "INSERT INTO components (cloud_id, id, page_id, parent_id, type,"
+        " name, position, status, created_at) VALUES ('%s', '%s', '%s', %s,"
+        " '%s', '%s', 0, 'OPERATIONAL', %s)"
+        % (cloud, cid, page, "'%s'" % parent if parent else "NULL", kind,
+           name, _day(created_day)))
+    for status, a, b in intervals:
+        ctx.psql(
+            "INSERT INTO component_status_history (cloud_id, component_id,"
+            " status, started_at, ended_at) VALUES ('%s', '%s', '%s', %s, %s)"
+            % (cloud, cid, status, _day(a), _day(b) if b is not None else "NULL"))
+    return cid
+
+
+def _uptimes(ctx, cloud, page, frm=D0, to=TO):
+    rows = ctx.psql(
+        "SELECT name || '=' || uptime FROM component_uptimes('%s', '%s',"
+        " '%s', '%s') ORDER BY name" % (cloud, page, frm, to))
+    return dict(line.split("=") for line in rows.splitlines())
+
+
+def test_uptime_rule_hand_computed_cases(ctx):
+    cloud, page = _setup(ctx)
+    # Intervals overlapping both range edges: 1 day of MAJOR inside the
+    # range at the start, 1 day of PARTIAL inside at the end.
+    edges = _component(ctx, cloud, page, "edges", -30, [
+        ("OPERATIONAL", -30, -1), ("MAJOR_OUTAGE", -1, 1),
+        ("OPERATIONAL", 1, 9), ("PARTIAL_OUTAGE", 9, 11),
+        ("OPERATIONAL", 11, None)])
+    # Created inside the range: its range is days 5-10; 1 day of MAJOR.
+    _component(ctx, cloud, page, "late", 5, [
+        ("MAJOR_OUTAGE", 5, 6), ("OPERATIONAL", 6, None)])
+    # Only partial outages, the whole range.
+    partial = _component(ctx, cloud, page, "partial", -30, [
+        ("PARTIAL_OUTAGE", -30, None)])
+    # No history at all.
+    _component(ctx, cloud, page, "quiet", -30, [])
+    # Degraded and maintenance do not count.
+    _component(ctx, cloud, page, "degraded", -30, [
+        ("DEGRADED_PERFORMANCE", -30, 5), ("UNDER_MAINTENANCE", 5, None)])
+    # A group: the mean of its children.
+    group = _component(ctx, cloud, page, "group", -30, [], kind="GROUP_COMPONENT")
+    ctx.psql("UPDATE components SET parent_id = '%s' WHERE id IN ('%s', '%s')"
+             % (group, edges, partial))
+    _component(ctx, cloud, page, "empty-group", -30, [], kind="GROUP_COMPONENT")
+
+    got = _uptimes(ctx, cloud, page)
+    expected = {
+        "edges": "87.00",      # 100 * (1 - (1 + 0.3 * 1) / 10)
+        "late": "80.00",       # 100 * (1 - 1 / 5)
+        "partial": "70.00",    # 100 * (1 - 0.3)
+        "quiet": "100.00",
+        "degraded": "100.00",
+        "group": "78.50",      # (87 + 70) / 2
+        "empty-group": "100.00",
+    }
+    assert got == expected, got
+
+
+def test_uptime_rule_range_in_the_future_is_100(ctx):
+    cloud, page = _setup(ctx)
+    _component(ctx, cloud, page, "down", -30, [("MAJOR_OUTAGE", -30, None)])
+    rows = ctx.psql(
+        "SELECT uptime FROM component_uptimes('%s', '%s', now() + interval"
+        " '1 day', now() + interval '2 days')" % (cloud, page))
+    assert rows == "100.00", rows
+    # ...while a range in the past over the same open MAJOR interval is 0.
+    assert _uptimes(ctx, cloud, page) == {"down": "0.00"}
+
+
+def test_uptime_rule_range_clipped_to_now(ctx):
+    """A range reaching into the future counts only up to now: a component
+    down for the last day of a range ending tomorrow is down half of it
+    (range: yesterday to tomorrow, clipped to yesterday to now)."""
+    cloud, page = _setup(ctx)
+    cid = str(uuid.uuid4())
+    ctx.psql(
+        "INSERT INTO components (cloud_id, id, page_id, type, name, position,"
+        " status, created_at) VALUES ('%s', '%s', '%s', 'COMPONENT', 'now',"
+        " 0, 'MAJOR_OUTAGE', now() - interval '30 days')" % (cloud, cid, page))
+    ctx.psql(
+        "INSERT INTO component_status_history (cloud_id, component_id, status,"
+        " started_at, ended_at) VALUES ('%s', '%s', 'OPERATIONAL', now() -"
+        " interval '30 days', now() - interval '12 hours'), ('%s', '%s',"
+        " 'MAJOR_OUTAGE', now() - interval '12 hours', NULL)"
+        % (cloud, cid, cloud, cid))
+    rows = ctx.psql(
+        "SELECT uptime FROM component_uptimes('%s', '%s', now() - interval"
+        " '1 day', now() + interval '1 day')" % (cloud, page))
+    assert rows == "50.00", rows
