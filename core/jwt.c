@@ -168,6 +168,13 @@ jwt_rsa_key_usable(EVP_PKEY *key)
  * letting alg pick the key is what makes "none" and the HS256-with-an-RSA-
  * public-key confusion possible.
  */
+static int
+hs256_configured(const struct jwt_config *cfg)
+{
+	return cfg->hs256_secret != NULL && cfg->hs256_secret_len > 0 &&
+	    cfg->hs256_secret_len <= INT_MAX;
+}
+
 static enum jwt_status
 jwt_pick_alg(
     const struct jwt_config *cfg, const json_t *alg, enum jwt_alg_mask *picked)
@@ -177,8 +184,8 @@ jwt_pick_alg(
 	if (!json_is_string(alg))
 		return JWT_BAD_ALG;
 	name = json_string_value(alg);
-	if (strcmp(name, "HS256") == 0 && cfg->hs256_secret != NULL &&
-	    cfg->hs256_secret_len > 0 && cfg->hs256_secret_len <= INT_MAX) {
+	/* The algorithm name is public; what is compared is not a secret. */
+	if (strcmp(name, "HS256") == 0 && hs256_configured(cfg)) {
 		*picked = JWT_ALLOW_HS256;
 		return JWT_OK;
 	}
