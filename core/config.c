@@ -42,6 +42,7 @@ static const struct key {
 	S(user),
 	S(socket_group),
 	S(cursor_secret),
+	S(cursor_secret_previous),
 	S(jwt_issuer),
 	S(jwt_audience),
 	S(jwt_hs256_secret),

@@ -21,6 +21,7 @@ struct config {
 	size_t max_body_bytes;
 	int token_cache_seconds;
 	char cursor_secret[CONFIG_STR]; /* hex; keys cursor tags */
+	char cursor_secret_previous[CONFIG_STR]; /* still accepted */
 	char jwt_issuer[CONFIG_STR];
 	char jwt_audience[CONFIG_STR];
 	char jwt_hs256_secret[CONFIG_STR];

@@ -7,31 +7,37 @@
 #define TAG_LEN 16
 #define CURSOR_MAX 2048
 
-int
-cursor_key_init(struct cursor_key *k, const char *secret)
+/* A key from a secret: hex of at least 16 bytes as it is, any other text
+ * condensed with SHA-256. */
+static size_t
+key_from_secret(const char *secret, unsigned char out[64])
 {
-	long n;
+	long n = hex_decode(secret, strlen(secret), out, 64);
 
+	if (n >= 16)
+		return (size_t)n;
+	crypto_sha256(secret, strlen(secret), out);
+	return SHA256_LEN;
+}
+
+int
+cursor_key_init(struct cursor_key *k, const char *secret, const char *previous)
+{
 	memset(k, 0, sizeof(*k));
+	if (previous != NULL && *previous != '\0')
+		k->previous_len = key_from_secret(previous, k->previous);
 	if (secret == NULL || *secret == '\0') {
 		k->len = 32;
 		return crypto_random(k->bytes, k->len);
 	}
-	n = hex_decode(secret, strlen(secret), k->bytes, sizeof(k->bytes));
-	if (n >= 16) {
-		k->len = (size_t)n;
-		return 0;
-	}
-	/* Not hex: a passphrase, condensed to a key. */
-	crypto_sha256(secret, strlen(secret), k->bytes);
-	k->len = SHA256_LEN;
+	k->len = key_from_secret(secret, k->bytes);
 	return 0;
 }
 
 /* The MAC covers the scope too, so a cursor cannot move between lists. */
 static void
-tag(const struct cursor_key *k, const char *scope, const unsigned char *p,
-    size_t n, unsigned char out[SHA256_LEN])
+tag(const unsigned char *key, size_t keylen, const char *scope,
+    const unsigned char *p, size_t n, unsigned char out[SHA256_LEN])
 {
 	unsigned char buf[CURSOR_MAX + 256];
 	size_t slen = strlen(scope);
@@ -43,7 +49,7 @@ tag(const struct cursor_key *k, const char *scope, const unsigned char *p,
 	memcpy(buf, scope, slen);
 	buf[slen] = 0;
 	memcpy(buf + slen + 1, p, n);
-	crypto_hmac_sha256(k->bytes, k->len, buf, slen + 1 + n, out);
+	crypto_hmac_sha256(key, keylen, buf, slen + 1 + n, out);
 }
 
 char *
@@ -66,7 +72,7 @@ cursor_encode(struct arena *a, const struct cursor_key *k, const char *scope,
 	memcpy(payload, sort_key, klen);
 	payload[klen] = 0;
 	memcpy(payload + klen + 1, id, ilen);
-	tag(k, scope, payload, n, mac);
+	tag(k->bytes, k->len, scope, payload, n, mac);
 	o = base64url_encode(payload, n, out);
 	out[o++] = '.';
 	base64url_encode(mac, TAG_LEN, out + o);
@@ -96,9 +102,15 @@ cursor_decode(struct arena *a, const struct cursor_key *k, const char *scope,
 	    dot + 1, len - (size_t)(dot - cursor) - 1, given, sizeof(given));
 	if (n < 2 || t != TAG_LEN)
 		return -1;
-	tag(k, scope, payload, (size_t)n, mac);
-	if (!crypto_equal(mac, given, TAG_LEN))
-		return -1;
+	tag(k->bytes, k->len, scope, payload, (size_t)n, mac);
+	if (!crypto_equal(mac, given, TAG_LEN)) {
+		if (k->previous_len == 0)
+			return -1;
+		tag(k->previous, k->previous_len, scope, payload, (size_t)n,
+		    mac);
+		if (!crypto_equal(mac, given, TAG_LEN))
+			return -1;
+	}
 	payload[n] = 0;
 	nul = memchr(payload, 0, (size_t)n);
 	if (nul == NULL || nul == (char *)payload + n)

@@ -12,15 +12,21 @@
 
 #include "arena.h"
 
+/* Cursors are tagged with the current key; during a rotation, cursors
+ * tagged with the previous key are still accepted. */
 struct cursor_key {
 	unsigned char bytes[64];
 	size_t len;
+	unsigned char previous[64];
+	size_t previous_len; /* 0: no previous key */
 };
 
 /* Sets the key from the configured secret (hex, or any text); with an
  * empty secret, a random key (cursors then only last for this process
- * tree). -1 when the random source fails. */
-int cursor_key_init(struct cursor_key *k, const char *secret);
+ * tree). previous (may be NULL or empty) is the secret being rotated out.
+ * -1 when the random source fails. */
+int cursor_key_init(
+    struct cursor_key *k, const char *secret, const char *previous);
 
 /* New arena string, NULL on OOM. */
 char *cursor_encode(struct arena *a, const struct cursor_key *k,

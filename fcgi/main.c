@@ -192,8 +192,8 @@ main(int argc, char **argv)
 	handler_settings.archive_retention_days = cfg.archive_retention_days;
 	/* Made before fork so every worker shares a random key when no
 	 * cursor_secret is configured. */
-	if (cursor_key_init(&handler_settings.cursor_key, cfg.cursor_secret) !=
-	    0) {
+	if (cursor_key_init(&handler_settings.cursor_key, cfg.cursor_secret,
+	        cfg.cursor_secret_previous) != 0) {
 		fprintf(stderr, "statusd: random source failed\n");
 		return 1;
 	}

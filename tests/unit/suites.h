@@ -15,6 +15,7 @@ Suite *validate_suite(void);
 Suite *cases_suite(void);
 Suite *response_suite(void);
 Suite *jwt_suite(void);
+Suite *cursor_suite(void);
 
 /*
  * Tests that demonstrate a defect still present in the code under test carry
