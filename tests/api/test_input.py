@@ -360,7 +360,8 @@ def test_unknown_path_404(ctx):
     for p in ("/nothing", "/pages/" + page["id"] + "/nothing", "/page", "/PAGES",
               "/pages/" + page["id"] + "/", "/pages/by_name/x/y",
               "//jsm/ops/api/" + ctx.cloud, "//", "//favicon.ico", "//jsm/ops/api2/x/pages",
-              "//stakeholder-comms/cloudId/%s/apix/pages" % ctx.cloud, "//index.html"):
+              "//stakeholder-comms/cloudId/%s/apix/pages" % ctx.cloud, "//index.html",
+              "//jsm/ops/api", "//stakeholder-comms"):
         for auth in ("basic", None):
             r = ctx.request("GET", p, auth=auth)
             check_error(r, 404)
