@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "text.h"
@@ -311,10 +312,12 @@ int
 check_timezone(const char *s)
 {
 	char path[128];
+	struct stat st;
 	size_t i, n = strlen(s);
 
 	/* IANA names: Area/Location, or UTC; never a path escape. */
-	if (n == 0 || n > 64 || s[0] == '/' || strstr(s, "..") != NULL)
+	if (n == 0 || n > 64 || s[0] == '/' || s[n - 1] == '/' ||
+	    strstr(s, "..") != NULL || strstr(s, "//") != NULL)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!(isalnum((unsigned char)s[i]) || s[i] == '/' ||
@@ -325,7 +328,7 @@ check_timezone(const char *s)
 	if (access(ZONEINFO, F_OK) != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/%s", ZONEINFO, s);
-	return access(path, R_OK) == 0;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode); /* not Europe/ */
 }
 
 int

@@ -532,6 +532,16 @@ START_TEST(test_other_strings)
 	    "must be an IANA time zone name");
 	BAD(UPDATE("{\"page\":{\"timezone\":\"\"}}"),
 	    "must be an IANA time zone name");
+	/* Zone names only, not areas or spellings of them (with tzdata, which
+	 * Debian always has). */
+	BAD(UPDATE("{\"page\":{\"timezone\":\"Europe\"}}"),
+	    "must be an IANA time zone name");
+	BAD(UPDATE("{\"page\":{\"timezone\":\"Europe/\"}}"),
+	    "must be an IANA time zone name");
+	BAD(UPDATE("{\"page\":{\"timezone\":\"Europe//Paris\"}}"),
+	    "must be an IANA time zone name");
+	BAD(UPDATE("{\"page\":{\"timezone\":\"Mars/Olympus_Mons\"}}"),
+	    "must be an IANA time zone name");
 	/* Tracking ids. */
 	OK(UPDATE("{\"page\":{\"googleAnalyticsTrackingId\":\"UA-1234-5\"}}"));
 	BAD(UPDATE("{\"page\":{\"googleAnalyticsTrackingId\":\"UA 1\"}}"),
