@@ -164,12 +164,12 @@ parse_is_json_type(const char *ct)
 
 	if (ct == NULL)
 		return 0;
-	while (*ct == ' ')
+	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	if (strncasecmp(ct, json, n) != 0)
 		return 0;
 	ct += n;
-	while (*ct == ' ')
+	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	return *ct == '\0' || *ct == ';';
 }

@@ -22,7 +22,8 @@ body_json_object(struct request *req, json_t **out, struct sd_error *err)
 		    err, SD_BAD_REQUEST, "request body is required", NULL);
 	v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (v == NULL)
-		/* jansson's text names a position and a reason, never data. */
+		/* jansson's text names a position and a reason, and may quote a
+		 * few bytes of the client's own body: nothing of the server's. */
 		return sd_fail(err, SD_BAD_REQUEST, "malformed JSON",
 		    "line %d, column %d: %.120s", jerr.line, jerr.column,
 		    jerr.text);

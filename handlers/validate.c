@@ -300,7 +300,7 @@ check_css_colour(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (s[0] != '#' || !(n == 4 || n == 7 || n == 9))
+	if (s[0] != '#' || !(n == 4 || n == 5 || n == 7 || n == 9))
 		return 0;
 	for (i = 1; i < n; i++)
 		if (!isxdigit((unsigned char)s[i]))

@@ -344,7 +344,8 @@ START_TEST(test_json_type)
 		"application/json; charset=utf-8",
 		"application/json;charset=UTF-8", "Application/JSON",
 		"APPLICATION/JSON", " application/json", "application/json ",
-		"application/json ; charset=utf-8", NULL };
+		"application/json ; charset=utf-8", "\tapplication/json",
+		"application/json\t;charset=utf-8", NULL };
 	static const char *const no[] = { "", " ", "text/plain",
 		"application/jsonp", "application/json-patch+json",
 		"application/jsonx; charset=utf-8", "application/js",

@@ -380,7 +380,7 @@ END_TEST
 START_TEST(test_colours)
 {
 	static const char *const good[] = { "#abc", "#ABC", "#a1b2c3",
-		"#A1B2C3", "#a1b2c3d4", "#000000ff", NULL };
+		"#A1B2C3", "#a1b2c3d4", "#000000ff", "#abcd", NULL };
 	static const char *const bad[] = { "", "#", "red", "abc", "#ab",
 		"#abcde", "#1234567", "#ggg", "#12345g", "# abc", "#abc ",
 		"rgb(0,0)", "#\xc3\xa9\xc3\xa9\xc3\xa9", "##abc", NULL };
