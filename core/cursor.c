@@ -34,22 +34,22 @@ cursor_key_init(struct cursor_key *k, const char *secret, const char *previous)
 	return 0;
 }
 
-/* The MAC covers the scope too, so a cursor cannot move between lists. */
-static void
+/* The MAC covers the scope too, so a cursor cannot move between lists.
+ * -1 (and no tag) for a payload or scope too long to tag. */
+static int
 tag(const unsigned char *key, size_t keylen, const char *scope,
     const unsigned char *p, size_t n, unsigned char out[SHA256_LEN])
 {
 	unsigned char buf[CURSOR_MAX + 256];
 	size_t slen = strlen(scope);
 
-	if (slen > 255 || n > CURSOR_MAX) {
-		memset(out, 0, SHA256_LEN);
-		return;
-	}
+	if (slen > 255 || n > CURSOR_MAX)
+		return -1;
 	memcpy(buf, scope, slen);
 	buf[slen] = 0;
 	memcpy(buf + slen + 1, p, n);
 	crypto_hmac_sha256(key, keylen, buf, slen + 1 + n, out);
+	return 0;
 }
 
 char *
@@ -72,7 +72,8 @@ cursor_encode(struct arena *a, const struct cursor_key *k, const char *scope,
 	memcpy(payload, sort_key, klen);
 	payload[klen] = 0;
 	memcpy(payload + klen + 1, id, ilen);
-	tag(k->bytes, k->len, scope, payload, n, mac);
+	if (tag(k->bytes, k->len, scope, payload, n, mac) != 0)
+		return NULL;
 	o = base64url_encode(payload, n, out);
 	out[o++] = '.';
 	base64url_encode(mac, TAG_LEN, out + o);
@@ -100,20 +101,21 @@ cursor_decode(struct arena *a, const struct cursor_key *k, const char *scope,
 	    cursor, (size_t)(dot - cursor), payload, (size_t)(dot - cursor));
 	t = base64url_decode(
 	    dot + 1, len - (size_t)(dot - cursor) - 1, given, sizeof(given));
-	if (n < 2 || t != TAG_LEN)
+	if (n < 2 || n > CURSOR_MAX || t != TAG_LEN)
 		return -1;
-	tag(k->bytes, k->len, scope, payload, (size_t)n, mac);
+	if (tag(k->bytes, k->len, scope, payload, (size_t)n, mac) != 0)
+		return -1;
 	if (!crypto_equal(mac, given, TAG_LEN)) {
-		if (k->previous_len == 0)
-			return -1;
-		tag(k->previous, k->previous_len, scope, payload, (size_t)n,
-		    mac);
-		if (!crypto_equal(mac, given, TAG_LEN))
+		/* During a rotation, the previous key's cursors still count. */
+		if (k->previous_len == 0 ||
+		    tag(k->previous, k->previous_len, scope, payload, (size_t)n,
+		        mac) != 0 ||
+		    !crypto_equal(mac, given, TAG_LEN))
 			return -1;
 	}
 	payload[n] = 0;
 	nul = memchr(payload, 0, (size_t)n);
-	if (nul == NULL || nul == (char *)payload + n)
+	if (nul == NULL)
 		return -1;
 	*sort_key = (const char *)payload;
 	*id = nul + 1;

@@ -443,16 +443,19 @@ jwt_join_scopes(const json_t *arr, char *dst, size_t cap)
 
 	dst[0] = '\0';
 	for (i = 0; i < json_array_size(arr); i++) {
+		const json_t *item = json_array_get(arr, i);
+
+		/* Empty entries are skipped before a separator is needed. */
+		if (json_is_string(item) && json_string_length(item) == 0)
+			continue;
 		if (o > 0) {
 			if (o + 1 >= cap)
 				return JWT_MALFORMED;
 			dst[o++] = ' ';
 		}
-		n = jwt_copy_string(json_array_get(arr, i), dst + o, cap - o);
+		n = jwt_copy_string(item, dst + o, cap - o);
 		if (n < 0)
 			return JWT_MALFORMED;
-		if (n == 0 && o > 0)
-			dst[--o] = '\0';
 		o += (size_t)n;
 	}
 	return JWT_OK;

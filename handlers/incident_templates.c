@@ -55,13 +55,13 @@ static const struct field update_fields[] = {
 	END,
 };
 
-static const struct field create_envelope[] = {
+const struct field template_create_envelope[] = {
 	{ "incidentTemplate", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
 	    create_fields, NULL, NULL },
 	END,
 };
 
-static const struct field update_envelope[] = {
+const struct field template_update_envelope[] = {
 	{ "incidentTemplate", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
 	    update_fields, NULL, NULL },
 	END,
@@ -110,7 +110,7 @@ HANDLER(incident_template_create)
 
 	(void)who;
 	st = read_body(
-	    req, res, create_envelope, VALIDATE_CREATE, &obj, &fields);
+	    req, res, template_create_envelope, VALIDATE_CREATE, &obj, &fields);
 	if (st != SD_OK)
 		return st;
 	if (uuid_v4(id) != 0)
@@ -132,7 +132,7 @@ HANDLER(incident_template_update)
 	if (!uuid_valid(req->params[0]))
 		return not_found(res);
 	st = read_body(
-	    req, res, update_envelope, VALIDATE_UPDATE, &obj, &fields);
+	    req, res, template_update_envelope, VALIDATE_UPDATE, &obj, &fields);
 	if (st == SD_OK)
 		st = db_template_update(req->arena, req->cloud_id,
 		    req->params[0], fields, &doc, &res->err);

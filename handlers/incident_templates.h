@@ -4,11 +4,17 @@
 #define STATUSD_HANDLERS_INCIDENT_TEMPLATES_H
 
 #include "handler.h"
+#include "validate.h"
 
 HANDLER(incident_templates_list);
 HANDLER(incident_template_get);
 HANDLER(incident_template_create);
 HANDLER(incident_template_update);
 HANDLER(incident_template_delete);
+
+/* The request bodies' field tables, {"incidentTemplate": ...} (exported
+ * for tests and fuzzing). */
+extern const struct field template_create_envelope[];
+extern const struct field template_update_envelope[];
 
 #endif

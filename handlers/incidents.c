@@ -86,13 +86,13 @@ const struct field incident_update_fields[] = {
 	END,
 };
 
-static const struct field create_envelope[] = {
+const struct field incident_create_envelope[] = {
 	{ "incidentCreateRequest", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
 	    incident_create_fields, NULL, NULL },
 	END,
 };
 
-static const struct field update_envelope[] = {
+const struct field incident_update_envelope[] = {
 	{ "incidentUpdateRequest", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
 	    incident_update_fields, NULL, NULL },
 	END,
@@ -298,7 +298,7 @@ HANDLER(incident_create)
 	enum sd_status st;
 
 	(void)who;
-	st = read_request(req, res, create_envelope, &ir);
+	st = read_request(req, res, incident_create_envelope, &ir);
 	if (st != SD_OK)
 		return st;
 	st = db_begin(&res->err);
@@ -362,7 +362,7 @@ HANDLER(incident_update)
 	enum sd_status st;
 
 	(void)who;
-	st = read_request(req, res, update_envelope, &ir);
+	st = read_request(req, res, incident_update_envelope, &ir);
 	if (st != SD_OK)
 		return st;
 	if (str(ir.obj, "incidentId") == NULL &&

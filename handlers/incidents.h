@@ -20,6 +20,9 @@ HANDLER(incidents_list_v2);
 /* The request bodies' field tables (exported for tests and fuzzing). */
 extern const struct field incident_create_fields[];
 extern const struct field incident_update_fields[];
+/* {"incidentCreateRequest": ...} and {"incidentUpdateRequest": ...}. */
+extern const struct field incident_create_envelope[];
+extern const struct field incident_update_envelope[];
 extern const char *const incident_statuses[];
 
 #endif

@@ -1,0 +1,280 @@
+/*
+ * libFuzzer harness for query parameters: parse_target on the input (as
+ * REQUEST_URI, NUL-terminated, with a fresh arena, as fuzz_target does),
+ * then on success paging_parse (forwards only and both ways), uptime_range
+ * with startDate/endDate and from/to, query_int on every parameter name,
+ * and cursor_decode and rfc3339_parse on every parameter value; last,
+ * rfc3339_parse on the whole input.
+ * Contracts: only SD_OK or SD_BAD_REQUEST, a 400 with a message and a UTF-8
+ * detail; a page size of 1..100, and what forwards accepts both ways
+ * accepts alike; an uptime range with from < to, at most ten years (as
+ * uptime.c counts them: 3660 days) and texts that parse back to it; a
+ * cursor decodes only with the MAC computed here, re-encodes to one that
+ * decodes to the same key and id, and still decodes after a key rotation;
+ * a parsed date-time in 2000..2100 formats to text that parses to the
+ * same time.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "cursor.h"
+#include "fcgi/parse.h"
+#include "handlers/paging.h"
+#include "handlers/uptime.h"
+#include "text.h"
+#include "timeparse.h"
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
+			    #cond, __FILE__, __LINE__);                        \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+/* 2026-01-01T00:00:00Z; fixed so that runs reproduce. */
+#define NOW 1767225600LL
+#define DAY 86400LL
+#define TEN_YEARS (10 * 366 * DAY) /* uptime.c's LONGEST_RANGE */
+#define Y2000 946684800LL
+#define Y2100 4102444800LL
+/* The committed seeds' cursors are made with this secret and scope. */
+#define SECRET "statusd-fuzz-cursor-secret"
+#define SCOPE "components-uptime:cloud-1:123e4567-e89b-12d3-a456-426614174000"
+#define TAG_LEN 16 /* cursor.c */
+
+static struct cursor_key key, rotated;
+
+static void
+init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	CHECK(cursor_key_init(&key, SECRET, NULL) == 0);
+	/* A new secret, with the seeds' one being rotated out. */
+	CHECK(cursor_key_init(&rotated, "a-newer-cursor-secret", SECRET) == 0);
+	done = 1;
+}
+
+static void
+check_status(enum sd_status st, const struct sd_error *err)
+{
+	size_t n;
+
+	CHECK(st == SD_OK || st == SD_BAD_REQUEST);
+	if (st == SD_OK)
+		return;
+	CHECK(err->status == st);
+	CHECK(err->message[0] != '\0');
+	n = strnlen(err->detail, sizeof(err->detail));
+	CHECK(n < sizeof(err->detail));
+	CHECK(utf8_valid(err->detail, n));
+}
+
+static void
+check_paging(const struct request *req)
+{
+	struct paging fwd, both;
+	struct sd_error err;
+	enum sd_status st, st2;
+	const char *given;
+
+	sd_error_clear(&err);
+	memset(&fwd, 0, sizeof(fwd));
+	st = paging_parse(req, 0, &fwd, &err);
+	check_status(st, &err);
+	sd_error_clear(&err);
+	memset(&both, 0, sizeof(both));
+	st2 = paging_parse(req, 1, &both, &err);
+	check_status(st2, &err);
+	if (st == SD_OK) {
+		CHECK(fwd.limit >= 1 && fwd.limit <= PAGE_SIZE_MAX);
+		CHECK(!fwd.backward);
+		CHECK(st2 == SD_OK && both.limit == fwd.limit &&
+		    both.backward == fwd.backward && both.cursor == fwd.cursor);
+	}
+	if (st2 != SD_OK)
+		return;
+	CHECK(both.limit >= 1 && both.limit <= PAGE_SIZE_MAX);
+	CHECK(both.cursor == NULL || both.cursor[0] != '\0');
+	given = request_query(req, both.backward ? "before" : "after");
+	CHECK(both.cursor == given || (given != NULL && given[0] == '\0'));
+	if (request_query(req, both.backward ? "last" : "first") == NULL)
+		CHECK(both.limit == PAGE_SIZE_DEFAULT);
+}
+
+/* text is what uptime_range formatted t as. */
+static void
+check_formatted(const char *text, long long t)
+{
+	long long back;
+	int date_only;
+
+	CHECK(strlen(text) == 20);
+	CHECK(rfc3339_parse(text, &back, &date_only) == 0);
+	CHECK(back == t && !date_only);
+}
+
+static void
+check_range(const struct request *req, const char *from, const char *to)
+{
+	struct time_range r;
+	struct sd_error err;
+	enum sd_status st;
+
+	sd_error_clear(&err);
+	st = uptime_range(req, from, to, NOW, &r, &err);
+	check_status(st, &err);
+	if (st != SD_OK)
+		return;
+	CHECK(r.from < r.to);
+	CHECK(r.to - r.from <= TEN_YEARS);
+	CHECK(r.to <= Y2100 + DAY && r.from >= Y2000 - TEN_YEARS);
+	check_formatted(r.from_text, r.from);
+	check_formatted(r.to_text, r.to);
+}
+
+static void
+check_int(const struct request *req, const char *name)
+{
+	struct sd_error err;
+	enum sd_status st;
+	long v = 12345;
+
+	sd_error_clear(&err);
+	st = query_int(req, name, -1000, 1000, 7, &v, &err);
+	check_status(st, &err);
+	if (st != SD_OK)
+		return;
+	CHECK(v >= -1000 && v <= 1000);
+	CHECK(request_query_count(req, name) <= 1);
+	if (request_query(req, name) == NULL)
+		CHECK(v == 7);
+}
+
+/* The cursor's tag as cursor.c's format defines it, computed here:
+ * HMAC-SHA256(key, scope NUL payload), first 16 bytes, base64url. */
+static int
+carries_mac(const struct cursor_key *k, const char *scope, const char *cur)
+{
+	const char *dot = strchr(cur, '.');
+	unsigned char *buf, mac[SHA256_LEN];
+	size_t slen = strlen(scope), cap;
+	char tag[32];
+	long n;
+	int ok;
+
+	if (dot == NULL)
+		return 0;
+	cap = slen + 1 + (size_t)(dot - cur);
+	if ((buf = malloc(cap)) == NULL)
+		return 0;
+	memcpy(buf, scope, slen + 1);
+	n = base64url_decode(
+	    cur, (size_t)(dot - cur), buf + slen + 1, (size_t)(dot - cur));
+	if (n < 0) {
+		free(buf);
+		return 0;
+	}
+	crypto_hmac_sha256(k->bytes, k->len, buf, slen + 1 + (size_t)n, mac);
+	free(buf);
+	base64url_encode(mac, TAG_LEN, tag);
+	ok = strlen(dot + 1) == base64url_len(TAG_LEN) &&
+	    memcmp(dot + 1, tag, base64url_len(TAG_LEN)) == 0;
+	return ok;
+}
+
+static void
+check_cursor(struct arena *a, const char *value)
+{
+	const char *k, *id, *k2, *id2, *again;
+
+	k = id = NULL;
+	if (cursor_decode(a, &key, SCOPE, value, &k, &id) != 0)
+		return;
+	CHECK(k != NULL && id != NULL);
+	/* Random input cannot carry a valid MAC: only a cursor made with
+	 * the key decodes. */
+	CHECK(carries_mac(&key, SCOPE, value));
+	/* The same under the rotated key (this one is its previous). */
+	CHECK(cursor_decode(a, &rotated, SCOPE, value, &k2, &id2) == 0);
+	CHECK(strcmp(k, k2) == 0 && strcmp(id, id2) == 0);
+	/* Another list's scope refuses it. */
+	CHECK(cursor_decode(a, &key, "incidents:cloud-1", value, &k2, &id2) ==
+	    -1);
+	/* Re-encoded: decodes to the same key and id. */
+	again = cursor_encode(a, &key, SCOPE, k, id);
+	CHECK(again != NULL);
+	CHECK(cursor_decode(a, &key, SCOPE, again, &k2, &id2) == 0);
+	CHECK(strcmp(k, k2) == 0 && strcmp(id, id2) == 0);
+}
+
+static void
+check_time(const char *s)
+{
+	char buf[32];
+	long long t, back;
+	int date_only, d2;
+
+	if (rfc3339_parse(s, &t, &date_only) != 0)
+		return;
+	CHECK(strlen(s) >= 10);
+	if (date_only)
+		CHECK(strlen(s) == 10 && t % DAY == 0);
+	if (t < Y2000 || t >= Y2100)
+		return;
+	rfc3339_format(t, buf, sizeof(buf));
+	CHECK(strlen(buf) == 20);
+	CHECK(rfc3339_parse(buf, &back, &d2) == 0);
+	CHECK(back == t && !d2);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena *arena;
+	struct request req;
+	struct sd_error err;
+	enum sd_status st;
+	char *uri;
+	size_t i;
+
+	init();
+	uri = malloc(size + 1);
+	if (uri == NULL)
+		return 0;
+	memcpy(uri, data, size);
+	uri[size] = '\0';
+
+	arena = arena_new(1024);
+	if (arena == NULL) {
+		free(uri);
+		return 0;
+	}
+	memset(&req, 0, sizeof(req));
+	req.arena = arena;
+	sd_error_clear(&err);
+	st = parse_target(&req, uri, &err);
+	if (st == SD_OK) {
+		check_paging(&req);
+		check_range(&req, "startDate", "endDate");
+		check_range(&req, "from", "to");
+		check_int(&req, "limit");
+		for (i = 0; i < req.nquery; i++) {
+			check_int(&req, req.query[i].name);
+			check_cursor(arena, req.query[i].value);
+			check_time(req.query[i].value);
+		}
+	}
+	check_time(uri);
+
+	arena_free(arena);
+	free(uri);
+	return 0;
+}
