@@ -47,22 +47,20 @@ static const struct field affected_fields[] = {
 };
 
 /* The fields both requests share, after their first ones. */
-#define INCIDENT_COMMON_FIELDS                                                 \
-	{ "jiraIncidentId", FT_STRING, 0, 255, 0, 0, NULL, NULL,               \
-		check_not_blank, blank_message },                              \
-	    { "message", FT_STRING, 0, INCIDENT_MESSAGE_MAX, 0, 0, NULL, NULL, \
-		    NULL, NULL },                                              \
-	    { "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, incident_statuses, NULL, \
-		    NULL, NULL },                                              \
-	    { "impact", FT_ENUM, F_NOT_NULL, 0, 0, 0, impacts, NULL, NULL,     \
-		    NULL },                                                    \
-	    { "affectedComponents", FT_OBJECT_ARRAY, 0,                        \
-		    INCIDENT_COMPONENTS_MAX, 0, 0, NULL, affected_fields,      \
-		    NULL, NULL },                                              \
-	{                                                                      \
-		"shouldSendNotifications", FT_BOOL, 0, 0, 0, 0, NULL, NULL,    \
-		    NULL, NULL                                                 \
-	}
+/* clang-format off */
+#define INCIDENT_COMMON_FIELDS \
+	{ "jiraIncidentId", FT_STRING, 0, 255, 0, 0, NULL, NULL, \
+	    check_not_blank, blank_message }, \
+	{ "message", FT_STRING, 0, INCIDENT_MESSAGE_MAX, 0, 0, NULL, NULL, \
+	    NULL, NULL }, \
+	{ "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, incident_statuses, NULL, \
+	    NULL, NULL }, \
+	{ "impact", FT_ENUM, F_NOT_NULL, 0, 0, 0, impacts, NULL, NULL, NULL }, \
+	{ "affectedComponents", FT_OBJECT_ARRAY, 0, INCIDENT_COMPONENTS_MAX, \
+	    0, 0, NULL, affected_fields, NULL, NULL }, \
+	{ "shouldSendNotifications", FT_BOOL, 0, 0, 0, 0, NULL, NULL, NULL, \
+	    NULL }
+/* clang-format on */
 
 const struct field incident_create_fields[] = {
 	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, uuid_valid,
