@@ -30,14 +30,18 @@ BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
 all: build
 build: $(PROGRAMS) $(BUILD)/test-unit
 
+# Every target that compiles or runs something first installs what is
+# missing (quiet and without network when all is present), so `make run`
+# and `make test` work on a bare Debian 12 machine. Order-only: it never
+# makes anything out of date.
 deps:
-	deploy/setup-packages.sh
+	@deploy/setup-packages.sh
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(BUILD)/db/migrations_gen.c: db/embed-migrations.sh $(MIGRATIONS)
+$(BUILD)/db/migrations_gen.c: db/embed-migrations.sh $(MIGRATIONS) | deps
 	@mkdir -p $(dir $@)
 	sh db/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
@@ -63,23 +67,23 @@ $(BUILD)/test-unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
 # The local stack: PostgreSQL under ./var, statusd, nginx on :8080.
-run: build
+run: deps build
 	deploy/stack.sh run
 
 stop:
 	deploy/stack.sh stop
 
-test: build
+test: deps build
 	$(MAKE) --no-print-directory test-unit test-api
 
-test-unit: $(BUILD)/test-unit
+test-unit: deps $(BUILD)/test-unit
 	CK_FORK=yes $(BUILD)/test-unit
 
-test-api: build
+test-api: deps build
 	BUILD=$(BUILD) tests/api/run.sh
 
 # The unit suites under valgrind (no fork, so leaks are seen).
-test-valgrind: $(BUILD)/test-unit
+test-valgrind: deps $(BUILD)/test-unit
 	CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 	    --error-exitcode=9 $(BUILD)/test-unit
 
@@ -87,22 +91,22 @@ test-valgrind: $(BUILD)/test-unit
 test-san:
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 test
 
-fuzz:
+fuzz: deps
 	$(MAKE) --no-print-directory -C tests/fuzz
 
 fuzz-run: fuzz
 	$(MAKE) --no-print-directory -C tests/fuzz run SECONDS=$(or $(SECONDS),20)
 
-bench: build $(BENCH_PROGRAMS)
+bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/run.sh
 	BUILD=$(BUILD) bench/endpoints.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
              cli/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
-format:
+format: deps
 	clang-format -i $(FORMAT_SRC)
 
-format-check:
+format-check: deps
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:

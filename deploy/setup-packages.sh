@@ -30,6 +30,7 @@ esac
 checks=(
 	"cc build-essential"
 	"make build-essential"
+	"ar build-essential"
 	"pkg-config pkg-config"
 	"/usr/include/fcgiapp.h libfcgi-dev"
 	"/usr/include/jansson.h libjansson-dev"
@@ -41,6 +42,8 @@ checks=(
 	"/usr/lib/postgresql/*/bin/psql postgresql"
 	"nginx nginx"
 	"wrk wrk"
+	"ss iproute2"
+	"valgrind valgrind"
 	"curl curl"
 	"python3 python3"
 	"clang clang"
