@@ -10,22 +10,20 @@
  *   statusctl [-c config] purge      erase pages deleted permanently more
  *                                    than archive_retention_days ago
  */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "api_token.h"
 #include "arena.h"
 #include "config.h"
 #include "crypto.h"
 #include "db/db.h"
 #include "db/idempotency.h"
-#include "db/migrate.h"
 #include "db/pages.h"
 #include "db/tokens.h"
-#include "fcgi/auth.h"
 #include "log.h"
 #include "scope.h"
 
@@ -101,18 +99,9 @@ db_or_die(void)
 static int
 cmd_migrate(void)
 {
-	const char *keys[] = { "dbname", "connect_timeout", NULL };
-	const char *vals[] = { cfg.database_url, "5", NULL };
 	char err[512] = "";
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
-	int v;
+	int v = db_migrate(&dbs, err, sizeof(err));
 
-	if (PQstatus(conn) != CONNECTION_OK) {
-		PQfinish(conn);
-		die("cannot connect to the database", NULL);
-	}
-	v = migrate_apply(conn, err, sizeof(err));
-	PQfinish(conn);
 	if (v < 0)
 		die("migration failed", err);
 	printf("schema up to date: %d migrations applied\n", v);
@@ -172,7 +161,7 @@ cmd_token_create(struct arena *a, int argc, char **argv)
 	if (days != NULL)
 		expires = expiry_in_days(a, days);
 	db_or_die();
-	if (auth_token_new(token, sizeof(token), digest) != 0 ||
+	if (api_token_new(token, sizeof(token), digest) != 0 ||
 	    uuid_v4(id) != 0)
 		die("random source failed", NULL);
 	scope_format_list(mask, names, sizeof(names));

@@ -41,19 +41,34 @@
 	" AS total FROM m) t LEFT JOIN r ON true"                              \
 	" ORDER BY r.position " order ", r.id " order
 
-const struct db_stmt db_component_stmts[] = {
-	{ "components_missing",
+enum component_stmt {
+	COMPONENTS_MISSING,
+	COMPONENTS_DELETE,
+	COMPONENTS_UPSERT,
+	COMPONENTS_CHECK,
+	COMPONENTS_TREE,
+	COMPONENTS_AFTER,
+	COMPONENTS_BEFORE,
+	UPTIME_AFTER,
+	UPTIME_BEFORE,
+	UPTIME_COMPONENT,
+	UPTIME_PAGE,
+	COMPONENT_STMT__MAX
+};
+
+static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
+	DB_STMT(COMPONENTS_MISSING,
 	    "SELECT u.id FROM unnest($3::uuid[]) AS u(id) WHERE NOT EXISTS"
 	    " (SELECT 1 FROM component_drafts c WHERE c.cloud_id = $1"
-	    " AND c.page_id = $2::uuid AND c.id = u.id) LIMIT 1" },
+	    " AND c.page_id = $2::uuid AND c.id = u.id) LIMIT 1"),
 	/* A group's children go with it, unless the batch moves them. */
-	{ "components_delete",
+	DB_STMT(COMPONENTS_DELETE,
 	    "DELETE FROM component_drafts WHERE " PAGE_DRAFTS
 	    " AND (id = ANY($3::uuid[]) OR (parent_id = ANY($3::uuid[])"
-	    " AND NOT id = ANY($4::uuid[])))" },
+	    " AND NOT id = ANY($4::uuid[])))"),
 	/* Fields an item leaves out keep their value (the LEFT JOIN reads the
 	 * row being updated). */
-	{ "components_upsert",
+	DB_STMT(COMPONENTS_UPSERT,
 	    "INSERT INTO component_drafts AS c (cloud_id, id, page_id,"
 	    " parent_id, type, name, description, service_id, position, status)"
 	    " SELECT $1, x.id, $2::uuid, x.parent_id, x.type,"
@@ -69,56 +84,39 @@ const struct db_stmt db_component_stmts[] = {
 	    " parent_id = EXCLUDED.parent_id, type = EXCLUDED.type,"
 	    " name = EXCLUDED.name, description = EXCLUDED.description,"
 	    " service_id = EXCLUDED.service_id, position = EXCLUDED.position,"
-	    " status = EXCLUDED.status, updated_at = now()" },
+	    " status = EXCLUDED.status, updated_at = now()"),
 	/* Groups hold components, one level deep. */
-	{ "components_check",
+	DB_STMT(COMPONENTS_CHECK,
 	    "SELECT count(*), count(*) FILTER (WHERE c.parent_id IS NOT NULL"
 	    " AND (g.id IS NULL OR g.type <> 'GROUP_COMPONENT'"
 	    " OR g.parent_id IS NOT NULL OR c.type <> 'COMPONENT'))"
 	    " FROM component_drafts c LEFT JOIN component_drafts g"
 	    " ON g.cloud_id = c.cloud_id AND g.id = c.parent_id"
 	    " AND g.page_id = c.page_id WHERE c.cloud_id = $1"
-	    " AND c.page_id = $2::uuid" },
-	{ "components_tree",
-	    "SELECT component_draft_tree($1, $2::uuid)::text" },
-	{ "components_after", DRAFT_PAGE(">", "ASC") },
-	{ "components_before", DRAFT_PAGE("<", "DESC") },
-	{ "uptime_after", UPTIME_PAGE(">", "ASC") },
-	{ "uptime_before", UPTIME_PAGE("<", "DESC") },
-	{ "uptime_component",
+	    " AND c.page_id = $2::uuid"),
+	DB_STMT(
+	    COMPONENTS_TREE, "SELECT component_draft_tree($1, $2::uuid)::text"),
+	DB_STMT(COMPONENTS_AFTER, DRAFT_PAGE(">", "ASC")),
+	DB_STMT(COMPONENTS_BEFORE, DRAFT_PAGE("<", "DESC")),
+	DB_STMT(UPTIME_AFTER, UPTIME_PAGE(">", "ASC")),
+	DB_STMT(UPTIME_BEFORE, UPTIME_PAGE("<", "DESC")),
+	DB_STMT(UPTIME_COMPONENT,
 	    "SELECT jsonb_build_object('id', u.id, 'name', u.name,"
 	    " 'status', u.status, 'componentUptimePercentage', u.uptime)::text,"
 	    " u.uptime::text FROM components c JOIN pages p"
 	    " ON p.cloud_id = c.cloud_id AND p.id = c.page_id"
 	    " AND p.archived_at IS NULL, component_uptimes($1, c.page_id,"
 	    " $3::timestamptz, $4::timestamptz) u"
-	    " WHERE c.cloud_id = $1 AND c.id = $2::uuid AND u.id = c.id" },
-	{ "uptime_page",
+	    " WHERE c.cloud_id = $1 AND c.id = $2::uuid AND u.id = c.id"),
+	DB_STMT(UPTIME_PAGE,
 	    "SELECT coalesce(round(avg(u.uptime) FILTER"
 	    " (WHERE u.type = 'COMPONENT'), 2), 100)::text FROM pages p"
 	    " LEFT JOIN LATERAL component_uptimes($1, p.id, $3::timestamptz,"
 	    " $4::timestamptz) u ON true WHERE p.cloud_id = $1"
-	    " AND p.id = $2::uuid AND p.archived_at IS NULL GROUP BY p.id" },
-	{ NULL, NULL },
+	    " AND p.id = $2::uuid AND p.archived_at IS NULL GROUP BY p.id"),
 };
 
-/* {a,b,c}: ids are validated UUIDs, so no quoting is needed. */
-static const char *
-uuid_array(struct arena *a, const char *const *ids, size_t n)
-{
-	char *out = arena_alloc(a, n * 37 + 3), *p;
-	size_t i;
-
-	if (out == NULL)
-		return NULL;
-	p = out;
-	*p++ = '{';
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s%s", i ? "," : "", ids[i]);
-	*p++ = '}';
-	*p = '\0';
-	return out;
-}
+const struct db_stmt_table db_component_stmts = DB_STMT_TABLE(stmts);
 
 static void
 set_text(json_t *o, const char *key, const char *value)
@@ -162,7 +160,7 @@ check_known(struct arena *a, const char *const p2[2], const char *ids,
     struct sd_error *err)
 {
 	const char *p[3] = { p2[0], p2[1], ids };
-	PGresult *r = db_exec(a, "components_missing", 3, p, err);
+	PGresult *r = db_exec(a, &stmts[COMPONENTS_MISSING], 3, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -175,7 +173,7 @@ check_known(struct arena *a, const char *const p2[2], const char *ids,
 static enum sd_status
 check_tree(struct arena *a, const char *const p[2], struct sd_error *err)
 {
-	PGresult *r = db_exec(a, "components_check", 2, p, err);
+	PGresult *r = db_exec(a, &stmts[COMPONENTS_CHECK], 2, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -207,7 +205,7 @@ db_components_apply(struct arena *a, const char *cloud_id, const char *page_id,
 			known[nknown++] = rows[i].id;
 	for (i = 0; i < ndeletes; i++)
 		known[nknown++] = deletes[i];
-	p[2] = uuid_array(a, known, nknown);
+	p[2] = db_array_literal(a, known, nknown);
 	if (p[2] == NULL)
 		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
 	st = check_known(a, p, p[2], err);
@@ -216,19 +214,19 @@ db_components_apply(struct arena *a, const char *cloud_id, const char *page_id,
 	if (ndeletes > 0) {
 		/* known[] holds the updated ids, then the deleted ones. */
 		const char *dp[4] = { cloud_id, page_id,
-			uuid_array(a, deletes, ndeletes),
-			uuid_array(a, known, nknown - ndeletes) };
+			db_array_literal(a, deletes, ndeletes),
+			db_array_literal(a, known, nknown - ndeletes) };
 
 		if (dp[2] == NULL || dp[3] == NULL)
 			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
-		if (db_exec(a, "components_delete", 4, dp, err) == NULL)
+		if (db_exec(a, &stmts[COMPONENTS_DELETE], 4, dp, err) == NULL)
 			return err->status;
 	}
 	if (nrows > 0) {
 		p[2] = rows_json(a, rows, nrows);
 		if (p[2] == NULL)
 			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
-		if (db_exec(a, "components_upsert", 3, p, err) == NULL)
+		if (db_exec(a, &stmts[COMPONENTS_UPSERT], 3, p, err) == NULL)
 			return err->status;
 	}
 	return check_tree(a, p, err);
@@ -239,7 +237,7 @@ db_components_draft_tree(struct arena *a, const char *cloud_id,
     const char *page_id, const char **json, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, page_id };
-	PGresult *r = db_exec(a, "components_tree", 2, p, err);
+	PGresult *r = db_exec(a, &stmts[COMPONENTS_TREE], 2, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -283,8 +281,8 @@ db_components_draft_keyset(struct arena *a, const char *cloud_id,
 	PGresult *r;
 
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	r = db_exec(
-	    a, backward ? "components_before" : "components_after", 5, p, err);
+	r = db_exec(a, &stmts[backward ? COMPONENTS_BEFORE : COMPONENTS_AFTER],
+	    5, p, err);
 	if (r == NULL)
 		return err->status;
 	return read_page(a, r, backward, out, err);
@@ -296,13 +294,17 @@ db_components_uptime(struct arena *a, const struct uptime_query *q,
 {
 	char lim[16];
 	const char *p[9] = { q->cloud_id, q->page_id, q->from, q->to, q->search,
-		q->statuses, q->after_pos, q->after_id,
-		q->limit > 0 ? lim : NULL };
+		NULL, q->after_pos, q->after_id, q->limit > 0 ? lim : NULL };
 	PGresult *r;
 
+	if (q->nstatuses > 0) {
+		p[5] = db_array_literal(a, q->statuses, q->nstatuses);
+		if (p[5] == NULL)
+			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	}
 	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
 	r = db_exec(
-	    a, q->backward ? "uptime_before" : "uptime_after", 9, p, err);
+	    a, &stmts[q->backward ? UPTIME_BEFORE : UPTIME_AFTER], 9, p, err);
 	if (r == NULL)
 		return err->status;
 	return read_page(a, r, q->backward, out, err);
@@ -314,7 +316,7 @@ db_component_uptime(struct arena *a, const char *cloud_id,
     const char **json, const char **uptime, struct sd_error *err)
 {
 	const char *p[4] = { cloud_id, component_id, from, to };
-	PGresult *r = db_exec(a, "uptime_component", 4, p, err);
+	PGresult *r = db_exec(a, &stmts[UPTIME_COMPONENT], 4, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -330,7 +332,7 @@ db_page_uptime(struct arena *a, const char *cloud_id, const char *page_id,
     const char *from, const char *to, const char **uptime, struct sd_error *err)
 {
 	const char *p[4] = { cloud_id, page_id, from, to };
-	PGresult *r = db_exec(a, "uptime_page", 4, p, err);
+	PGresult *r = db_exec(a, &stmts[UPTIME_PAGE], 4, p, err);
 
 	if (r == NULL)
 		return err->status;

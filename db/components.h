@@ -48,15 +48,16 @@ enum sd_status db_components_draft_keyset(struct arena *a, const char *cloud_id,
     int backward, int limit, struct component_page *out, struct sd_error *err);
 
 /* Live components of a page with uptime over [from, to] (timestamps as
- * RFC 3339 text), optionally filtered by a name substring and a status
- * list (comma-separated), keyset-paged like the above (limit 0 = all). */
+ * RFC 3339 text), optionally filtered by a name substring and a list of
+ * statuses, keyset-paged like the above (limit 0 = all). */
 struct uptime_query {
 	const char *cloud_id;
 	const char *page_id;
 	const char *from;
 	const char *to;
 	const char *search; /* NULL = all */
-	const char *statuses; /* "{A,B}" array literal, NULL = all */
+	const char *const *statuses; /* nstatuses names; none = all */
+	size_t nstatuses;
 	const char *after_pos;
 	const char *after_id;
 	int backward;

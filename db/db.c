@@ -6,15 +6,16 @@
 #include "log.h"
 #include "migrate.h"
 
-static const struct db_stmt *const all_stmts[] = {
-	db_token_stmts,
-	db_page_stmts,
-	db_page_summary_stmts,
-	db_component_stmts,
-	db_idempotency_stmts,
-	db_incident_stmts,
-	db_template_stmts,
+static const struct db_stmt_table *const all_stmts[] = {
+	&db_token_stmts,
+	&db_page_stmts,
+	&db_page_summary_stmts,
+	&db_component_stmts,
+	&db_idempotency_stmts,
+	&db_incident_stmts,
+	&db_template_stmts,
 };
+#define NTABLES (sizeof(all_stmts) / sizeof(all_stmts[0]))
 
 /* Unique and check constraints whose violation is the client's doing, with
  * the message the client gets. Everything else is logged as a bug. */
@@ -112,48 +113,124 @@ session_setup(PGconn *conn)
 	return ok;
 }
 
+/* A statement's name, or NULL when its enum constant has no row. */
+static const char *
+stmt_name(const struct db_stmt_table *t, size_t i)
+{
+	return t->stmts[i].sql != NULL ? t->stmts[i].name : NULL;
+}
+
+/* 1 when a statement before table t's i-th has the same name. */
+static int
+named_before(size_t t, size_t i)
+{
+	const char *name = all_stmts[t]->stmts[i].name;
+	size_t u, j, n;
+
+	for (u = 0; u <= t; u++) {
+		n = u == t ? i : all_stmts[u]->n;
+		for (j = 0; j < n; j++)
+			if (strcmp(all_stmts[u]->stmts[j].name, name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
+db_statements_check(char *err, size_t errlen)
+{
+	const struct db_stmt_table *tab;
+	size_t t, i;
+
+	for (t = 0; t < NTABLES; t++) {
+		tab = all_stmts[t];
+		for (i = 0; i < tab->n; i++) {
+			if (stmt_name(tab, i) == NULL) {
+				snprintf(err, errlen,
+				    "%s: statement %zu has no SQL", tab->file,
+				    i);
+				return -1;
+			}
+			if (named_before(t, i)) {
+				snprintf(err, errlen, "%s: %s is named twice",
+				    tab->file, tab->stmts[i].name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+prepare_one(PGconn *conn, const struct db_stmt *s)
+{
+	PGresult *r = PQprepare(conn, s->name, s->sql, 0, NULL);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (!ok)
+		log_error("event=prepare_failed statement=%s sqlstate=%s",
+		    s->name, state ? state : "-");
+	PQclear(r);
+	return ok;
+}
+
 static int
 prepare_all(PGconn *conn)
 {
-	const struct db_stmt *s;
-	PGresult *r;
-	size_t i;
-	int ok;
+	char err[256];
+	size_t t, i;
 
-	for (i = 0; i < sizeof(all_stmts) / sizeof(all_stmts[0]); i++) {
-		for (s = all_stmts[i]; s->name != NULL; s++) {
-			r = PQprepare(conn, s->name, s->sql, 0, NULL);
-			ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-			if (!ok)
-				log_error("event=prepare_failed statement=%s "
-				          "sqlstate=%s",
-				    s->name,
-				    PQresultErrorField(r, PG_DIAG_SQLSTATE)
-				        ? PQresultErrorField(
-				              r, PG_DIAG_SQLSTATE)
-				        : "-");
-			PQclear(r);
-			if (!ok)
-				return 0;
-		}
+	if (db_statements_check(err, sizeof(err)) != 0) {
+		log_error("event=statement_table_bad error=\"%s\"", err);
+		return 0;
 	}
+	for (t = 0; t < NTABLES; t++)
+		for (i = 0; i < all_stmts[t]->n; i++)
+			if (!prepare_one(conn, &all_stmts[t]->stmts[i]))
+				return 0;
 	return 1;
+}
+
+/* A new connection, or NULL. libpq's message can quote the connection
+ * string, so it is neither logged nor returned. */
+static PGconn *
+open_connection(const struct db_settings *s)
+{
+	const char *keys[] = { "dbname", "connect_timeout", "application_name",
+		NULL };
+	const char *vals[] = { s->url, "3", "statusd", NULL };
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+
+	if (PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	PQfinish(conn);
+	return NULL;
+}
+
+int
+db_migrate(const struct db_settings *s, char *err, size_t errlen)
+{
+	PGconn *conn = open_connection(s);
+	int applied;
+
+	if (conn == NULL) {
+		snprintf(err, errlen, "cannot connect to the database");
+		return -1;
+	}
+	applied = migrate_apply(conn, err, errlen);
+	PQfinish(conn);
+	return applied;
 }
 
 static int
 connect_now(void)
 {
-	const char *keys[] = { "dbname", "connect_timeout", "application_name",
-		NULL };
-	const char *vals[] = { db.settings->url, "3", "statusd", NULL };
-	PGconn *conn;
+	PGconn *conn = open_connection(db.settings);
 	int version;
 
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		/* libpq's message can quote the connection string: not logged. */
+	if (conn == NULL) {
 		log_error("event=db_connect_failed");
-		PQfinish(conn);
 		return 0;
 	}
 	version = migrate_current(conn);
@@ -237,13 +314,14 @@ map_error(const PGresult *r, const char *stmt, struct sd_error *err)
 }
 
 static PGresult *
-exec_once(const char *stmt, int nparams, const char *const *params)
+exec_once(const struct db_stmt *stmt, int nparams, const char *const *params)
 {
-	return PQexecPrepared(db.conn, stmt, nparams, params, NULL, NULL, 0);
+	return PQexecPrepared(
+	    db.conn, stmt->name, nparams, params, NULL, NULL, 0);
 }
 
 PGresult *
-db_exec(struct arena *a, const char *stmt, int nparams,
+db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
     const char *const *params, struct sd_error *err)
 {
 	PGresult *r;
@@ -275,13 +353,13 @@ db_exec(struct arena *a, const char *stmt, int nparams,
 		sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL);
 		return NULL;
 	}
-	map_error(r, stmt, err);
+	map_error(r, stmt->name, err);
 	PQclear(r);
 	return NULL;
 }
 
 enum sd_status
-db_one_value(struct arena *a, const char *stmt, int nparams,
+db_one_value(struct arena *a, const struct db_stmt *stmt, int nparams,
     const char *const *params, const char **out, const char *missing,
     struct sd_error *err)
 {
@@ -294,6 +372,36 @@ db_one_value(struct arena *a, const char *stmt, int nparams,
 	if (out != NULL)
 		*out = PQgetvalue(r, 0, 0);
 	return SD_OK;
+}
+
+const char *
+db_array_literal(struct arena *a, const char *const *items, size_t n)
+{
+	size_t i, len = 3;
+	const char *q;
+	char *out, *p;
+
+	for (i = 0; i < n; i++)
+		len += 2 * strlen(items[i]) + 3; /* worst case: all escaped */
+	out = arena_alloc(a, len);
+	if (out == NULL)
+		return NULL;
+	p = out;
+	*p++ = '{';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '"';
+		for (q = items[i]; *q != '\0'; q++) {
+			if (*q == '"' || *q == '\\')
+				*p++ = '\\';
+			*p++ = *q;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
 }
 
 const char *

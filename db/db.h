@@ -30,6 +30,12 @@ enum sd_status db_begin(struct sd_error *err);
 enum sd_status db_commit(struct sd_error *err);
 void db_rollback(void);
 
+/* The one way to bring a database up to date, for statusd at start and
+ * statusctl migrate: connects with s (its own connection, closed again),
+ * applies pending migrations. Returns how many were applied, or -1 with a
+ * message in err (never libpq's connection text). */
+int db_migrate(const struct db_settings *s, char *err, size_t errlen);
+
 /* Seconds a client should wait after SD_UNAVAILABLE. */
 int db_retry_after(void);
 

@@ -1,39 +1,73 @@
-/* For the query files of db/ only: statement registry and execution. */
+/* For the query files of db/ only: statement tables and execution. */
 #ifndef STATUSD_DB_INTERNAL_H
 #define STATUSD_DB_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 
 #include "db.h"
 
+/*
+ * Prepared statements are named by an enum private to their query file,
+ * which indexes that file's table:
+ *
+ *	enum page_stmt { PAGE_GET, ..., PAGE_STMT__MAX };
+ *	static const struct db_stmt stmts[PAGE_STMT__MAX] = {
+ *		DB_STMT(PAGE_GET, "SELECT ..."),
+ *	};
+ *	r = db_exec(a, &stmts[PAGE_GET], 2, params, err);
+ *
+ * A misspelt statement is then a compile error, not a runtime 500. The
+ * enum constant's spelling is also the prepared statement's name (what the
+ * log shows), so there is one spelling only.
+ */
 struct db_stmt {
 	const char *name;
 	const char *sql;
 };
+#define DB_STMT(id, text) [id] = { #id, text }
 
-/* Each query file exports a NULL-terminated table; db.c prepares them all
- * when a connection opens. */
-extern const struct db_stmt db_token_stmts[];
-extern const struct db_stmt db_page_stmts[];
-extern const struct db_stmt db_page_summary_stmts[];
-extern const struct db_stmt db_component_stmts[];
-extern const struct db_stmt db_idempotency_stmts[];
-extern const struct db_stmt db_incident_stmts[];
-extern const struct db_stmt db_template_stmts[];
+/* What a query file exports so db.c prepares its statements on connect. */
+struct db_stmt_table {
+	const char *file;
+	const struct db_stmt *stmts;
+	size_t n;
+};
+#define DB_STMT_TABLE(table)                                                   \
+	{                                                                      \
+		__FILE__, table, sizeof(table) / sizeof(table[0])              \
+	}
+
+extern const struct db_stmt_table db_token_stmts;
+extern const struct db_stmt_table db_page_stmts;
+extern const struct db_stmt_table db_page_summary_stmts;
+extern const struct db_stmt_table db_component_stmts;
+extern const struct db_stmt_table db_idempotency_stmts;
+extern const struct db_stmt_table db_incident_stmts;
+extern const struct db_stmt_table db_template_stmts;
+
+/* 0 when every statement of every table has SQL and a name of its own;
+ * else -1 with the first fault in err. Checked before preparing. */
+int db_statements_check(char *err, size_t errlen);
 
 /* Runs a prepared statement. The result belongs to arena a (cleared with
  * it). NULL on error, with err set: constraint violations map to
  * SD_CONFLICT or SD_BAD_REQUEST, a lost server to SD_UNAVAILABLE. */
-PGresult *db_exec(struct arena *a, const char *stmt, int nparams,
+PGresult *db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
     const char *const *params, struct sd_error *err);
 
 /* Runs a statement that returns one row: its first column goes to *out
  * (unless out is NULL); no row is SD_NOT_FOUND with the message missing. */
-enum sd_status db_one_value(struct arena *a, const char *stmt, int nparams,
-    const char *const *params, const char **out, const char *missing,
-    struct sd_error *err);
+enum sd_status db_one_value(struct arena *a, const struct db_stmt *stmt,
+    int nparams, const char *const *params, const char **out,
+    const char *missing, struct sd_error *err);
 
 /* Text of row r, column c, or NULL for SQL NULL. Borrowed from res. */
 const char *db_value(const PGresult *res, int r, int c);
+
+/* A PostgreSQL array literal ("{"a","b"}") of n texts, each quoted, so
+ * any text is safe in it; new, arena-owned. NULL when out of memory. */
+const char *db_array_literal(
+    struct arena *a, const char *const *items, size_t n);
 
 #endif

@@ -6,26 +6,35 @@
 
 #include "db_internal.h"
 
-const struct db_stmt db_idempotency_stmts[] = {
+enum idempotency_stmt {
+	IDEM_CLAIM,
+	IDEM_READ,
+	IDEM_STORE,
+	IDEM_PURGE,
+	IDEMPOTENCY_STMT__MAX
+};
+
+static const struct db_stmt stmts[IDEMPOTENCY_STMT__MAX] = {
 	/* The pending row holds status 0 until db_idem_store; nobody else
 	 * can see it before the commit. */
-	{ "idem_claim",
+	DB_STMT(IDEM_CLAIM,
 	    "INSERT INTO idempotency_keys (cloud_id, key, request_hash,"
 	    " status, body) VALUES ($1, $2, $3::bytea, 0, '')"
-	    " ON CONFLICT (cloud_id, key) DO NOTHING RETURNING 1" },
-	{ "idem_read",
+	    " ON CONFLICT (cloud_id, key) DO NOTHING RETURNING 1"),
+	DB_STMT(IDEM_READ,
 	    "SELECT request_hash = $3::bytea, status, body FROM "
 	    "idempotency_keys"
 	    " WHERE cloud_id = $1 AND key = $2 AND created_at > now() -"
-	    " make_interval(hours => $4::integer)" },
-	{ "idem_store",
+	    " make_interval(hours => $4::integer)"),
+	DB_STMT(IDEM_STORE,
 	    "UPDATE idempotency_keys SET status = $3::integer, body = $4"
-	    " WHERE cloud_id = $1 AND key = $2" },
-	{ "idem_purge",
+	    " WHERE cloud_id = $1 AND key = $2"),
+	DB_STMT(IDEM_PURGE,
 	    "DELETE FROM idempotency_keys WHERE created_at <= now() -"
-	    " make_interval(hours => $1::integer)" },
-	{ NULL, NULL },
+	    " make_interval(hours => $1::integer)"),
 };
+
+const struct db_stmt_table db_idempotency_stmts = DB_STMT_TABLE(stmts);
 
 enum sd_status
 db_idem_claim(struct arena *a, const char *cloud_id, const char *key,
@@ -40,14 +49,14 @@ db_idem_claim(struct arena *a, const char *cloud_id, const char *key,
 	hex[1] = 'x';
 	hex_encode(hash, SHA256_LEN, hex + 2);
 	snprintf(hours, sizeof(hours), "%d", IDEMPOTENCY_KEEP_HOURS);
-	r = db_exec(a, "idem_claim", 3, p, err);
+	r = db_exec(a, &stmts[IDEM_CLAIM], 3, p, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) == 1) {
 		*out = IDEM_CLAIMED;
 		return SD_OK;
 	}
-	r = db_exec(a, "idem_read", 4, p, err);
+	r = db_exec(a, &stmts[IDEM_READ], 4, p, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) != 1) /* expired but not yet purged: a conflict */
@@ -68,7 +77,7 @@ db_idem_store(struct arena *a, const char *cloud_id, const char *key,
 	const char *p[4] = { cloud_id, key, code, body };
 
 	snprintf(code, sizeof(code), "%d", status);
-	return db_exec(a, "idem_store", 4, p, err) ? SD_OK : err->status;
+	return db_exec(a, &stmts[IDEM_STORE], 4, p, err) ? SD_OK : err->status;
 }
 
 enum sd_status
@@ -79,7 +88,7 @@ db_idem_purge(struct arena *a, long *purged, struct sd_error *err)
 	PGresult *r;
 
 	snprintf(hours, sizeof(hours), "%d", IDEMPOTENCY_KEEP_HOURS);
-	r = db_exec(a, "idem_purge", 1, p, err);
+	r = db_exec(a, &stmts[IDEM_PURGE], 1, p, err);
 	if (r == NULL)
 		return err->status;
 	*purged = atol(PQcmdTuples(r));

@@ -52,36 +52,54 @@
 	" ORDER BY w.at DESC, w.iid DESC"
 /* clang-format on */
 
-const struct db_stmt db_incident_stmts[] = {
-	{ "incident_page",
+enum incident_stmt {
+	INCIDENT_PAGE,
+	INCIDENT_INSERT,
+	INCIDENT_EXTERNAL_TAKEN,
+	INCIDENT_LOCK_BY_ID,
+	INCIDENT_LOCK_BY_EXTERNAL,
+	INCIDENT_CHANGE,
+	INCIDENT_APPEND,
+	INCIDENT_RENDER,
+	INCIDENT_GET_BY_CODE,
+	INCIDENT_GET_BY_EXTERNAL,
+	INCIDENTS_AFTER,
+	INCIDENTS_BEFORE,
+	INCIDENTS_PAGE_AFTER,
+	INCIDENTS_PAGE_BEFORE,
+	INCIDENT_STMT__MAX
+};
+
+static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
+	DB_STMT(INCIDENT_PAGE,
 	    "SELECT page_status FROM pages WHERE cloud_id = $1"
-	    " AND id = $2::uuid AND archived_at IS NULL FOR KEY SHARE" },
+	    " AND id = $2::uuid AND archived_at IS NULL FOR KEY SHARE"),
 	/* DO NOTHING on any unique key: the code (retried by the caller) or
 	 * the page's external id (a 409), told apart afterwards. */
-	{ "incident_insert",
+	DB_STMT(INCIDENT_INSERT,
 	    "INSERT INTO incidents (cloud_id, id, page_id, code, name, status,"
 	    " impact, external_id, external_source, monitoring_at,"
 	    " resolved_at) VALUES ($1, $2::uuid, $3::uuid, $4, $5, $6, $7,"
 	    " $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE 'JSM' END,"
 	    " CASE WHEN $6 = 'MONITORING' THEN now() END,"
 	    " CASE WHEN $6 = 'RESOLVED' THEN now() END)"
-	    " ON CONFLICT DO NOTHING RETURNING id" },
-	{ "incident_external_taken",
+	    " ON CONFLICT DO NOTHING RETURNING id"),
+	DB_STMT(INCIDENT_EXTERNAL_TAKEN,
 	    "SELECT EXISTS (SELECT 1 FROM incidents WHERE cloud_id = $1"
-	    " AND page_id = $2::uuid AND external_id = $3)" },
-	{ "incident_lock_by_id",
+	    " AND page_id = $2::uuid AND external_id = $3)"),
+	DB_STMT(INCIDENT_LOCK_BY_ID,
 	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
 	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
 	    " AND i.id = $3::uuid AND ($4::text IS NULL OR i.external_id = "
 	    "$4)"
-	    " AND p.archived_at IS NULL FOR UPDATE OF i" },
-	{ "incident_lock_by_external",
+	    " AND p.archived_at IS NULL FOR UPDATE OF i"),
+	DB_STMT(INCIDENT_LOCK_BY_EXTERNAL,
 	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
 	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
 	    " AND i.external_id = $3 AND p.archived_at IS NULL"
-	    " FOR UPDATE OF i" },
+	    " FOR UPDATE OF i"),
 	/* Runs under the row lock: the old values are the latest ones. */
-	{ "incident_change",
+	DB_STMT(INCIDENT_CHANGE,
 	    "UPDATE incidents SET name = coalesce($3, name),"
 	    " impact = coalesce($4, impact), status = coalesce($5, status),"
 	    " monitoring_at = CASE WHEN coalesce($5, status) = 'MONITORING'"
@@ -90,28 +108,30 @@ const struct db_stmt db_incident_stmts[] = {
 	    " resolved_at = CASE WHEN coalesce($5, status) <> 'RESOLVED'"
 	    " THEN NULL ELSE coalesce(resolved_at, clock_timestamp()) END,"
 	    " updated_at = clock_timestamp()"
-	    " WHERE cloud_id = $1 AND id = $2::uuid" },
-	{ "incident_append",
+	    " WHERE cloud_id = $1 AND id = $2::uuid"),
+	DB_STMT(INCIDENT_APPEND,
 	    "SELECT incident_append_update($1, $2::uuid, $3, $4, $5,"
-	    " $6::boolean, $7::uuid[], $8::text[], $9)" },
-	{ "incident_render",
+	    " $6::boolean, $7::uuid[], $8::text[], $9)"),
+	DB_STMT(INCIDENT_RENDER,
 	    RENDER " WHERE i.cloud_id = $1 AND i.id = $2::uuid"
-	           " AND p.archived_at IS NULL" },
-	{ "incident_get_by_code",
+	           " AND p.archived_at IS NULL"),
+	DB_STMT(INCIDENT_GET_BY_CODE,
 	    RENDER " WHERE i.cloud_id = $1 AND i.code = lower($2)"
-	           " AND p.archived_at IS NULL" },
-	{ "incident_get_by_external",
+	           " AND p.archived_at IS NULL"),
+	DB_STMT(INCIDENT_GET_BY_EXTERNAL,
 	    RENDER " WHERE i.cloud_id = $1 AND i.external_id = $2"
 	           " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
 	           " AND p.archived_at IS NULL"
-	           " ORDER BY i.created_at DESC LIMIT 2" },
-	{ "incidents_after", LIST("", ">=", "<", AFTER_POS, "DESC") },
-	{ "incidents_before", LIST("", "<=", ">", BEFORE_POS, "ASC") },
-	{ "incidents_page_after", LIST(ON_PAGE, ">=", "<", AFTER_POS, "DESC") },
-	{ "incidents_page_before",
-	    LIST(ON_PAGE, "<=", ">", BEFORE_POS, "ASC") },
-	{ NULL, NULL },
+	           " ORDER BY i.created_at DESC LIMIT 2"),
+	DB_STMT(INCIDENTS_AFTER, LIST("", ">=", "<", AFTER_POS, "DESC")),
+	DB_STMT(INCIDENTS_BEFORE, LIST("", "<=", ">", BEFORE_POS, "ASC")),
+	DB_STMT(
+	    INCIDENTS_PAGE_AFTER, LIST(ON_PAGE, ">=", "<", AFTER_POS, "DESC")),
+	DB_STMT(
+	    INCIDENTS_PAGE_BEFORE, LIST(ON_PAGE, "<=", ">", BEFORE_POS, "ASC")),
 };
+
+const struct db_stmt_table db_incident_stmts = DB_STMT_TABLE(stmts);
 
 static enum sd_status
 not_found(struct sd_error *err)
@@ -124,7 +144,7 @@ db_incident_page_status(struct arena *a, const char *cloud_id,
     const char *page_id, char status[32], struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, page_id };
-	PGresult *r = db_exec(a, "incident_page", 2, p, err);
+	PGresult *r = db_exec(a, &stmts[INCIDENT_PAGE], 2, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -143,13 +163,13 @@ db_incident_insert(struct arena *a, const struct incident_new *n, int *inserted,
 	const char *q[3] = { n->cloud_id, n->page_id, n->external_id };
 	PGresult *r;
 
-	r = db_exec(a, "incident_insert", 8, p, err);
+	r = db_exec(a, &stmts[INCIDENT_INSERT], 8, p, err);
 	if (r == NULL)
 		return err->status;
 	*inserted = PQntuples(r) == 1;
 	if (*inserted || n->external_id == NULL)
 		return SD_OK;
-	r = db_exec(a, "incident_external_taken", 3, q, err);
+	r = db_exec(a, &stmts[INCIDENT_EXTERNAL_TAKEN], 3, q, err);
 	if (r == NULL)
 		return err->status;
 	if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
@@ -170,8 +190,8 @@ db_incident_lock(struct arena *a, const char *cloud_id, const char *page_id,
 	PGresult *r;
 
 	r = id != NULL
-	    ? db_exec(a, "incident_lock_by_id", 4, by_id, err)
-	    : db_exec(a, "incident_lock_by_external", 3, by_ext, err);
+	    ? db_exec(a, &stmts[INCIDENT_LOCK_BY_ID], 4, by_id, err)
+	    : db_exec(a, &stmts[INCIDENT_LOCK_BY_EXTERNAL], 3, by_ext, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) != 1)
@@ -189,7 +209,7 @@ db_incident_change(
 {
 	const char *p[5] = { c->cloud_id, c->id, c->name, c->impact,
 		c->status };
-	PGresult *r = db_exec(a, "incident_change", 5, p, err);
+	PGresult *r = db_exec(a, &stmts[INCIDENT_CHANGE], 5, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -203,11 +223,16 @@ db_incident_append(struct arena *a, const struct incident_entry *e,
     int *bad_item, struct sd_error *err)
 {
 	const char *p[9] = { e->cloud_id, e->incident_id, e->old_status,
-		e->status, e->body, e->notify ? "true" : "false", e->ids,
-		e->statuses, e->kind };
-	PGresult *r = db_exec(a, "incident_append", 9, p, err);
+		e->status, e->body, e->notify ? "true" : "false",
+		db_array_literal(a, e->component_ids, e->ncomponents),
+		db_array_literal(a, e->component_statuses, e->ncomponents),
+		e->kind };
+	PGresult *r;
 	long seq;
 
+	if (p[6] == NULL || p[7] == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	r = db_exec(a, &stmts[INCIDENT_APPEND], 9, p, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
@@ -218,8 +243,8 @@ db_incident_append(struct arena *a, const struct incident_entry *e,
 }
 
 static enum sd_status
-single_doc(struct arena *a, const char *stmt, int n, const char *const *p,
-    const char **doc, struct sd_error *err)
+single_doc(struct arena *a, const struct db_stmt *stmt, int n,
+    const char *const *p, const char **doc, struct sd_error *err)
 {
 	PGresult *r = db_exec(a, stmt, n, p, err);
 
@@ -241,7 +266,7 @@ db_incident_render(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[2] = { cloud_id, id };
 
-	return single_doc(a, "incident_render", 2, p, doc, err);
+	return single_doc(a, &stmts[INCIDENT_RENDER], 2, p, doc, err);
 }
 
 enum sd_status
@@ -253,12 +278,13 @@ db_incident_find(struct arena *a, const char *cloud_id, enum incident_key key,
 
 	switch (key) {
 	case INCIDENT_BY_ID:
-		return single_doc(a, "incident_render", 2, p, doc, err);
+		return single_doc(a, &stmts[INCIDENT_RENDER], 2, p, doc, err);
 	case INCIDENT_BY_CODE:
-		return single_doc(a, "incident_get_by_code", 2, p, doc, err);
+		return single_doc(
+		    a, &stmts[INCIDENT_GET_BY_CODE], 2, p, doc, err);
 	case INCIDENT_BY_EXTERNAL:
 		return single_doc(
-		    a, "incident_get_by_external", 3, p, doc, err);
+		    a, &stmts[INCIDENT_GET_BY_EXTERNAL], 3, p, doc, err);
 	}
 	return not_found(err);
 }
@@ -267,9 +293,9 @@ enum sd_status
 db_incidents_list(struct arena *a, const struct incident_list_query *q,
     struct incident_rows *out, struct sd_error *err)
 {
-	static const char *const stmts[2][2] = {
-		{ "incidents_after", "incidents_before" },
-		{ "incidents_page_after", "incidents_page_before" },
+	static const enum incident_stmt list[2][2] = {
+		{ INCIDENTS_AFTER, INCIDENTS_BEFORE },
+		{ INCIDENTS_PAGE_AFTER, INCIDENTS_PAGE_BEFORE },
 	};
 	char lim[16];
 	const char *p[6] = { q->cloud_id, q->active_only ? "true" : "false",
@@ -278,7 +304,7 @@ db_incidents_list(struct arena *a, const struct incident_list_query *q,
 	int i, n;
 
 	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
-	r = db_exec(a, stmts[q->page_id != NULL][q->backward != 0],
+	r = db_exec(a, &stmts[list[q->page_id != NULL][q->backward != 0]],
 	    q->page_id != NULL ? 6 : 5, p, err);
 	if (r == NULL)
 		return err->status;

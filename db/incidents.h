@@ -29,8 +29,8 @@ struct incident_change {
 	const char *status;
 };
 
-/* One timeline entry and what it does to components. ids and statuses
- * are PostgreSQL array literals of validated values ("{}" for none). */
+/* One timeline entry and what it does to components: the i-th of
+ * component_ids gets the i-th of component_statuses. */
 struct incident_entry {
 	const char *cloud_id;
 	const char *incident_id;
@@ -38,8 +38,9 @@ struct incident_entry {
 	const char *status;
 	const char *body; /* NULL = no message */
 	int notify;
-	const char *ids;
-	const char *statuses;
+	const char *const *component_ids;
+	const char *const *component_statuses;
+	size_t ncomponents;
 	const char *kind; /* outbox event: incident.created, ... */
 };
 

@@ -11,18 +11,28 @@
 	" AND page_status <> 'SOFT_DELETED' AND page_matches_filter("          \
 	"page_status, $2)"
 
-const struct db_stmt db_page_summary_stmts[] = {
+enum page_summary_stmt {
+	PAGES_SUMMARY,
+	PAGES_SUMMARY_KEYSET,
+	PAGE_SUMMARY_DETAILS,
+	PAGE_NAME_TAKEN,
+	SUBDOMAIN_TAKEN,
+	SUBDOMAINS_LIKE,
+	PAGE_SUMMARY_STMT__MAX
+};
+
+static const struct db_stmt stmts[PAGE_SUMMARY_STMT__MAX] = {
 	/* Component counts come from one grouped scan joined in, not from a
 	 * query per page: a fixed number of queries whatever the pages. */
-	{ "pages_summary",
+	DB_STMT(PAGES_SUMMARY,
 	    "SELECT jsonb_build_object('pages', coalesce(jsonb_agg("
 	    "page_summary_item(p, coalesce(cc.n, 0)) ORDER BY p.created_at"
 	    " DESC, p.id), '[]'::jsonb))::text FROM pages p"
 	    " LEFT JOIN page_component_counts($1) cc ON cc.page_id = p.id"
-	    " WHERE " VISIBLE },
+	    " WHERE " VISIBLE),
 	/* Keyset on (lower(name), id): never OFFSET. The total is joined in
 	 * so it arrives with an empty page too (one row, NULL item). */
-	{ "pages_summary_keyset",
+	DB_STMT(PAGES_SUMMARY_KEYSET,
 	    "WITH t AS (SELECT count(*) AS total FROM pages WHERE " VISIBLE "),"
 	    " r AS (SELECT page_summary_item(p, coalesce(cc.n, 0))::text AS "
 	    "item,"
@@ -32,8 +42,8 @@ const struct db_stmt db_page_summary_stmts[] = {
 	    " AND ($3::text IS NULL OR (lower(p.name), p.id) > ($3, $4::uuid))"
 	    " ORDER BY lower(p.name), p.id LIMIT $5::integer)"
 	    " SELECT r.item, r.key, r.id, t.total FROM t LEFT JOIN r ON true"
-	    " ORDER BY r.key, r.id" },
-	{ "page_summary_details",
+	    " ORDER BY r.key, r.id"),
+	DB_STMT(PAGE_SUMMARY_DETAILS,
 	    "SELECT jsonb_build_object("
 	    "'pageSummaryDetails', jsonb_build_object("
 	    "'componentCount', page_component_count(p),"
@@ -41,24 +51,25 @@ const struct db_stmt db_page_summary_stmts[] = {
 	    " 'subscribersCount', page_subscriber_count(p),"
 	    " 'customDomainConfig', page_custom_domain_config("
 	    "p.attrs ->> 'domain', p.subdomain)))::text FROM pages p"
-	    " WHERE cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL" },
-	{ "page_name_taken",
+	    " WHERE cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL"),
+	DB_STMT(PAGE_NAME_TAKEN,
 	    "SELECT EXISTS (SELECT 1 FROM pages"
 	    " WHERE cloud_id = $1 AND lower(name) = lower($2)"
-	    " AND archived_at IS NULL)" },
-	{ "subdomain_taken",
+	    " AND archived_at IS NULL)"),
+	DB_STMT(SUBDOMAIN_TAKEN,
 	    "SELECT EXISTS (SELECT 1 FROM pages"
-	    " WHERE subdomain = $1 AND archived_at IS NULL)" },
-	{ "subdomains_like",
+	    " WHERE subdomain = $1 AND archived_at IS NULL)"),
+	DB_STMT(SUBDOMAINS_LIKE,
 	    "SELECT subdomain FROM pages"
 	    " WHERE archived_at IS NULL AND (subdomain = $1"
-	    " OR subdomain LIKE $1 || '-%')" },
-	{ NULL, NULL },
+	    " OR subdomain LIKE $1 || '-%')"),
 };
 
+const struct db_stmt_table db_page_summary_stmts = DB_STMT_TABLE(stmts);
+
 static enum sd_status
-single_text(struct arena *a, const char *stmt, int n, const char *const *p,
-    const char **out, struct sd_error *err)
+single_text(struct arena *a, const struct db_stmt *stmt, int n,
+    const char *const *p, const char **out, struct sd_error *err)
 {
 	return db_one_value(a, stmt, n, p, out, "page not found", err);
 }
@@ -69,7 +80,7 @@ db_pages_summary(struct arena *a, const char *cloud_id, const char *filter,
 {
 	const char *p[2] = { cloud_id, filter };
 
-	return single_text(a, "pages_summary", 2, p, json, err);
+	return single_text(a, &stmts[PAGES_SUMMARY], 2, p, json, err);
 }
 
 enum sd_status
@@ -83,7 +94,7 @@ db_pages_summary_keyset(struct arena *a, const char *cloud_id,
 	int i;
 
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	r = db_exec(a, "pages_summary_keyset", 5, p, err);
+	r = db_exec(a, &stmts[PAGES_SUMMARY_KEYSET], 5, p, err);
 	if (r == NULL)
 		return err->status;
 	out->count = PQntuples(r);
@@ -109,12 +120,12 @@ db_page_summary_details(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[2] = { cloud_id, id };
 
-	return single_text(a, "page_summary_details", 2, p, json, err);
+	return single_text(a, &stmts[PAGE_SUMMARY_DETAILS], 2, p, json, err);
 }
 
 static enum sd_status
-exists(struct arena *a, const char *stmt, int n, const char *const *p, int *out,
-    struct sd_error *err)
+exists(struct arena *a, const struct db_stmt *stmt, int n, const char *const *p,
+    int *out, struct sd_error *err)
 {
 	const char *v;
 	enum sd_status st = single_text(a, stmt, n, p, &v, err);
@@ -130,7 +141,7 @@ db_page_name_taken(struct arena *a, const char *cloud_id, const char *name,
 {
 	const char *p[2] = { cloud_id, name };
 
-	return exists(a, "page_name_taken", 2, p, taken, err);
+	return exists(a, &stmts[PAGE_NAME_TAKEN], 2, p, taken, err);
 }
 
 enum sd_status
@@ -139,7 +150,7 @@ db_subdomain_taken(
 {
 	const char *p[1] = { subdomain };
 
-	return exists(a, "subdomain_taken", 1, p, taken, err);
+	return exists(a, &stmts[SUBDOMAIN_TAKEN], 1, p, taken, err);
 }
 
 enum sd_status
@@ -148,7 +159,7 @@ db_subdomains_like(struct arena *a, const char *base,
     struct sd_error *err)
 {
 	const char *p[1] = { base };
-	PGresult *r = db_exec(a, "subdomains_like", 1, p, err);
+	PGresult *r = db_exec(a, &stmts[SUBDOMAINS_LIKE], 1, p, err);
 	int i;
 
 	if (r == NULL)

@@ -10,25 +10,50 @@
  * soft-deleted one is still reachable by id, so it can be recovered. */
 #define LIVE "cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL"
 
-const struct db_stmt db_page_stmts[] = {
+enum page_stmt {
+	PAGE_GET,
+	PAGE_GET_BY_NAME,
+	PAGE_INSERT,
+	PAGE_UPDATE,
+	PAGE_DRAFT_FOLLOW,
+	PAGE_LOCK,
+	PAGE_DRAFT_GET,
+	PAGE_DRAFT_GET_BY_NAME,
+	PAGE_DRAFT_CLASH,
+	PAGE_DRAFT_UPSERT,
+	PAGE_SET_STATUS,
+	PAGE_COMPONENTS_PUBLISH,
+	PAGE_PUBLISH,
+	PAGE_COMPONENTS_DISCARD,
+	PAGE_DRAFT_DELETE,
+	PAGE_DELETE,
+	PAGE_SOFT_DELETE,
+	PAGE_RECOVER,
+	PAGE_ARCHIVE,
+	PAGE_RESTORE,
+	PAGE_PURGE,
+	PAGE_STMT__MAX
+};
+
+static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	/* The hot read: by primary key only. With archived_at in the WHERE,
 	 * a planner without statistics picks the partial name index and
 	 * scans the cloud (measured: 3-9 ms instead of 0.1). */
-	{ "page_get",
+	DB_STMT(PAGE_GET,
 	    "SELECT doc, archived_at IS NOT NULL FROM pages"
-	    " WHERE cloud_id = $1 AND id = $2::uuid" },
-	{ "page_get_by_name",
+	    " WHERE cloud_id = $1 AND id = $2::uuid"),
+	DB_STMT(PAGE_GET_BY_NAME,
 	    "SELECT doc FROM pages"
 	    " WHERE cloud_id = $1 AND lower(name) = lower($2)"
-	    " AND archived_at IS NULL AND page_status <> 'SOFT_DELETED'" },
-	{ "page_insert",
+	    " AND archived_at IS NULL AND page_status <> 'SOFT_DELETED'"),
+	DB_STMT(PAGE_INSERT,
 	    "INSERT INTO pages (cloud_id, id, name, subdomain,"
 	    " page_type, page_status, attrs, created_by) VALUES ($1, $2::uuid,"
 	    " $3, $4, $5, $6, jsonb_strip_nulls($7::jsonb), $8) RETURNING "
-	    "doc" },
+	    "doc"),
 	/* One statement: the row lock orders concurrent writers and the merge
 	 * happens on the locked row, so no update is lost. */
-	{ "page_update",
+	DB_STMT(PAGE_UPDATE,
 	    "UPDATE pages SET name = coalesce($3, name),"
 	    " subdomain = coalesce($4, subdomain),"
 	    " page_type = coalesce($5, page_type),"
@@ -36,46 +61,46 @@ const struct db_stmt db_page_stmts[] = {
 	    " version = version + 1, updated_at = now()"
 	    " WHERE " LIVE " AND page_status <> 'SOFT_DELETED'"
 	    " AND ($7::integer IS NULL OR version = $7::integer)"
-	    " RETURNING doc" },
+	    " RETURNING doc"),
 	/* A live edit while a draft is pending goes into the draft too, so
 	 * the next publish does not undo it. */
-	{ "page_draft_follow",
+	DB_STMT(PAGE_DRAFT_FOLLOW,
 	    "UPDATE page_drafts SET name = coalesce($3, name),"
 	    " subdomain = coalesce($4, subdomain),"
 	    " page_type = coalesce($5, page_type),"
 	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb)),"
-	    " updated_at = now() WHERE cloud_id = $1 AND page_id = $2::uuid" },
-	{ "page_lock",
+	    " updated_at = now() WHERE cloud_id = $1 AND page_id = $2::uuid"),
+	DB_STMT(PAGE_LOCK,
 	    "SELECT page_status, version, coalesce("
 	    " status_before_delete, ''), EXISTS (SELECT 1 FROM page_drafts d"
 	    " WHERE d.cloud_id = $1 AND d.page_id = $2::uuid)"
-	    " FROM pages WHERE " LIVE " FOR UPDATE" },
+	    " FROM pages WHERE " LIVE " FOR UPDATE"),
 	/* A page with pending changes (page fields, components or both)
 	 * renders its draft version; others their only version. */
-	{ "page_draft_get",
+	DB_STMT(PAGE_DRAFT_GET,
 	    "SELECT CASE WHEN page_has_pending_draft(p)"
 	    " THEN page_render_draft(p, d) ELSE p.doc END"
 	    " FROM pages p LEFT JOIN page_drafts d"
 	    " ON d.cloud_id = p.cloud_id AND d.page_id = p.id"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
-	    " AND p.archived_at IS NULL" },
-	{ "page_draft_get_by_name",
+	    " AND p.archived_at IS NULL"),
+	DB_STMT(PAGE_DRAFT_GET_BY_NAME,
 	    "SELECT CASE WHEN page_has_pending_draft(p)"
 	    " THEN page_render_draft(p, d) ELSE p.doc END"
 	    " FROM pages p LEFT JOIN page_drafts d ON d.cloud_id = p.cloud_id"
 	    " AND d.page_id = p.id WHERE p.cloud_id = $1"
 	    " AND p.archived_at IS NULL AND p.page_status <> 'SOFT_DELETED'"
 	    " AND lower(coalesce(d.name, p.name)) = lower($2)"
-	    " ORDER BY d.page_id IS NULL LIMIT 1" },
+	    " ORDER BY d.page_id IS NULL LIMIT 1"),
 	/* A draft's name and subdomain must not be another page's. */
-	{ "page_draft_clash",
+	DB_STMT(PAGE_DRAFT_CLASH,
 	    "SELECT CASE WHEN lower(name) = lower($3)"
 	    " AND cloud_id = $1 THEN 'name' ELSE 'subdomain' END FROM pages"
 	    " WHERE archived_at IS NULL AND NOT (cloud_id = $1 AND id = "
 	    "$2::uuid)"
 	    " AND ((cloud_id = $1 AND lower(name) = lower($3))"
-	    " OR subdomain = $4) LIMIT 1" },
-	{ "page_draft_upsert",
+	    " OR subdomain = $4) LIMIT 1"),
+	DB_STMT(PAGE_DRAFT_UPSERT,
 	    "INSERT INTO page_drafts AS d (cloud_id, page_id,"
 	    " name, subdomain, page_type, attrs)"
 	    " SELECT cloud_id, id, coalesce($3, name), coalesce($4, subdomain),"
@@ -87,19 +112,19 @@ const struct db_stmt db_page_stmts[] = {
 	    "d.subdomain),"
 	    " page_type = coalesce($5, d.page_type),"
 	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(d.attrs, $6::jsonb)),"
-	    " updated_at = now()" },
-	{ "page_set_status",
+	    " updated_at = now()"),
+	DB_STMT(PAGE_SET_STATUS,
 	    "UPDATE pages SET page_status = $3,"
 	    " version = version + 1, updated_at = now(),"
 	    " unpublished_at = CASE WHEN $3 LIKE 'UNPUBLISHED%'"
 	    " THEN coalesce(unpublished_at, now())"
 	    " WHEN $3 LIKE 'PUBLISHED%' THEN NULL ELSE unpublished_at END"
-	    " WHERE " LIVE " RETURNING doc" },
+	    " WHERE " LIVE " RETURNING doc"),
 	/* Publishing: the draft tree of components first, so the page
 	 * document rendered by the UPDATE lists the new live components. */
-	{ "page_components_publish",
-	    "SELECT components_publish($1, $2::uuid)" },
-	{ "page_publish",
+	DB_STMT(
+	    PAGE_COMPONENTS_PUBLISH, "SELECT components_publish($1, $2::uuid)"),
+	DB_STMT(PAGE_PUBLISH,
 	    "UPDATE pages p SET name = coalesce(d.name, p.name),"
 	    " subdomain = coalesce(d.subdomain, p.subdomain),"
 	    " page_type = coalesce(d.page_type, p.page_type),"
@@ -109,52 +134,53 @@ const struct db_stmt db_page_stmts[] = {
 	    " LEFT JOIN page_drafts d ON d.cloud_id = $1"
 	    " AND d.page_id = $2::uuid"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
-	    " AND p.archived_at IS NULL RETURNING p.doc" },
-	{ "page_components_discard",
-	    "SELECT components_discard_draft($1, $2::uuid)" },
-	{ "page_draft_delete",
+	    " AND p.archived_at IS NULL RETURNING p.doc"),
+	DB_STMT(PAGE_COMPONENTS_DISCARD,
+	    "SELECT components_discard_draft($1, $2::uuid)"),
+	DB_STMT(PAGE_DRAFT_DELETE,
 	    "DELETE FROM page_drafts"
-	    " WHERE cloud_id = $1 AND page_id = $2::uuid" },
-	{ "page_delete", "DELETE FROM pages WHERE " LIVE },
-	{ "page_soft_delete",
+	    " WHERE cloud_id = $1 AND page_id = $2::uuid"),
+	DB_STMT(PAGE_DELETE, "DELETE FROM pages WHERE " LIVE),
+	DB_STMT(PAGE_SOFT_DELETE,
 	    "UPDATE pages SET status_before_delete ="
 	    " page_status, page_status = 'SOFT_DELETED', deleted_at = now(),"
 	    " deleted_by = $3, version = version + 1, updated_at = now()"
-	    " WHERE " LIVE " RETURNING doc" },
-	{ "page_recover",
+	    " WHERE " LIVE " RETURNING doc"),
+	DB_STMT(PAGE_RECOVER,
 	    "UPDATE pages SET page_status = status_before_delete,"
 	    " status_before_delete = NULL, deleted_at = NULL, deleted_by = "
 	    "NULL,"
 	    " version = version + 1, updated_at = now()"
-	    " WHERE " LIVE " RETURNING doc" },
-	{ "page_archive",
+	    " WHERE " LIVE " RETURNING doc"),
+	DB_STMT(PAGE_ARCHIVE,
 	    "UPDATE pages SET archived_at = now(),"
-	    " archived_by = $3 WHERE " LIVE },
-	{ "page_restore",
+	    " archived_by = $3 WHERE " LIVE),
+	DB_STMT(PAGE_RESTORE,
 	    "UPDATE pages SET archived_at = NULL,"
 	    " archived_by = NULL, updated_at = now()"
 	    " WHERE cloud_id = $1 AND id = $2::uuid AND archived_at IS NOT NULL"
 	    " AND archived_at > now() - make_interval(days => $3::integer)"
-	    " RETURNING doc" },
+	    " RETURNING doc"),
 	/* The purge is the one statement that spans clouds: it is run by the
 	 * operator (statusctl purge), never by an API request. */
-	{ "page_purge",
+	DB_STMT(PAGE_PURGE,
 	    "DELETE FROM pages WHERE archived_at IS NOT NULL"
-	    " AND archived_at <= now() - make_interval(days => $1::integer)" },
-	{ NULL, NULL },
+	    " AND archived_at <= now() - make_interval(days => $1::integer)"),
 };
 
+const struct db_stmt_table db_page_stmts = DB_STMT_TABLE(stmts);
+
 static enum sd_status
-single_doc(struct arena *a, const char *stmt, int n, const char *const *p,
-    const char **doc, struct sd_error *err)
+single_doc(struct arena *a, const struct db_stmt *stmt, int n,
+    const char *const *p, const char **doc, struct sd_error *err)
 {
 	return db_one_value(a, stmt, n, p, doc, "page not found", err);
 }
 
 /* Runs a statement that must touch exactly one row. */
 static enum sd_status
-one_row(struct arena *a, const char *stmt, int n, const char *const *p,
-    struct sd_error *err)
+one_row(struct arena *a, const struct db_stmt *stmt, int n,
+    const char *const *p, struct sd_error *err)
 {
 	PGresult *r = db_exec(a, stmt, n, p, err);
 
@@ -170,7 +196,7 @@ db_page_get(struct arena *a, const char *cloud_id, const char *id,
     const char **doc, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, id };
-	PGresult *r = db_exec(a, "page_get", 2, p, err);
+	PGresult *r = db_exec(a, &stmts[PAGE_GET], 2, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -186,7 +212,7 @@ db_page_get_by_name(struct arena *a, const char *cloud_id, const char *name,
 {
 	const char *p[2] = { cloud_id, name };
 
-	return single_doc(a, "page_get_by_name", 2, p, doc, err);
+	return single_doc(a, &stmts[PAGE_GET_BY_NAME], 2, p, doc, err);
 }
 
 enum sd_status
@@ -195,7 +221,7 @@ db_page_draft_get(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[2] = { cloud_id, id };
 
-	return single_doc(a, "page_draft_get", 2, p, doc, err);
+	return single_doc(a, &stmts[PAGE_DRAFT_GET], 2, p, doc, err);
 }
 
 enum sd_status
@@ -204,7 +230,7 @@ db_page_draft_get_by_name(struct arena *a, const char *cloud_id,
 {
 	const char *p[2] = { cloud_id, name };
 
-	return single_doc(a, "page_draft_get_by_name", 2, p, doc, err);
+	return single_doc(a, &stmts[PAGE_DRAFT_GET_BY_NAME], 2, p, doc, err);
 }
 
 enum sd_status
@@ -214,7 +240,7 @@ db_page_insert(struct arena *a, const struct page_write *w, const char **doc,
 	const char *p[8] = { w->cloud_id, w->id, w->name, w->subdomain,
 		w->page_type, w->page_status, w->attrs, w->created_by };
 
-	return single_doc(a, "page_insert", 8, p, doc, err);
+	return single_doc(a, &stmts[PAGE_INSERT], 8, p, doc, err);
 }
 
 enum sd_status
@@ -226,10 +252,11 @@ db_page_update(struct arena *a, const struct page_write *w, const char **doc,
 	struct page_state state;
 	enum sd_status st;
 
-	st = single_doc(a, "page_update", 7, p, doc, err);
+	st = single_doc(a, &stmts[PAGE_UPDATE], 7, p, doc, err);
 	if (st == SD_OK)
-		return db_exec(a, "page_draft_follow", 6, p, err) ? SD_OK
-		                                                  : err->status;
+		return db_exec(a, &stmts[PAGE_DRAFT_FOLLOW], 6, p, err)
+		    ? SD_OK
+		    : err->status;
 	if (st != SD_NOT_FOUND)
 		return st;
 	/* No row: gone, deleted, or the version moved on. */
@@ -249,7 +276,7 @@ db_page_lock(struct arena *a, const char *cloud_id, const char *id,
     struct page_state *out, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, id };
-	PGresult *r = db_exec(a, "page_lock", 2, p, err);
+	PGresult *r = db_exec(a, &stmts[PAGE_LOCK], 2, p, err);
 
 	if (r == NULL)
 		return err->status;
@@ -273,7 +300,7 @@ db_page_draft_write(
 		w->page_type, w->attrs };
 	PGresult *r;
 
-	r = db_exec(a, "page_draft_clash", 4, clash, err);
+	r = db_exec(a, &stmts[PAGE_DRAFT_CLASH], 4, clash, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) > 0)
@@ -282,7 +309,7 @@ db_page_draft_write(
 		          "a page with this name already exists", NULL)
 		    : sd_fail(err, SD_CONFLICT,
 		          "this subdomain is already taken", NULL);
-	return one_row(a, "page_draft_upsert", 6, p, err);
+	return one_row(a, &stmts[PAGE_DRAFT_UPSERT], 6, p, err);
 }
 
 enum sd_status
@@ -291,7 +318,7 @@ db_page_set_status(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[3] = { cloud_id, id, status };
 
-	return single_doc(a, "page_set_status", 3, p, doc, err);
+	return single_doc(a, &stmts[PAGE_SET_STATUS], 3, p, doc, err);
 }
 
 enum sd_status
@@ -301,10 +328,11 @@ db_page_publish(struct arena *a, const char *cloud_id, const char *id,
 	const char *p[2] = { cloud_id, id };
 	enum sd_status st;
 
-	if (db_exec(a, "page_components_publish", 2, p, err) == NULL)
+	if (db_exec(a, &stmts[PAGE_COMPONENTS_PUBLISH], 2, p, err) == NULL)
 		return err->status;
-	st = single_doc(a, "page_publish", 2, p, doc, err);
-	if (st == SD_OK && db_exec(a, "page_draft_delete", 2, p, err) == NULL)
+	st = single_doc(a, &stmts[PAGE_PUBLISH], 2, p, doc, err);
+	if (st == SD_OK &&
+	    db_exec(a, &stmts[PAGE_DRAFT_DELETE], 2, p, err) == NULL)
 		return err->status;
 	return st;
 }
@@ -315,8 +343,8 @@ db_page_discard_draft(
 {
 	const char *p[2] = { cloud_id, id };
 
-	if (db_exec(a, "page_draft_delete", 2, p, err) == NULL ||
-	    db_exec(a, "page_components_discard", 2, p, err) == NULL)
+	if (db_exec(a, &stmts[PAGE_DRAFT_DELETE], 2, p, err) == NULL ||
+	    db_exec(a, &stmts[PAGE_COMPONENTS_DISCARD], 2, p, err) == NULL)
 		return err->status;
 	return SD_OK;
 }
@@ -327,7 +355,7 @@ db_page_delete(
 {
 	const char *p[2] = { cloud_id, id };
 
-	return one_row(a, "page_delete", 2, p, err);
+	return one_row(a, &stmts[PAGE_DELETE], 2, p, err);
 }
 
 enum sd_status
@@ -336,7 +364,7 @@ db_page_soft_delete(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[3] = { cloud_id, id, by };
 
-	return single_doc(a, "page_soft_delete", 3, p, NULL, err);
+	return single_doc(a, &stmts[PAGE_SOFT_DELETE], 3, p, NULL, err);
 }
 
 enum sd_status
@@ -345,7 +373,7 @@ db_page_recover(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[2] = { cloud_id, id };
 
-	return single_doc(a, "page_recover", 2, p, doc, err);
+	return single_doc(a, &stmts[PAGE_RECOVER], 2, p, doc, err);
 }
 
 enum sd_status
@@ -354,7 +382,7 @@ db_page_archive(struct arena *a, const char *cloud_id, const char *id,
 {
 	const char *p[3] = { cloud_id, id, by };
 
-	return one_row(a, "page_archive", 3, p, err);
+	return one_row(a, &stmts[PAGE_ARCHIVE], 3, p, err);
 }
 
 enum sd_status
@@ -365,7 +393,7 @@ db_page_restore(struct arena *a, const char *cloud_id, const char *id,
 	const char *p[3] = { cloud_id, id, days };
 
 	snprintf(days, sizeof(days), "%d", retention_days);
-	return single_doc(a, "page_restore", 3, p, NULL, err);
+	return single_doc(a, &stmts[PAGE_RESTORE], 3, p, NULL, err);
 }
 
 enum sd_status
@@ -377,7 +405,7 @@ db_page_purge(
 	PGresult *r;
 
 	snprintf(days, sizeof(days), "%d", retention_days);
-	r = db_exec(a, "page_purge", 1, p, err);
+	r = db_exec(a, &stmts[PAGE_PURGE], 1, p, err);
 	if (r == NULL)
 		return err->status;
 	*purged = atol(PQcmdTuples(r));

@@ -10,24 +10,33 @@
 	"coalesce(extract(epoch FROM expires_at)::bigint, 0), "                \
 	"revoked_at IS NOT NULL"
 
-const struct db_stmt db_token_stmts[] = {
-	{ "token_find",
+enum token_stmt {
+	TOKEN_FIND,
+	TOKEN_INSERT,
+	TOKEN_LIST,
+	TOKEN_REVOKE,
+	TOKEN_STMT__MAX
+};
+
+static const struct db_stmt stmts[TOKEN_STMT__MAX] = {
+	DB_STMT(TOKEN_FIND,
 	    /* No created_at: formatting it costs more than the look-up. */
 	    "SELECT " TOKEN_COLUMNS ", NULL"
-	    " FROM api_tokens WHERE digest = $1::bytea" },
-	{ "token_insert",
+	    " FROM api_tokens WHERE digest = $1::bytea"),
+	DB_STMT(TOKEN_INSERT,
 	    "INSERT INTO api_tokens (cloud_id, id, digest, email,"
 	    " scopes, expires_at) VALUES ($1, $2::uuid, $3::bytea, $4, $5,"
-	    " $6::timestamptz)" },
-	{ "token_list",
+	    " $6::timestamptz)"),
+	DB_STMT(TOKEN_LIST,
 	    "SELECT " TOKEN_COLUMNS ", rfc3339(created_at) FROM api_tokens"
 	    " WHERE $1::text IS NULL OR cloud_id = $1 ORDER BY cloud_id,"
-	    " created_at" },
-	{ "token_revoke",
+	    " created_at"),
+	DB_STMT(TOKEN_REVOKE,
 	    "UPDATE api_tokens SET revoked_at = now()"
-	    " WHERE id = $1::uuid AND revoked_at IS NULL" },
-	{ NULL, NULL },
+	    " WHERE id = $1::uuid AND revoked_at IS NULL"),
 };
+
+const struct db_stmt_table db_token_stmts = DB_STMT_TABLE(stmts);
 
 /* bytea in text format: "\x" followed by hex. */
 static void
@@ -60,7 +69,7 @@ db_token_find(struct arena *a, const unsigned char digest[SHA256_LEN],
 	PGresult *r;
 
 	digest_param(digest, hex);
-	r = db_exec(a, "token_find", 1, params, err);
+	r = db_exec(a, &stmts[TOKEN_FIND], 1, params, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) != 1)
@@ -79,7 +88,8 @@ db_token_insert(struct arena *a, const char *cloud_id, const char *id,
 		expires_at };
 
 	digest_param(digest, hex);
-	return db_exec(a, "token_insert", 6, params, err) ? SD_OK : err->status;
+	return db_exec(a, &stmts[TOKEN_INSERT], 6, params, err) ? SD_OK
+	                                                        : err->status;
 }
 
 enum sd_status
@@ -92,7 +102,7 @@ db_token_list(struct arena *a, const char *cloud_id,
 	PGresult *r;
 	int i;
 
-	r = db_exec(a, "token_list", 1, params, err);
+	r = db_exec(a, &stmts[TOKEN_LIST], 1, params, err);
 	if (r == NULL)
 		return err->status;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -108,7 +118,7 @@ db_token_revoke(struct arena *a, const char *id, struct sd_error *err)
 	const char *params[1] = { id };
 	PGresult *r;
 
-	r = db_exec(a, "token_revoke", 1, params, err);
+	r = db_exec(a, &stmts[TOKEN_REVOKE], 1, params, err);
 	if (r == NULL)
 		return err->status;
 	return strcmp(PQcmdTuples(r), "1") == 0 ? SD_OK : SD_NOT_FOUND;

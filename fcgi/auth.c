@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api_token.h"
 #include "crypto.h"
 #include "db/tokens.h"
 #include "jwt.h"
@@ -62,22 +63,6 @@ auth_cache_clear(void)
 {
 	memset(cache, 0, sizeof(cache));
 	memset(&last, 0, sizeof(last));
-}
-
-int
-auth_token_new(char *token, size_t tokenlen, unsigned char digest[32])
-{
-	unsigned char raw[API_TOKEN_RANDOM_BYTES];
-	size_t prefix = strlen(API_TOKEN_PREFIX);
-
-	if (tokenlen < prefix + base64url_len(sizeof(raw)) + 1)
-		return -1;
-	if (crypto_random(raw, sizeof(raw)) != 0)
-		return -1;
-	memcpy(token, API_TOKEN_PREFIX, prefix);
-	base64url_encode(raw, sizeof(raw), token + prefix);
-	crypto_sha256(token, strlen(token), digest);
-	return 0;
 }
 
 static enum sd_status
@@ -141,10 +126,7 @@ check_api_token(struct request *req, const char *token, size_t len,
 	struct cached_token *t = NULL;
 	enum sd_status st;
 
-	if (len !=
-	        strlen(API_TOKEN_PREFIX) +
-	            base64url_len(API_TOKEN_RANDOM_BYTES) ||
-	    strncmp(token, API_TOKEN_PREFIX, strlen(API_TOKEN_PREFIX)) != 0)
+	if (!api_token_shaped(token, len))
 		return unauthorized(res, "invalid credentials", NULL);
 	crypto_sha256(token, len, digest);
 	st = load_token(req, digest, &t, res);

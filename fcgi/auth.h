@@ -11,9 +11,6 @@
 #include "http.h"
 #include "router.h"
 
-#define API_TOKEN_PREFIX "sdt_"
-#define API_TOKEN_RANDOM_BYTES 32
-
 struct auth_settings {
 	int cache_seconds;
 	const char *jwt_issuer; /* NULL or "" = JWT not accepted */
@@ -30,10 +27,6 @@ void auth_configure(const struct auth_settings *s);
  * with res->err and res->www_authenticate set. */
 enum sd_status auth_check(struct request *req, const struct route *route,
     struct principal *who, struct response *res);
-
-/* Makes a new API token: "sdt_" + base64url(32 random bytes), and its
- * SHA-256 digest (what is stored). -1 when the RNG fails. */
-int auth_token_new(char *token, size_t tokenlen, unsigned char digest[32]);
 
 /* Forgets cached credentials (tests). */
 void auth_cache_clear(void);

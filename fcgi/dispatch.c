@@ -1,3 +1,27 @@
+/*
+ * The seam between the HTTP layer and db/.
+ *
+ * Layering (DESIGN section 2) runs fcgi -> handlers -> db -> core: fcgi hands
+ * requests to handlers and never holds SQL text. A few things belong to the
+ * request, not to any resource, so fcgi calls db for them directly, through
+ * these functions only (db/db.h, db/tokens.h, db/idempotency.h):
+ *
+ *   process     fcgi/main.c     db_configure, db_migrate (before fork, in a
+ *                               child: nothing connects before the workers)
+ *               fcgi/worker.c   db_disconnect when a worker ends
+ *   credentials fcgi/auth.c     db_token_find: an API token's row, by digest,
+ *                               before any route runs (cached per worker)
+ *   idempotency fcgi/idempotency.c  db_begin, db_idem_claim, db_idem_store,
+ *                               db_commit: the key is claimed and the answer
+ *                               stored in the transaction the handler's
+ *                               own db_begin/db_commit nest inside
+ *   every request  here         db_rollback after the handler, so a failed
+ *                               transaction never outlives its request;
+ *                               db_retry_after for a 503's Retry-After
+ *
+ * Nothing else in fcgi/ includes db/. A new cross-cutting need (rate limits
+ * in PostgreSQL, audit rows) joins this list or goes through a handler.
+ */
 #include "dispatch.h"
 
 #include <string.h>

@@ -2,7 +2,6 @@
  * statusd: bind, drop privileges, migrate (in a child: nothing connects to
  * PostgreSQL before fork), then fork the workers and supervise them.
  */
-#include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include "auth.h"
 #include "config.h"
 #include "db/db.h"
-#include "db/migrate.h"
 #include "handlers/settings.h"
 #include "jwt.h"
 #include "log.h"
@@ -105,23 +103,13 @@ static int
 migrate_in_child(void)
 {
 	char err[512] = "";
-	int status;
+	int status, v;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		const char *keys[] = { "dbname", "connect_timeout", NULL };
-		const char *vals[] = { cfg.database_url, "5", NULL };
-		PGconn *conn = PQconnectdbParams(keys, vals, 1);
-		int v = -1;
-
-		if (PQstatus(conn) == CONNECTION_OK)
-			v = migrate_apply(conn, err, sizeof(err));
-		else
-			snprintf(
-			    err, sizeof(err), "cannot connect to the database");
-		PQfinish(conn);
+		v = db_migrate(&db_settings, err, sizeof(err));
 		if (v < 0)
 			log_error("event=migrate_failed error=\"%s\"", err);
 		else
@@ -179,14 +167,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "statusd: %s\n", err);
 		return 1;
 	}
+	db_settings.url = cfg.database_url;
+	db_settings.public_domain = cfg.public_domain;
+	db_settings.statement_timeout_ms = 5000;
 	if (migrate_in_child() != 0) {
 		fprintf(
 		    stderr, "statusd: database migration failed (see log)\n");
 		return 1;
 	}
-	db_settings.url = cfg.database_url;
-	db_settings.public_domain = cfg.public_domain;
-	db_settings.statement_timeout_ms = 5000;
 	db_configure(&db_settings);
 	auth_configure(&auth_settings);
 	handler_settings.archive_retention_days = cfg.archive_retention_days;

@@ -113,23 +113,21 @@ str(const json_t *o, const char *name)
 struct incident_request {
 	const json_t *obj;
 	const char *path; /* "body.incidentCreateRequest" */
-	const char *ids; /* array literals of affectedComponents */
-	const char *statuses;
+	const char **ids; /* affectedComponents, in order */
+	const char **statuses;
+	size_t ncomponents;
 	int notify;
 };
 
 /* Reads the body, validates it against envelope, and fills *ir. Named
- * components must be distinct; their ids and statuses become array
- * literals (values already validated: UUIDs and enum names, so nothing
- * needs quoting). */
+ * components must be distinct. */
 static enum sd_status
 read_request(struct request *req, struct response *res,
     const struct field *envelope, struct incident_request *ir)
 {
 	const json_t *list, *item, *notify;
 	json_t *body;
-	size_t i, j, n, idlen, stlen;
-	char *ids, *sts;
+	size_t i, j, n;
 	enum sd_status st;
 
 	st = body_json_object(req, &body, &res->err);
@@ -144,13 +142,10 @@ read_request(struct request *req, struct response *res,
 	ir->notify = json_is_boolean(notify) ? json_is_true(notify) : 1;
 	list = json_object_get(ir->obj, "affectedComponents");
 	n = json_is_array(list) ? json_array_size(list) : 0;
-	ids = arena_alloc(req->arena, n * 37 + 3);
-	sts = arena_alloc(req->arena, n * 24 + 3);
-	if (ir->path == NULL || ids == NULL || sts == NULL)
+	ir->ids = arena_alloc(req->arena, sizeof(char *) * (n + 1));
+	ir->statuses = arena_alloc(req->arena, sizeof(char *) * (n + 1));
+	if (ir->path == NULL || ir->ids == NULL || ir->statuses == NULL)
 		return oom(res);
-	idlen = stlen = 0;
-	ids[idlen++] = '{';
-	sts[stlen++] = '{';
 	for (i = 0; i < n; i++) {
 		item = json_array_get(list, i);
 		for (j = 0; j < i; j++)
@@ -162,17 +157,10 @@ read_request(struct request *req, struct response *res,
 				    "%s.affectedComponents[%zu].componentId: "
 				    "names the same component as item %zu",
 				    ir->path, i, j);
-		idlen += (size_t)sprintf(ids + idlen, "%s%s", i ? "," : "",
-		    str(item, "componentId"));
-		stlen += (size_t)sprintf(
-		    sts + stlen, "%s%s", i ? "," : "", str(item, "status"));
+		ir->ids[i] = str(item, "componentId");
+		ir->statuses[i] = str(item, "status");
 	}
-	ids[idlen++] = '}';
-	ids[idlen] = '\0';
-	sts[stlen++] = '}';
-	sts[stlen] = '\0';
-	ir->ids = ids;
-	ir->statuses = sts;
+	ir->ncomponents = n;
 	return SD_OK;
 }
 
@@ -277,8 +265,9 @@ create_in_tx(struct request *req, struct response *res,
 	e.status = n.status;
 	e.body = str(ir->obj, "message");
 	e.notify = ir->notify;
-	e.ids = ir->ids;
-	e.statuses = ir->statuses;
+	e.component_ids = ir->ids;
+	e.component_statuses = ir->statuses;
+	e.ncomponents = ir->ncomponents;
 	e.kind = "incident.created";
 	st = db_incident_append(req->arena, &e, &bad, &res->err);
 	if (st != SD_OK)
@@ -338,8 +327,9 @@ update_in_tx(struct request *req, struct response *res,
 	e.status = status;
 	e.body = str(ir->obj, "message");
 	e.notify = ir->notify;
-	e.ids = ir->ids;
-	e.statuses = ir->statuses;
+	e.component_ids = ir->ids;
+	e.component_statuses = ir->statuses;
+	e.ncomponents = ir->ncomponents;
 	e.kind = strcmp(status, "RESOLVED") == 0 &&
 	        strcmp(state.status, "RESOLVED") != 0
 	    ? "incident.resolved"

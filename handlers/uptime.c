@@ -156,42 +156,38 @@ HANDLER(page_uptime_percentage)
 static const char *const statuses[] = { "OPERATIONAL", "DEGRADED_PERFORMANCE",
 	"PARTIAL_OUTAGE", "MAJOR_OUTAGE", "UNDER_MAINTENANCE", NULL };
 
-/* statusFilter, repeated and/or comma-separated, as an array literal
- * ("{A,B}"), or NULL when absent. */
+/* statusFilter, repeated and/or comma-separated, as q's status list
+ * (none when absent or empty). */
 static enum sd_status
-status_filter(struct request *req, const char **out, struct response *res)
+status_filter(struct request *req, struct uptime_query *q, struct response *res)
 {
-	char *lit, *p, *tok, *save, *copy;
-	size_t i, len;
+	const char **list;
+	char *tok, *save, *copy;
+	size_t i, max = 0;
 
-	*out = NULL;
-	if (request_query_count(req, "statusFilter") == 0)
-		return SD_OK;
-	for (i = 0, len = 3; i < req->nquery; i++)
-		len += strlen(req->query[i].value) + 1;
-	lit = arena_alloc(req->arena, len);
-	if (lit == NULL)
+	for (i = 0; i < req->nquery; i++)
+		max += strlen(req->query[i].value) / 2 + 1;
+	list = arena_alloc(req->arena, sizeof(char *) * (max + 1));
+	if (list == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	p = lit;
-	*p++ = '{';
+	q->statuses = list;
+	q->nstatuses = 0;
 	for (i = 0; i < req->nquery; i++) {
 		if (strcmp(req->query[i].name, "statusFilter") != 0)
 			continue;
 		copy = arena_strdup(req->arena, req->query[i].value);
+		if (copy == NULL)
+			return sd_fail(
+			    &res->err, SD_INTERNAL, "out of memory", NULL);
 		for (tok = strtok_r(copy, ",", &save); tok != NULL;
 		     tok = strtok_r(NULL, ",", &save)) {
-			if (*tok == '\0')
-				continue;
 			if (enum_index(statuses, tok) < 0)
 				return sd_fail(&res->err, SD_BAD_REQUEST,
 				    "invalid query parameter",
 				    "statusFilter: unknown status");
-			p += sprintf(p, "%s%s", p - lit > 1 ? "," : "", tok);
+			list[q->nstatuses++] = tok;
 		}
 	}
-	strcpy(p, "}");
-	/* statusFilter= (empty) filters nothing. */
-	*out = p - lit > 1 ? lit : NULL;
 	return SD_OK;
 }
 
@@ -252,7 +248,7 @@ HANDLER(page_components_uptime_v2)
 	if (st == SD_OK)
 		st = paging_parse(req, 1, &pg, &res->err);
 	if (st == SD_OK)
-		st = status_filter(req, &q.statuses, res);
+		st = status_filter(req, &q, res);
 	if (st != SD_OK)
 		return st;
 	q.search = request_query(req, "searchTerm");

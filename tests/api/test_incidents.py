@@ -902,11 +902,11 @@ def test_incident_list_fixed_number_of_queries(ctx):
                 f.seek(start)
                 text = f.read().decode("utf-8", "replace")
             stmts = re.findall(r"LOG:  execute (\w+)", text)
-            counts.append([s for s in stmts if not s.startswith("token_")])
+            counts.append([s for s in stmts if not s.startswith("TOKEN_")])
     finally:
         admin_sql("ALTER SYSTEM RESET log_statement")
         admin_sql("SELECT pg_reload_conf()")
-    assert counts == [["incidents_page_after"], ["incidents_after"], ["incidents_before"]], counts
+    assert counts == [["INCIDENTS_PAGE_AFTER"], ["INCIDENTS_AFTER"], ["INCIDENTS_BEFORE"]], counts
 
 
 # --- notifications ------------------------------------------------------------------

@@ -16,6 +16,7 @@ Suite *cases_suite(void);
 Suite *response_suite(void);
 Suite *jwt_suite(void);
 Suite *cursor_suite(void);
+Suite *db_suite(void);
 
 /*
  * Tests that demonstrate a defect still present in the code under test carry
