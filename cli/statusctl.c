@@ -9,7 +9,12 @@
  *   statusctl [-c config] token revoke ID
  *   statusctl [-c config] purge      erase pages deleted permanently more
  *                                    than archive_retention_days ago
+ *
+ * Unknown options, missing values and stray arguments are errors (exit 2).
+ * Commands that change data say on stderr which configuration file and
+ * which database they act on.
  */
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +34,68 @@
 
 static struct config cfg;
 static struct db_settings dbs;
+static const char *config_path;
+static int config_unread; /* allowed when DATABASE_URL is set */
+static int database_url_from_env;
+
+/*
+ * The command table. Every command declares its options and how many
+ * positional arguments it takes; one parser enforces them for all, so an
+ * option that is not in the table (`token create --trusted`), an option
+ * without its value, one given twice or a stray argument is an error (exit
+ * 2, with the usage text), never silently ignored. A new command is one row
+ * here and one run function.
+ */
+enum { MAX_OPTIONS = 8, MAX_POSITIONALS = 2 };
+
+struct option_def {
+	const char *name; /* "--cloud" */
+	int required;
+};
+
+struct args {
+	const char *value[MAX_OPTIONS]; /* by index in the command's options */
+	const char *positional[MAX_POSITIONALS];
+	int npositional;
+};
+
+struct command {
+	const char *words; /* "token create": the words that select it */
+	const char *synopsis; /* what follows the words in the usage text */
+	struct option_def options[MAX_OPTIONS]; /* ends at a NULL name */
+	int min_positional, max_positional;
+	int changes_data; /* says on stderr which config and database */
+	int (*run)(
+	    struct arena *a, const struct command *c, const struct args *args);
+};
+
+static const struct command commands[];
 
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: statusctl [-c config] migrate\n"
-	    "       statusctl [-c config] token create --cloud C --email E "
-	    "--scopes \"S1 S2 ...\"\n"
-	    "                 [--expires 2027-01-01T00:00:00Z | --days N]\n"
-	    "       statusctl [-c config] token list [--cloud C]\n"
-	    "       statusctl [-c config] token revoke TOKEN_ID\n"
-	    "       statusctl [-c config] purge\n"
-	    "scopes: full names, or \"all\" for the twelve scopes\n"
-	    "config: -c, else $STATUSD_CONF, else ./var/statusd.conf when it "
-	    "exists, else /etc/statusd/statusd.conf; DATABASE_URL overrides\n");
+	const struct command *c;
+
+	fputs("usage:", stderr);
+	for (c = commands; c->words != NULL; c++)
+		fprintf(stderr, "%s statusctl [-c config] %s%s%s\n",
+		    c == commands ? "" : "      ", c->words,
+		    c->synopsis[0] != '\0' ? " " : "", c->synopsis);
+	fputs("scopes: full names, or \"all\" for the twelve scopes\n"
+	      "config: -c, else $STATUSD_CONF, else ./var/statusd.conf when "
+	      "it exists, else /etc/statusd/statusd.conf; DATABASE_URL "
+	      "overrides database_url\n",
+	    stderr);
 	exit(2);
+}
+
+/* A mistake in how statusctl was called: says what, then the usage. */
+static void
+usage_error(const char *what, const char *detail)
+{
+	fprintf(stderr, "statusctl: %s%s%s\n", what, detail ? ": " : "",
+	    detail ? detail : "");
+	usage();
 }
 
 static void
@@ -53,6 +104,107 @@ die(const char *what, const char *detail)
 	fprintf(stderr, "statusctl: %s%s%s\n", what, detail ? ": " : "",
 	    detail ? detail : "");
 	exit(1);
+}
+
+static int
+option_index(const struct command *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < MAX_OPTIONS && c->options[i].name != NULL; i++)
+		if (strcmp(c->options[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The value of option NAME, NULL when not given. NAME must be one of the
+ * command's options (a typo here is a bug, caught at once). */
+static const char *
+opt(const struct command *c, const struct args *args, const char *name)
+{
+	int i = option_index(c, name);
+
+	if (i < 0) {
+		fprintf(stderr, "statusctl: bug: %s has no option %s\n",
+		    c->words, name);
+		abort();
+	}
+	return args->value[i];
+}
+
+/* "--name value" or "--name=value". */
+static int
+parse_option(
+    const struct command *c, struct args *args, int argc, char **argv, int at)
+{
+	char name[64];
+	const char *arg = argv[at], *eq = strchr(arg, '='), *value;
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	int i, used = 1;
+
+	if (len >= sizeof(name))
+		usage_error("unknown option", arg);
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	if ((i = option_index(c, name)) < 0)
+		usage_error("unknown option", name);
+	if (eq != NULL)
+		value = eq + 1;
+	else if (at + 1 < argc)
+		value = argv[at + 1], used = 2;
+	else
+		usage_error("option needs a value", name);
+	if (args->value[i] != NULL)
+		usage_error("option given twice", name);
+	args->value[i] = value;
+	return used;
+}
+
+static void
+parse_args(const struct command *c, struct args *args, int argc, char **argv)
+{
+	int at = 0, i;
+
+	memset(args, 0, sizeof(*args));
+	while (at < argc) {
+		if (argv[at][0] == '-' && argv[at][1] != '\0') {
+			at += parse_option(c, args, argc, argv, at);
+			continue;
+		}
+		if (args->npositional == c->max_positional)
+			usage_error("unexpected argument", argv[at]);
+		args->positional[args->npositional++] = argv[at++];
+	}
+	if (args->npositional < c->min_positional)
+		usage_error("missing argument", c->synopsis);
+	for (i = 0; i < MAX_OPTIONS && c->options[i].name != NULL; i++)
+		if (c->options[i].required && args->value[i] == NULL)
+			usage_error("missing option", c->options[i].name);
+}
+
+/* Finds the command whose words start argv; *used is how many it took. */
+static const struct command *
+find_command(int argc, char **argv, int *used)
+{
+	const struct command *c;
+	char words[64];
+	int n;
+
+	for (c = commands; c->words != NULL; c++) {
+		words[0] = '\0';
+		for (n = 0; n < argc && n < 2; n++) {
+			if (n > 0)
+				strncat(words, " ",
+				    sizeof(words) - strlen(words) - 1);
+			strncat(
+			    words, argv[n], sizeof(words) - strlen(words) - 1);
+			if (strcmp(words, c->words) == 0) {
+				*used = n + 1;
+				return c;
+			}
+		}
+	}
+	return NULL;
 }
 
 static const char *
@@ -73,17 +225,61 @@ load_config(const char *path)
 	char err[512];
 	const char *env = getenv("DATABASE_URL");
 
+	config_path = path;
+	database_url_from_env = env != NULL && *env != '\0';
 	config_defaults(&cfg);
-	if (config_load(&cfg, path, err, sizeof(err)) != 0 &&
-	    (env == NULL || *env == '\0'))
+	config_unread = config_load(&cfg, path, err, sizeof(err)) != 0;
+	if (config_unread && !database_url_from_env)
 		die("cannot read configuration", err);
-	if (env != NULL && *env != '\0' &&
+	if (database_url_from_env &&
 	    config_set(&cfg, "database_url", env, err, sizeof(err)) != 0)
 		die("DATABASE_URL", err);
 	dbs.url = cfg.database_url;
 	dbs.public_domain = cfg.public_domain;
 	dbs.statement_timeout_ms = 30000;
 	db_configure(&dbs);
+}
+
+/* One connection setting as libpq will use it: the URL's, else libpq's
+ * default (environment, then compiled in). */
+static const char *
+conn_setting(PQconninfoOption *url, PQconninfoOption *defaults, const char *key)
+{
+	PQconninfoOption *o;
+
+	for (o = url; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL &&
+		    *o->val != '\0')
+			return o->val;
+	for (o = defaults; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL &&
+		    *o->val != '\0')
+			return o->val;
+	return "(default)";
+}
+
+/*
+ * Tells the operator, on stderr, what a command that changes data acts on:
+ * the configuration file and the database by host, port, name and user. The
+ * password is never printed: only these four keys are read from the URL.
+ */
+static void
+say_target(void)
+{
+	PQconninfoOption *url = PQconninfoParse(cfg.database_url, NULL);
+	PQconninfoOption *defaults = PQconndefaults();
+
+	fprintf(stderr,
+	    "statusctl: configuration %s%s%s; database host=%s port=%s "
+	    "dbname=%s user=%s\n",
+	    config_path, config_unread ? " (not read)" : "",
+	    database_url_from_env ? " (database_url from DATABASE_URL)" : "",
+	    conn_setting(url, defaults, "host"),
+	    conn_setting(url, defaults, "port"),
+	    conn_setting(url, defaults, "dbname"),
+	    conn_setting(url, defaults, "user"));
+	PQconninfoFree(url);
+	PQconninfoFree(defaults);
 }
 
 static void
@@ -97,27 +293,16 @@ db_or_die(void)
 }
 
 static int
-cmd_migrate(void)
+cmd_migrate(struct arena *a, const struct command *c, const struct args *args)
 {
 	char err[512] = "";
 	int v = db_migrate(&dbs, err, sizeof(err));
 
+	(void)a, (void)c, (void)args;
 	if (v < 0)
 		die("migration failed", err);
 	printf("schema up to date: %d migrations applied\n", v);
 	return 0;
-}
-
-/* Finds "--name value" in argv; NULL when absent. */
-static const char *
-option(int argc, char **argv, const char *name)
-{
-	int i;
-
-	for (i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
 }
 
 /* "--days N" as an RFC 3339 time N days from now. */
@@ -138,20 +323,21 @@ expiry_in_days(struct arena *a, const char *days)
 }
 
 static int
-cmd_token_create(struct arena *a, int argc, char **argv)
+cmd_token_create(
+    struct arena *a, const struct command *c, const struct args *args)
 {
-	const char *cloud = option(argc, argv, "--cloud");
-	const char *email = option(argc, argv, "--email");
-	const char *scopes = option(argc, argv, "--scopes");
-	const char *expires = option(argc, argv, "--expires");
-	const char *days = option(argc, argv, "--days");
+	const char *cloud = opt(c, args, "--cloud");
+	const char *email = opt(c, args, "--email");
+	const char *scopes = opt(c, args, "--scopes");
+	const char *expires = opt(c, args, "--expires");
+	const char *days = opt(c, args, "--days");
 	char token[64], id[37], names[1024];
 	unsigned char digest[SHA256_LEN];
 	struct sd_error err;
 	unsigned mask;
 
-	if (cloud == NULL || email == NULL || scopes == NULL)
-		usage();
+	if (expires != NULL && days != NULL)
+		usage_error("--expires and --days exclude each other", NULL);
 	if (strcmp(scopes, "all") == 0)
 		mask = SCOPE_ALL;
 	else if (scope_parse_list(scopes, 1, &mask) != 0 || mask == 0)
@@ -183,40 +369,42 @@ print_token(const struct token_row *t, void *ctx)
 }
 
 static int
-cmd_token(struct arena *a, int argc, char **argv)
+cmd_token_list(
+    struct arena *a, const struct command *c, const struct args *args)
 {
 	struct sd_error err;
 
-	if (argc < 1)
-		usage();
-	if (strcmp(argv[0], "create") == 0)
-		return cmd_token_create(a, argc - 1, argv + 1);
-	if (strcmp(argv[0], "list") == 0) {
-		db_or_die();
-		if (db_token_list(a, option(argc, argv, "--cloud"), print_token,
-		        NULL, &err) != SD_OK)
-			die("cannot list tokens", err.message);
-		return 0;
-	}
-	if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
-		if (!uuid_valid(argv[1]))
-			die("not a token id", argv[1]);
-		db_or_die();
-		if (db_token_revoke(a, argv[1], &err) != SD_OK)
-			die("no active token with this id", NULL);
-		printf("revoked %s\n", argv[1]);
-		return 0;
-	}
-	usage();
-	return 2;
+	db_or_die();
+	if (db_token_list(
+	        a, opt(c, args, "--cloud"), print_token, NULL, &err) != SD_OK)
+		die("cannot list tokens", err.message);
+	return 0;
 }
 
 static int
-cmd_purge(struct arena *a)
+cmd_token_revoke(
+    struct arena *a, const struct command *c, const struct args *args)
+{
+	const char *id = args->positional[0];
+	struct sd_error err;
+
+	(void)c;
+	if (!uuid_valid(id))
+		die("not a token id", id);
+	db_or_die();
+	if (db_token_revoke(a, id, &err) != SD_OK)
+		die("no active token with this id", NULL);
+	printf("revoked %s\n", id);
+	return 0;
+}
+
+static int
+cmd_purge(struct arena *a, const struct command *c, const struct args *args)
 {
 	struct sd_error err;
 	long purged = 0;
 
+	(void)c, (void)args;
 	db_or_die();
 	if (db_page_purge(a, cfg.archive_retention_days, &purged, &err) !=
 	    SD_OK)
@@ -230,33 +418,53 @@ cmd_purge(struct arena *a)
 	return 0;
 }
 
+static const struct command commands[] = {
+	{ "migrate", "", { { NULL, 0 } }, 0, 0, 1, cmd_migrate },
+	{ "token create",
+	    "--cloud C --email E --scopes \"S1 S2 ...\"\n"
+	    "                 [--expires 2027-01-01T00:00:00Z | --days N]",
+	    { { "--cloud", 1 }, { "--email", 1 }, { "--scopes", 1 },
+	        { "--expires", 0 }, { "--days", 0 }, { NULL, 0 } },
+	    0, 0, 1, cmd_token_create },
+	{ "token list", "[--cloud C]", { { "--cloud", 0 }, { NULL, 0 } }, 0, 0,
+	    0, cmd_token_list },
+	{ "token revoke", "TOKEN_ID", { { NULL, 0 } }, 1, 1, 1,
+	    cmd_token_revoke },
+	{ "purge", "", { { NULL, 0 } }, 0, 0, 1, cmd_purge },
+	{ NULL, NULL, { { NULL, 0 } }, 0, 0, 0, NULL },
+};
+
 int
 main(int argc, char **argv)
 {
+	const struct command *c;
 	const char *conf = NULL;
+	struct args args;
 	struct arena *a;
-	int rc;
+	int used, rc;
 
-	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
-		conf = argv[2];
-		argc -= 2;
-		argv += 2;
+	argc--, argv++;
+	while (argc > 0 && argv[0][0] == '-') {
+		if (strcmp(argv[0], "-c") != 0)
+			usage_error("unknown option", argv[0]);
+		if (argc < 2)
+			usage_error("option needs a value", "-c");
+		conf = argv[1];
+		argc -= 2, argv += 2;
 	}
-	if (argc < 2)
+	if (argc < 1)
 		usage();
+	if ((c = find_command(argc, argv, &used)) == NULL)
+		usage_error("unknown command", argv[0]);
+	parse_args(c, &args, argc - used, argv + used);
 	log_info_off();
 	load_config(conf ? conf : default_config_path());
-	if (strcmp(argv[1], "migrate") == 0)
-		return cmd_migrate();
+	if (c->changes_data)
+		say_target();
 	a = arena_new(8192);
 	if (a == NULL)
 		die("out of memory", NULL);
-	if (strcmp(argv[1], "token") == 0)
-		rc = cmd_token(a, argc - 2, argv + 2);
-	else if (strcmp(argv[1], "purge") == 0 && argc == 2)
-		rc = cmd_purge(a);
-	else
-		usage(), rc = 2;
+	rc = c->run(a, c, &args);
 	arena_free(a);
 	db_disconnect();
 	return rc;
