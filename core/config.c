@@ -20,6 +20,8 @@ config_defaults(struct config *c)
 	c->max_body_bytes = 1024 * 1024;
 	c->token_cache_seconds = 5;
 	c->archive_retention_days = 30;
+	snprintf(
+	    c->metrics_listen, sizeof(c->metrics_listen), "127.0.0.1:9464");
 }
 
 enum kind { K_STR, K_INT, K_LONG, K_SIZE, K_OCTAL };
@@ -47,6 +49,7 @@ static const struct key {
 	S(jwt_audience),
 	S(jwt_hs256_secret),
 	S(jwt_rs256_public_key_file),
+	S(metrics_listen),
 #undef S
 	{ "workers", K_INT, offsetof(struct config, workers), 0, 1, 1024 },
 	{ "max_requests", K_LONG, offsetof(struct config, max_requests), 0, 1,

@@ -27,6 +27,7 @@ struct config {
 	char jwt_hs256_secret[CONFIG_STR];
 	char jwt_rs256_public_key_file[CONFIG_STR];
 	int archive_retention_days;
+	char metrics_listen[CONFIG_STR]; /* host:port or path; "off": none */
 };
 
 void config_defaults(struct config *c);

@@ -54,6 +54,8 @@ struct request {
 	const char *cloud_id;
 	const char *params[REQ_MAX_PARAMS]; /* path parameters, pattern order */
 	const char *route_pattern;
+	int route_index; /* in the routing table; -1 (set by the worker) when
+	                    nothing matched */
 };
 
 struct response {

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 
 static const struct db_stmt_table *const all_stmts[] = {
@@ -57,6 +58,18 @@ void
 db_configure(const struct db_settings *s)
 {
 	db.settings = s;
+}
+
+PGconn *
+db_connection(void)
+{
+	return db.conn;
+}
+
+const char *
+db_settings_url(void)
+{
+	return db.settings->url;
 }
 
 int
@@ -261,7 +274,8 @@ db_ready(struct sd_error *err)
 	if (t < db.next_attempt_ms)
 		return sd_fail(
 		    err, SD_UNAVAILABLE, "database unavailable", NULL);
-	if (connect_now()) {
+	metrics_db_connect(connect_now());
+	if (db.conn != NULL) {
 		db.backoff_ms = 0;
 		log_info("event=db_connected");
 		return SD_OK;
@@ -316,8 +330,21 @@ map_error(const PGresult *r, const char *stmt, struct sd_error *err)
 static PGresult *
 exec_once(const struct db_stmt *stmt, int nparams, const char *const *params)
 {
-	return PQexecPrepared(
-	    db.conn, stmt->name, nparams, params, NULL, NULL, 0);
+	long long start = metrics_clock_us();
+	PGresult *r;
+
+	r = PQexecPrepared(db.conn, stmt->name, nparams, params, NULL, NULL, 0);
+	metrics_db_statement(metrics_clock_us() - start);
+	return r;
+}
+
+static void
+count_error(enum sd_status st)
+{
+	metrics_db_error(st == SD_UNAVAILABLE ? METRICS_DB_UNAVAILABLE
+	        : st == SD_CONFLICT           ? METRICS_DB_CONFLICT
+	        : st == SD_BAD_REQUEST        ? METRICS_DB_INVALID
+	                                      : METRICS_DB_INTERNAL);
 }
 
 PGresult *
@@ -350,10 +377,11 @@ db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
 	if (PQstatus(db.conn) == CONNECTION_BAD) {
 		PQclear(r);
 		db_disconnect();
+		count_error(SD_UNAVAILABLE);
 		sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL);
 		return NULL;
 	}
-	map_error(r, stmt->name, err);
+	count_error(map_error(r, stmt->name, err));
 	PQclear(r);
 	return NULL;
 }
@@ -453,6 +481,8 @@ db_commit(struct sd_error *err)
 		    ? sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL)
 		    : map_error(r, "COMMIT", err);
 	PQclear(r);
+	if (st != SD_OK)
+		count_error(st);
 	db.tx_depth = 0;
 	if (PQstatus(db.conn) == CONNECTION_BAD)
 		db_disconnect();

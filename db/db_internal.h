@@ -50,6 +50,10 @@ extern const struct db_stmt_table db_template_stmts;
  * else -1 with the first fault in err. Checked before preparing. */
 int db_statements_check(char *err, size_t errlen);
 
+/* The worker's connection (NULL when none), and the configured URL. */
+PGconn *db_connection(void);
+const char *db_settings_url(void);
+
 /* Runs a prepared statement. The result belongs to arena a (cleared with
  * it). NULL on error, with err set: constraint violations map to
  * SD_CONFLICT or SD_BAD_REQUEST, a lost server to SD_UNAVAILABLE. */

@@ -11,6 +11,8 @@
 # Environment:
 #   STATE_DIR     where everything lives (default: <repo>/var)
 #   PORT          nginx port on 127.0.0.1 (default 8080)
+#   METRICS_PORT  statusd's Prometheus listener on 127.0.0.1 (default PORT+1);
+#                 never reachable through nginx
 #   DATABASE_URL  use this existing PostgreSQL instead of a local cluster
 #   WORKERS       statusd workers (default 4)
 #   DEMO_CLOUD    cloud id of the demo token (default 11111111-2222-4333-8444-555555555555)
@@ -21,8 +23,9 @@
 #   EXTRA_CONF    a file whose lines are appended to statusd.conf
 #   BUILD         build directory relative to the repo (build-san...)
 #
-# After start, $STATE_DIR/env holds BASE_URL, API_URL, CLOUD, TOKEN, EMAIL,
-# DATABASE_URL and STATE_DIR as shell lines (KEY='value') for tests to source.
+# After start, $STATE_DIR/env holds BASE_URL, API_URL, METRICS_URL, CLOUD,
+# TOKEN, EMAIL, DATABASE_URL and STATE_DIR as shell lines (KEY='value') for
+# tests to source.
 #
 # As root, PostgreSQL runs as the `postgres` user and statusd and the nginx
 # workers drop to nobody:nogroup; as any other user everything runs as that user.
@@ -49,6 +52,7 @@ STATE_DIR=$(realpath -m "${STATE_DIR:-$repo/var}")
 BUILD_DIR=${BUILD_DIR:-$repo/${BUILD:-build}}
 BUILD_DIR=$(realpath -m "$BUILD_DIR")
 PORT=${PORT:-8080}
+METRICS_PORT=${METRICS_PORT:-$((${PORT//[^0-9]/} + 1))}
 WORKERS=${WORKERS:-4}
 DEMO_CLOUD=${DEMO_CLOUD:-11111111-2222-4333-8444-555555555555}
 DEMO_EMAIL=demo@example.com
@@ -68,6 +72,7 @@ nginx_pidf=$run_dir/nginx.pid
 token_file=$STATE_DIR/demo-token
 env_file=$STATE_DIR/env
 base_url=http://127.0.0.1:$PORT
+metrics_url=http://127.0.0.1:$METRICS_PORT/metrics
 api_url=$base_url/jsm/ops/api/$DEMO_CLOUD
 
 root=0
@@ -94,6 +99,9 @@ check_settings() {
 		die "STATE_DIR is too long for a unix socket path ($STATE_DIR)"
 	[[ $PORT =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] ||
 		die "PORT must be a port number ($PORT)"
+	[[ $METRICS_PORT =~ ^[0-9]+$ ]] && [ "$METRICS_PORT" -ge 1 ] &&
+		[ "$METRICS_PORT" -le 65535 ] && [ "$METRICS_PORT" != "$PORT" ] ||
+		die "METRICS_PORT must be a port number other than PORT ($METRICS_PORT)"
 	[[ $WORKERS =~ ^[0-9]+$ ]] && [ "$WORKERS" -ge 1 ] && [ "$WORKERS" -le 1024 ] ||
 		die "WORKERS must be 1..1024 ($WORKERS)"
 	[[ $DEMO_CLOUD =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]] ||
@@ -344,6 +352,7 @@ write_config() {
 			echo "workers = $WORKERS"
 			echo "database_url = $DATABASE_URL"
 			echo "public_domain = status.localhost"
+			echo "metrics_listen = 127.0.0.1:$METRICS_PORT"
 			if [ "$root" -eq 1 ]; then
 				echo "# statusd binds the socket as root, gives it to this group"
 				echo "# (mode 0660; the nginx workers run as nobody:nogroup), then"
@@ -491,6 +500,7 @@ write_env() {
 		cat >"$env_file" <<-EOF
 			BASE_URL='$base_url'
 			API_URL='$api_url'
+			METRICS_URL='$metrics_url'
 			CLOUD='$DEMO_CLOUD'
 			TOKEN='$TOKEN'
 			EMAIL='$DEMO_EMAIL'
@@ -504,6 +514,8 @@ summary() {
 	cat <<-EOF
 		statusd stack is up
 		  API          $api_url
+		  health       $base_url/healthz   ready: $base_url/readyz
+		  metrics      $metrics_url   (statusd itself, not through nginx)
 		  demo token   $token_file (cloud $DEMO_CLOUD, all twelve scopes)
 		  test env     $env_file
 		  logs         $log_dir/

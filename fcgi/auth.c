@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "db/tokens.h"
 #include "jwt.h"
+#include "metrics.h"
 
 #define AUTH_HEADER_MAX 8192
 #define CACHE_SLOTS 128
@@ -65,10 +66,12 @@ auth_cache_clear(void)
 	memset(&last, 0, sizeof(last));
 }
 
+/* kind is counted (statusd_auth_failures_total), never the credential. */
 static enum sd_status
-unauthorized(
-    struct response *res, const char *message, const char *bearer_error)
+unauthorized(struct response *res, enum metrics_auth_failure kind,
+    const char *message, const char *bearer_error)
 {
+	metrics_auth_failure(kind);
 	if (bearer_error != NULL)
 		res->www_authenticate = bearer_error;
 	else
@@ -93,12 +96,15 @@ load_token(struct request *req, const unsigned char digest[SHA256_LEN],
 
 	if (slot->used && crypto_equal(slot->digest, digest, SHA256_LEN) &&
 	    now - slot->fetched < settings->cache_seconds) {
+		metrics_token_cache(1);
 		*out = slot;
 		return SD_OK;
 	}
+	metrics_token_cache(0);
 	st = db_token_find(req->arena, digest, &row, &res->err);
 	if (st == SD_NOT_FOUND)
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(res, METRICS_AUTH_UNKNOWN_TOKEN,
+		    "invalid credentials", NULL);
 	if (st != SD_OK)
 		return st;
 	memset(slot, 0, sizeof(*slot));
@@ -127,18 +133,22 @@ check_api_token(struct request *req, const char *token, size_t len,
 	enum sd_status st;
 
 	if (!api_token_shaped(token, len))
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
 	crypto_sha256(token, len, digest);
 	st = load_token(req, digest, &t, res);
 	if (st != SD_OK)
 		return st;
 	if (t->revoked)
-		return unauthorized(res, "token revoked", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_REVOKED, "token revoked", NULL);
 	if (t->expires_at != 0 && t->expires_at <= (long long)time(NULL))
-		return unauthorized(res, "token expired", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_EXPIRED, "token expired", NULL);
 	last_expires_at = t->expires_at;
 	if (email != NULL && strcasecmp(email, t->email) != 0)
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(res, METRICS_AUTH_UNKNOWN_TOKEN,
+		    "invalid credentials", NULL);
 	who->kind = PRINCIPAL_API_TOKEN;
 	who->scopes = t->scopes;
 	snprintf(who->subject, sizeof(who->subject), "%s", t->email);
@@ -157,20 +167,23 @@ check_basic(struct request *req, const char *b64, struct principal *who,
 	int len;
 
 	if (n == 0 || n % 4 != 0)
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
 	raw = arena_alloc(req->arena, n / 4 * 3 + 1);
 	if (raw == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 	len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
 	if (len < 0)
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
 	while (pad < 2 && b64[n - 1 - pad] == '=')
 		pad++;
 	len -= (int)pad;
 	raw[len] = '\0';
 	colon = memchr(raw, ':', (size_t)len);
 	if (colon == NULL || memchr(raw, '\0', (size_t)len) != NULL)
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
 	*colon = '\0';
 	return check_api_token(req, colon + 1,
 	    (size_t)len - (size_t)(colon + 1 - (char *)raw), (char *)raw, who,
@@ -194,7 +207,8 @@ check_jwt(struct request *req, const char *token, struct principal *who,
 	size_t i;
 
 	if (!jwt_enabled())
-		return unauthorized(res, "invalid credentials", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_JWT_INVALID, "invalid credentials", NULL);
 	cfg.issuer = settings->jwt_issuer && *settings->jwt_issuer
 	    ? settings->jwt_issuer
 	    : NULL;
@@ -208,7 +222,8 @@ check_jwt(struct request *req, const char *token, struct principal *who,
 	js = jwt_verify(
 	    &cfg, token, strlen(token), (long long)time(NULL), &claims);
 	if (js != JWT_OK)
-		return unauthorized(res, jwt_status_message(js),
+		return unauthorized(res, METRICS_AUTH_JWT_INVALID,
+		    jwt_status_message(js),
 		    arena_printf(req->arena,
 		        "Bearer realm=\"statusd\", "
 		        "error=\"invalid_token\", error_description=\"%s\"",
@@ -266,7 +281,8 @@ check_credentials(struct request *req, const char *h, struct principal *who,
 			return check_jwt(req, cred, who, res);
 		return check_api_token(req, cred, strlen(cred), NULL, who, res);
 	}
-	return unauthorized(res, "unsupported authorization scheme", NULL);
+	return unauthorized(res, METRICS_AUTH_MALFORMED,
+	    "unsupported authorization scheme", NULL);
 }
 
 static enum sd_status
@@ -277,12 +293,16 @@ authenticate(struct request *req, struct principal *who, struct response *res)
 	enum sd_status st;
 
 	if (h == NULL || *h == '\0')
-		return unauthorized(res, "authentication required", NULL);
+		return unauthorized(
+		    res, METRICS_AUTH_MISSING, "authentication required", NULL);
 	len = strlen(h);
 	if (len > AUTH_HEADER_MAX)
-		return unauthorized(res, "invalid credentials", NULL);
-	if (last_header_matches(h, len, who))
+		return unauthorized(
+		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
+	if (last_header_matches(h, len, who)) {
+		metrics_token_cache(1);
 		return SD_OK;
+	}
 	st = check_credentials(req, h, who, res);
 	if (st == SD_OK)
 		remember_header(h, len, who);
@@ -299,10 +319,13 @@ auth_check(struct request *req, const struct route *route,
 	st = authenticate(req, who, res);
 	if (st != SD_OK)
 		return st;
-	if (strcmp(who->cloud_id, req->cloud_id) != 0)
+	if (strcmp(who->cloud_id, req->cloud_id) != 0) {
+		metrics_auth_failure(METRICS_AUTH_WRONG_CLOUD);
 		return sd_fail(&res->err, SD_FORBIDDEN,
 		    "credential not valid for this cloud", NULL);
+	}
 	if (!(who->scopes & SCOPE_BIT(route->scope))) {
+		metrics_auth_failure(METRICS_AUTH_INSUFFICIENT_SCOPE);
 		res->www_authenticate = arena_printf(req->arena,
 		    "Bearer realm=\"statusd\", error=\"insufficient_scope\", "
 		    "scope=\"%s\"",

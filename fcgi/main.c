@@ -17,6 +17,9 @@
 #include "log.h"
 #include "listen.h"
 #include "master.h"
+#include "metrics.h"
+#include "metrics_server.h"
+#include "prometheus.h"
 #include "router.h"
 
 static struct config cfg;
@@ -157,6 +160,16 @@ main(int argc, char **argv)
 	    cfg.listen, cfg.socket_mode, cfg.socket_group, err, sizeof(err));
 	if (fd < 0) {
 		fprintf(stderr, "statusd: %s\n", err);
+		return 1;
+	}
+	/* Before fork (the counters are shared) and before dropping
+	 * privileges (metrics_listen may be a low port). */
+	if (metrics_routes_fit() != 0 || metrics_shm_create(cfg.workers) != 0) {
+		fprintf(stderr, "statusd: cannot set up the metrics\n");
+		return 1;
+	}
+	if (metrics_server_open(cfg.metrics_listen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "statusd: metrics_listen: %s\n", err);
 		return 1;
 	}
 	if (geteuid() == 0 && cfg.user[0] == '\0')

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
+#include "metrics_server.h"
 
 #define MAX_WORKERS 1024
 #define CRASH_WINDOW_S 10
@@ -51,7 +53,10 @@ fill_slots(const struct master_settings *s)
 	for (i = 0; i < s->workers; i++) {
 		if (slots[i].pid != 0 || slots[i].respawn_at > now)
 			continue;
+		metrics_use_slot(i); /* the child counts into slot i */
 		slots[i].pid = spawn(s);
+		if (slots[i].pid > 0)
+			metrics_worker_started();
 		if (slots[i].pid < 0) {
 			log_error("event=fork_failed errno=%d", errno);
 			slots[i].pid = 0;
@@ -87,6 +92,9 @@ reap(const struct master_settings *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (metrics_server_reaped(pid))
+			continue;
+		metrics_worker_exited(status);
 		crashed = WIFSIGNALED(status) ||
 		    (WIFEXITED(status) && WEXITSTATUS(status) != 0);
 		for (i = 0; i < MAX_WORKERS; i++)
@@ -195,6 +203,7 @@ master_run(const struct master_settings *s)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	fill_slots(s);
+	metrics_server_ensure();
 	log_info("event=started workers=%d", s->workers);
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &timeout);
@@ -204,9 +213,11 @@ master_run(const struct master_settings *s)
 			replace_all(s);
 		reap(s);
 		fill_slots(s);
+		metrics_server_ensure();
 	}
 	log_info("event=stopping");
 	shutdown_workers(s);
+	metrics_server_stop();
 	log_info("event=stopped");
 	return 0;
 }

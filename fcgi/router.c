@@ -151,6 +151,7 @@ router_match(const struct route *routes, size_t nroutes, struct request *req,
 		    req->nsegments - first, params, &nparams);
 		memcpy(req->params, params, nparams * sizeof(params[0]));
 		req->route_pattern = routes[i].pattern;
+		req->route_index = (int)i;
 		*found = &routes[i];
 		return ROUTE_MATCHED;
 	}

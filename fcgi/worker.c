@@ -11,7 +11,9 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "dispatch.h"
+#include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "parse.h"
 #include "response.h"
 
@@ -51,15 +53,6 @@ install_signals(void)
 	sigaddset(&stop, SIGINT);
 	sigprocmask(SIG_SETMASK, &stop, NULL);
 	sigemptyset(&wait_mask);
-}
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Reads CONTENT_LENGTH bytes of body, refusing more than max. */
@@ -159,18 +152,24 @@ serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
 	struct request req;
 	struct response res;
 	struct principal who;
-	long long start = now_us();
+	long long start = metrics_clock_us(), duration;
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	memset(&who, 0, sizeof(who));
 	req.arena = arena;
+	req.route_index = -1;
 	read_request(fr, &req, max_body, &res);
-	if (res.status == SD_OK)
+	if (res.status == SD_OK && !health_serve(&req, &res))
 		dispatch(&req, &who, &res);
 	write_response(fr, &req, &res);
+	/* Counted before the response is flushed: a client that has its
+	 * answer finds it in the next scrape. */
+	duration = metrics_clock_us() - start;
+	metrics_request(
+	    req.route_index, req.method, sd_status_http(res.status), duration);
 	FCGX_Finish_r(fr);
-	log_request(&req, &who, &res, now_us() - start);
+	log_request(&req, &who, &res, duration);
 	arena_reset(arena);
 }
 
@@ -208,6 +207,8 @@ worker_run(const struct worker_settings *s)
 		serve_one(&fr, arena, s->max_body_bytes);
 		served++;
 	}
+	if (served >= s->max_requests)
+		metrics_worker_recycled();
 	FCGX_Free(&fr, 1);
 	arena_free(arena);
 	db_disconnect();

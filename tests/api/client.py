@@ -391,7 +391,8 @@ class Ctx:
             return int(f.read().split()[0])
 
     def worker_pids(self):
-        """Live (non-zombie) children of the statusd master."""
+        """Live (non-zombie) children of the statusd master, less its
+        metrics listener (named statusd-metrics)."""
         master = self.master_pid()
         out = set()
         for d in os.listdir("/proc"):
@@ -403,7 +404,8 @@ class Ctx:
             except OSError:
                 continue
             fields = s[s.rfind(")") + 2:].split()
-            if fields[0] != "Z" and int(fields[1]) == master:
+            name = s[s.find("(") + 1:s.rfind(")")]
+            if fields[0] != "Z" and int(fields[1]) == master and name != "statusd-metrics":
                 out.add(int(d))
         return out
 

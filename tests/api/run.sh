@@ -23,7 +23,15 @@ if [ ! -x "$BUILD_DIR/statusd" ] || [ ! -x "$BUILD_DIR/statusctl" ]; then
 	make -C "$repo" BUILD="$BUILD_DIR" "$BUILD_DIR/statusd" "$BUILD_DIR/statusctl" >&2
 fi
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# Two free ports: nginx's, and statusd's metrics listener (PORT+1 may be
+# taken by another stack on this machine).
+read -r PORT METRICS_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+export METRICS_PORT
 STATE_DIR=$(mktemp -d /tmp/statusd-api.XXXXXX)
 chmod 755 "$STATE_DIR"
 rc=1

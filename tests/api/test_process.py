@@ -259,9 +259,12 @@ class _SecondStatusd:
     def __init__(self, ctx, *args):
         import subprocess
         self.sock = os.path.join(ctx.state_dir, "run", "second-%d.sock" % os.getpid())
+        # The stack's settings, less its metrics listener (its port is taken).
+        conf = os.path.join(ctx.state_dir, "second-%d.conf" % os.getpid())
+        with open(ctx.conf) as f, open(conf, "w") as out:
+            out.write(f.read() + "\nmetrics_listen = off\n")
         self.proc = subprocess.Popen(
-            [os.path.join(ctx.build, "statusd"), "-c",
-             os.path.join(ctx.state_dir, "statusd.conf"), "-l", self.sock] + list(args),
+            [os.path.join(ctx.build, "statusd"), "-c", conf, "-l", self.sock] + list(args),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert _wait(lambda: os.path.exists(self.sock) and _children(self.proc.pid), 10), \
             "second statusd did not start"

@@ -25,6 +25,7 @@ main(void)
 	srunner_add_suite(sr, jwt_suite());
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, db_suite());
+	srunner_add_suite(sr, metrics_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -17,6 +17,7 @@ Suite *response_suite(void);
 Suite *jwt_suite(void);
 Suite *cursor_suite(void);
 Suite *db_suite(void);
+Suite *metrics_suite(void);
 
 /*
  * Tests that demonstrate a defect still present in the code under test carry
