@@ -12,8 +12,8 @@
 	" AND p.id = i.page_id"
 #define RENDER                                                                 \
 	"SELECT json_build_object('page', p.doc::json -> 'page',"              \
-	" 'incidentWithUpdates', incident_node(i, incident_page_url(p)),"      \
-	" 'error', NULL)::text" WITH_PAGE
+	" 'incidentWithUpdates', incident_node(i, "                            \
+	"incident_page_url(p)))::text" WITH_PAGE
 
 /*
  * Keyset lists, newest first on (created_at, id); $1 cloud, $2 active

@@ -76,7 +76,7 @@ enum sd_status db_incident_change(
 enum sd_status db_incident_append(struct arena *a,
     const struct incident_entry *e, int *bad_item, struct sd_error *err);
 
-/* {"page": ..., "incidentWithUpdates": ..., "error": null}. */
+/* {"page": ..., "incidentWithUpdates": ...}: no "error" member on success. */
 enum sd_status db_incident_render(struct arena *a, const char *cloud_id,
     const char *id, const char **doc, struct sd_error *err);
 

@@ -6,7 +6,7 @@
 
 #define TEMPLATE_DOC(t)                                                        \
 	"json_build_object('incidentTemplate', incident_template_json(" t      \
-	"), 'error', NULL)::text"
+	"))::text"
 #define OF_LIVE_PAGE(t)                                                        \
 	" p.cloud_id = " t ".cloud_id AND p.id = " t ".page_id"                \
 	" AND p.archived_at IS NULL"
@@ -61,14 +61,14 @@ static const struct db_stmt stmts[TEMPLATE_STMT__MAX] = {
 	DB_STMT(TEMPLATES_LIST,
 	    "SELECT json_build_object('incidentTemplates', coalesce(json_agg("
 	    "incident_template_json(t) ORDER BY lower(t.name), t.id),"
-	    " '[]'::json), 'error', NULL)::text"
+	    " '[]'::json))::text"
 	    " FROM incident_templates t, pages p WHERE t.cloud_id = $1"
 	    " AND" OF_LIVE_PAGE("t") " AND p.page_status <> 'SOFT_DELETED'"),
 	DB_STMT(TEMPLATES_LIST_PAGE,
 	    "SELECT json_build_object('incidentTemplates', coalesce(json_agg("
 	    "incident_template_json(t) ORDER BY lower(t.name), t.id)"
-	    " FILTER (WHERE t.id IS NOT NULL), '[]'::json), 'error',"
-	    " NULL)::text FROM pages p LEFT JOIN incident_templates t"
+	    " FILTER (WHERE t.id IS NOT NULL), '[]'::json))::text"
+	    " FROM pages p LEFT JOIN incident_templates t"
 	    " ON t.cloud_id = p.cloud_id AND t.page_id = p.id"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
 	    " AND p.archived_at IS NULL GROUP BY p.cloud_id, p.id"),

@@ -9,7 +9,7 @@
 
 /* fields: the validated template object as JSON text; absent keys take
  * their defaults (create) or stay (update), null clears. Documents are
- * {"incidentTemplate": {...}, "error": null}. */
+ * {"incidentTemplate": {...}}. */
 enum sd_status db_template_insert(struct arena *a, const char *cloud_id,
     const char *id, const char *page_id, const char *fields, const char **doc,
     struct sd_error *err);
@@ -19,7 +19,7 @@ enum sd_status db_template_delete(struct arena *a, const char *cloud_id,
     const char *id, struct sd_error *err);
 enum sd_status db_template_get(struct arena *a, const char *cloud_id,
     const char *id, const char **doc, struct sd_error *err);
-/* {"incidentTemplates": [...], "error": null}, ordered by name: the
+/* {"incidentTemplates": [...]}, ordered by name: the
  * cloud's (page_id NULL) or one page's (SD_NOT_FOUND when no such page). */
 enum sd_status db_templates_list(struct arena *a, const char *cloud_id,
     const char *page_id, const char **doc, struct sd_error *err);

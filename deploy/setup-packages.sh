@@ -46,6 +46,8 @@ checks=(
 	"valgrind valgrind"
 	"curl curl"
 	"python3 python3"
+	# the API tests validate every response against the official schemas
+	"/usr/lib/python3/dist-packages/jsonschema/__init__.py python3-jsonschema"
 	"clang clang"
 	"/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a libclang-rt-14-dev"
 	"/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"

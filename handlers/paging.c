@@ -115,16 +115,18 @@ connection_json(struct arena *a, const struct connection *c)
 	if (out == NULL)
 		return NULL;
 	p = out + sprintf(out, "{\"%s\":%s", c->list, list);
-	p += sprintf(p, ",\"pageInfo\":{\"hasNextPage\":%s,\"endCursor\":",
+	p += sprintf(p, ",\"pageInfo\":{\"hasNextPage\":%s",
 	    c->has_next ? "true" : "false");
-	/* Cursors are base64url and '.', nothing to escape. */
-	p += c->end_cursor ? sprintf(p, "\"%s\"", c->end_cursor)
-	                   : sprintf(p, "null");
+	/* Cursors are base64url and '.', nothing to escape. Without items
+	 * there is no cursor: left out, as every unset optional field. */
+	if (c->end_cursor)
+		p += sprintf(p, ",\"endCursor\":\"%s\"", c->end_cursor);
 	if (c->both_ways) {
-		p += sprintf(p, ",\"hasPreviousPage\":%s,\"startCursor\":",
+		p += sprintf(p, ",\"hasPreviousPage\":%s",
 		    c->has_previous ? "true" : "false");
-		p += c->start_cursor ? sprintf(p, "\"%s\"", c->start_cursor)
-		                     : sprintf(p, "null");
+		if (c->start_cursor)
+			p += sprintf(
+			    p, ",\"startCursor\":\"%s\"", c->start_cursor);
 	}
 	sprintf(p, "},\"totalCount\":%ld}", c->total);
 	return out;

@@ -34,6 +34,8 @@ import time
 import urllib.parse
 import uuid
 
+import schemas
+
 SCOPE_NAMES = [
     "%s:stakeholder-comms.%s:jira-service-management" % (verb, res)
     for res in ("page", "component", "incident", "subscriber")
@@ -260,9 +262,26 @@ class Ctx:
                 pass
             r = conn.getresponse()
             payload = r.read()
-            return Response(r.status, Headers(r.getheaders()), payload, method, full)
         finally:
             conn.close()
+        if 200 <= r.status < 300:
+            self.check_contract(method, full, r.status, payload)
+        return Response(r.status, Headers(r.getheaders()), payload, method, full)
+
+    def contract(self):
+        """The official schemas and the routing table (loaded once)."""
+        with self._lock:
+            if "contract" not in self.shared:
+                statusd = os.path.join(self.build, "statusd")
+                self.shared["contract"] = schemas.Contract(schemas.routes_of(statusd))
+            return self.shared["contract"]
+
+    def check_contract(self, method, full_path, status, payload):
+        """Every 2xx body the suites receive must validate against the
+        official schema of its response type (tests/api/schemas.py)."""
+        path = schemas.strip_prefix(full_path)
+        if path is not None:
+            self.contract().check(method, path, status, payload)
 
     def raw_request(self, data, timeout=10):
         """Sends raw bytes, returns a Response (status 0 when the server

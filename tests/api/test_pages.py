@@ -10,6 +10,7 @@ import uuid
 
 import client
 from client import baseline, check_common_headers, check_error, full_page_body, parallel
+from schemas import LEFT_OUT_WHEN_UNSET
 
 SPEC = "/work/shared/spec/endpoints.json"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -29,16 +30,14 @@ def example_page():
 
 
 def assert_shape(doc, example, path="page"):
-    """Every key of the example is present, with a compatible type (null
-    stands for an unset optional value)."""
+    """Every key of the example is present, with a compatible type (only
+    LEFT_OUT_WHEN_UNSET fields may be absent: unset)."""
     assert isinstance(doc, dict), "%s: not an object: %r" % (path, doc)
     for k, ev in example.items():
-        assert k in doc, "%s.%s missing" % (path, k)
-        v = doc[k]
-        if v is None:
-            assert not isinstance(ev, (dict, list, bool, int)) or k in (
-                "deletedAt", "unpublishedAt"), "%s.%s is null" % (path, k)
+        if k not in doc:
+            assert k in LEFT_OUT_WHEN_UNSET, "%s.%s missing" % (path, k)
             continue
+        v = doc[k]
         if isinstance(ev, dict):
             assert_shape(v, ev, path + "." + k)
         elif isinstance(ev, list):
@@ -89,7 +88,7 @@ def test_create_full_page(ctx):
     assert page["cloudId"] == ctx.cloud
     assert page["createdBy"] == ctx.email
     assert RFC3339.match(page["createdAt"]) and RFC3339.match(page["updatedAt"]), page
-    assert page["deletedAt"] is None and page["unpublishedAt"] is None
+    assert "deletedAt" not in page and "unpublishedAt" not in page
     assert page["url"] == "https://" + body["page"]["domain"], page["url"]
     cdc = page["customDomainConfig"]
     assert cdc["domain"] == body["page"]["domain"], cdc
@@ -110,7 +109,7 @@ def test_create_minimal_page_has_defaults(ctx):
     assert_shape(page, example_page())
     assert_sent(page, body["page"])
     assert page["url"] == "https://%s.status.localhost" % body["page"]["subdomain"], page["url"]
-    assert page["domain"] is None
+    assert "domain" not in page
     assert page["customDomainConfig"]["sslStatus"] == "NOT_CONFIGURED", page["customDomainConfig"]
     assert page["pageTheme"] == "BLANK" and page["pageThemeMode"] == "LIGHT"
     assert page["bodyConfig"]["uptimeStyle"] in ("DETAIL_CARD", "ONLY_STATUS")
@@ -232,18 +231,18 @@ def test_put_null_clears_optional_fields(ctx):
     after = put(ctx, pid, {"description": None, "helpCenterUrl": None,
                            "seoConfig": {"title": None},
                            "footerData": {"footerText": None}}).json["page"]
-    assert after["description"] is None, after["description"]
-    assert after["helpCenterUrl"] is None
-    assert after["seoConfig"]["title"] is None
+    assert "description" not in after, after
+    assert "helpCenterUrl" not in after
+    assert "title" not in after["seoConfig"]
     assert after["seoConfig"]["description"] == before["seoConfig"]["description"]
     assert after["seoConfig"]["enabled"] == before["seoConfig"]["enabled"]
-    assert after["footerData"]["footerText"] is None
+    assert "footerText" not in after["footerData"]
     assert after["footerData"]["copyrightText"] == before["footerData"]["copyrightText"]
     assert after["privacyPolicyUrl"] == before["privacyPolicyUrl"]
     assert after["version"] == before["version"] + 1
     # Clearing the custom domain: the url falls back to the subdomain.
     after = put(ctx, pid, {"domain": None}).json["page"]
-    assert after["domain"] is None
+    assert "domain" not in after
     assert after["url"] == "https://%s.status.localhost" % before["subdomain"], after["url"]
     assert after["customDomainConfig"]["sslStatus"] == "NOT_CONFIGURED", after["customDomainConfig"]
     assert get(ctx, pid) == after
