@@ -34,7 +34,9 @@ check_uuid(const char *s)
 static const char uuid_message[] = "must be a component id (a UUID)";
 
 /* StakeholderCommsNestedDraftComponentInput; "components" nests the same
- * table (one level: enforced when flattening). */
+ * table (one level: enforced when flattening). As in the official schema,
+ * only pageId and type are required: a new item without a name gets
+ * untitled_name(). */
 static const struct field item_fields[] = {
 	{ "id", FT_STRING, 0, 36, 0, 0, NULL, NULL, check_uuid, uuid_message },
 	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, check_uuid,
@@ -54,8 +56,10 @@ static const struct field item_fields[] = {
 	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
+/* The document marks the batch's pageId optional: without it the items
+ * name the page (read_batch). */
 const struct field component_batch_fields[] = {
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, check_uuid,
+	{ "pageId", FT_STRING, 0, 36, 0, 0, NULL, NULL, check_uuid,
 	    "must be a page id (a UUID)" },
 	{ "createUpdateComponents", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX,
 	    0, 0, NULL, item_fields, NULL, NULL },
@@ -85,6 +89,15 @@ item_error(struct response *res, const char *path, const char *what)
 	    "%s: %s", path, what);
 }
 
+/* The name of a component created without one (the official schema does
+ * not require it; a name column holds something readable). */
+static const char *
+untitled_name(const char *type)
+{
+	return strcmp(type, "GROUP_COMPONENT") == 0 ? "Untitled group"
+	                                            : "Untitled component";
+}
+
 /* Appends one item (and its children) to the flat list. position_default
  * is its index among its siblings. */
 static enum sd_status
@@ -110,9 +123,6 @@ flatten(struct request *req, struct response *res, struct batch *b,
 	memset(row, 0, sizeof(*row));
 	row->is_new = str(item, "id") == NULL;
 	if (row->is_new) {
-		if (str(item, "name") == NULL)
-			return item_error(
-			    res, path, "name is required for a new component");
 		if ((id = arena_alloc(req->arena, 37)) == NULL || uuid_v4(id))
 			return sd_fail(&res->err, SD_INTERNAL,
 			    "random source failed", NULL);
@@ -123,6 +133,8 @@ flatten(struct request *req, struct response *res, struct batch *b,
 	row->parent_id = parent;
 	row->type = str(item, "type");
 	row->name = str(item, "name");
+	if (row->is_new && row->name == NULL)
+		row->name = untitled_name(row->type);
 	row->description = str(item, "description");
 	row->service_id = str(item, "serviceId");
 	row->status = str(item, "status");
@@ -201,12 +213,19 @@ read_batch(struct request *req, struct response *res, struct batch *b)
 		    req, res, b, json_object_get(body, "deleteComponents"));
 	if (st != SD_OK)
 		return st;
+	items = json_object_get(body, "createUpdateComponents");
 	b->page_id = str(body, "pageId");
+	if (b->page_id == NULL && json_array_size(items) > 0)
+		b->page_id = str(json_array_get(items, 0), "pageId");
+	if (b->page_id == NULL)
+		return sd_fail(&res->err, SD_BAD_REQUEST,
+		    "invalid request body",
+		    "body.pageId: is required when createUpdateComponents "
+		    "is empty");
 	b->cap = COMPONENTS_PER_PAGE_MAX;
 	b->rows = arena_alloc(req->arena, sizeof(*b->rows) * b->cap);
 	if (b->rows == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	items = json_object_get(body, "createUpdateComponents");
 	for (i = 0; i < json_array_size(items); i++) {
 		snprintf(
 		    path, sizeof(path), "body.createUpdateComponents[%zu]", i);

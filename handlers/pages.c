@@ -56,10 +56,12 @@ static const char *const component_styles[] = { "CARD", "TABLE", NULL };
 
 static const char url_message[] = "must be an http or https URL";
 
+/* StakeholderCommsLink requires nothing: the document's drafts send
+ * "links": [{}]. The bounds here are ours (README: bounds), each wider
+ * than any value the document's examples use. */
 static const struct field link_fields[] = {
-	{ "label", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL, NULL, NULL },
-	{ "url", FT_STRING, F_REQUIRED, 2048, 0, 0, NULL, NULL, check_http_url,
-	    url_message },
+	STR("label", 255),
+	STR_CHECK("url", 2048, check_http_url, url_message),
 	INT("position", 0, 1000),
 	END,
 };
@@ -78,7 +80,9 @@ static const struct field body_config_fields[] = {
 	INT("overallUptimeRange", 1, 365),
 	BOOL("enableSearchAndFilter"),
 	ENUM("componentStyle", component_styles),
-	INT("numberOfCardsPerRow", 1, 12),
+	/* The official schema gives no bound; the document's examples send
+	 * 34. */
+	INT("numberOfCardsPerRow", 1, 100),
 	BOOL("componentUptimeDisplay"),
 	INT("componentUptimeRange", 1, 365),
 	END,

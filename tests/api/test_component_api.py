@@ -265,7 +265,6 @@ def test_batch_all_or_nothing(ctx):
         (item(pid, "x", description="d" * 1001), "[3].description"),
         (item(pid, "x", bogus=1), "[3]"),
         (item(pid, "x", id="nope"), "[3].id"),
-        (item(pid), "[3]"),  # a new component without a name
         ({"type": "COMPONENT", "name": "x"}, "[3].pageId"),
         ({"pageId": pid, "name": "x"}, "[3].type"),
         (item(str(uuid.uuid4()), "x"), "[3]"),  # another pageId

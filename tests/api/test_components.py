@@ -98,7 +98,7 @@ def test_bad_batches_400_change_nothing(ctx):
     other = ctx.create_page()
     other_tree = batch(ctx, other["id"], [comp(other["id"], "Theirs")])
     bad = [
-        {"createUpdateComponents": [comp(pid, "x")]},                                   # no pageId
+        {"deleteComponents": [keep["id"]]},              # no pageId, and no item to take it from
         {"pageId": "not-a-uuid", "createUpdateComponents": []},
         {"pageId": pid, "createUpdateComponents": [comp(other["id"], "x")]},            # item of another page
         {"pageId": pid, "createUpdateComponents": [{"pageId": pid, "name": "no type"}]},
@@ -109,7 +109,6 @@ def test_bad_batches_400_change_nothing(ctx):
         {"pageId": pid, "createUpdateComponents": [comp(pid, "x" * 256)]},
         {"pageId": pid, "createUpdateComponents": [comp(pid, "x", position=-1)]},
         {"pageId": pid, "createUpdateComponents": [comp(pid, "x", position="1")]},
-        {"pageId": pid, "createUpdateComponents": [{"pageId": pid, "type": "COMPONENT"}]},  # new without name
         {"pageId": pid, "createUpdateComponents": [comp(pid, "x", id=str(uuid.uuid4()))]},  # unknown id
         {"pageId": pid, "createUpdateComponents": [comp(pid, "x", id=other_tree[0]["id"])]},  # other page's
         {"pageId": pid, "createUpdateComponents": [comp(pid, "x", components=[comp(pid, "y")])]},

@@ -190,12 +190,12 @@ def test_value_rules_400(ctx):
         {"customCss": "c" * 65537},
         {"colours": {"cssRedColor": "red"}}, {"colours": {"cssRedColor": "#12345"}},
         {"colours": {"cssRedColor": "#ggg"}}, {"colours": {"cssRedColor": "12ab34"}},
-        {"bodyConfig": {"numberOfCardsPerRow": 0}}, {"bodyConfig": {"numberOfCardsPerRow": 13}},
+        {"bodyConfig": {"numberOfCardsPerRow": 0}}, {"bodyConfig": {"numberOfCardsPerRow": 101}},
         {"bodyConfig": {"overallUptimeRange": -1}}, {"bodyConfig": {"componentUptimeRange": 366}},
         {"seoConfig": {"title": "t" * 256}},
         {"footerData": {"links": [{"label": "x", "url": "javascript:alert(1)"}]}},
-        {"footerData": {"links": [{"url": "https://x.example"}]}},       # label required
-        {"headerData": {"links": [{"label": "x"}]}},                     # url required
+        {"footerData": {"links": [{"label": 5}]}},
+        {"headerData": {"links": [{"url": None, "label": "x" * 256}]}},
         {"headerData": {"links": [{"label": "x", "url": "https://x.example", "position": -1}]}},
         {"headerData": {"links": [{"label": "l", "url": "https://x.example"}] * 21}},
         {"headerData": {"links": [None]}},

@@ -151,6 +151,13 @@ START_TEST(test_update_partial)
 	OK(UPDATE("{\"page\":{}}"));
 	OK(UPDATE("{\"page\":{\"description\":\"new\"}}"));
 	OK(UPDATE("{\"page\":{\"bodyConfig\":{\"numberOfCardsPerRow\":2}}}"));
+	/* The document's examples send 34; our bound is 1..100. */
+	OK(UPDATE("{\"page\":{\"bodyConfig\":{\"numberOfCardsPerRow\":34}}}"));
+	OK(UPDATE("{\"page\":{\"bodyConfig\":{\"numberOfCardsPerRow\":100}}}"));
+	BAD(UPDATE("{\"page\":{\"bodyConfig\":{\"numberOfCardsPerRow\":101}}}"),
+	    "body.page.bodyConfig.numberOfCardsPerRow: must be an integer from "
+	    "1 "
+	    "to 100");
 	/* null clears an optional field, nested too... */
 	OK(UPDATE("{\"page\":{\"description\":null,\"domain\":null,"
 	          "\"seoConfig\":null,\"colours\":{\"cssFontColor\":null}}}"));
@@ -162,10 +169,14 @@ START_TEST(test_update_partial)
 	/* Values are checked as on create. */
 	BAD(UPDATE("{\"page\":{\"subdomain\":\"WWW\"}}"),
 	    "body.page.subdomain: must be a lower-case DNS label");
-	/* Link items are whole values: their required fields apply. */
-	BAD(UPDATE(
-	        "{\"page\":{\"headerData\":{\"links\":[{\"label\":\"x\"}]}}}"),
-	    "body.page.headerData.links[0].url: is required");
+	/* Link items are whole values, checked as on create; the official
+	 * StakeholderCommsLink requires none of its fields. */
+	BAD(UPDATE("{\"page\":{\"headerData\":{\"links\":[{\"label\":\"x\","
+	           "\"url\":\"ftp://x.example\"}]}}}"),
+	    "body.page.headerData.links[0].url: must be an http or https URL");
+	OK(UPDATE("{\"page\":{\"headerData\":{\"links\":[{}]}}}"));
+	OK(UPDATE(
+	    "{\"page\":{\"footerData\":{\"links\":[{\"label\":\"x\"}]}}}"));
 }
 END_TEST
 
@@ -279,14 +290,14 @@ START_TEST(test_type_errors)
 	BAD(CREATE(WITH("\"hiddenFromSearch\":1")), "must be true or false");
 	BAD(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":\"3\"}")),
 	    "body.page.bodyConfig.numberOfCardsPerRow: must be an integer "
-	    "from 1 to 12");
+	    "from 1 to 100");
 	BAD(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":3.0}")),
-	    "must be an integer from 1 to 12");
+	    "must be an integer from 1 to 100");
 	BAD(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":0}")),
-	    "must be an integer from 1 to 12");
-	BAD(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":13}")),
-	    "must be an integer from 1 to 12");
-	OK(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":12}")));
+	    "must be an integer from 1 to 100");
+	BAD(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":101}")),
+	    "must be an integer from 1 to 100");
+	OK(CREATE(WITH("\"bodyConfig\":{\"numberOfCardsPerRow\":34}")));
 	BAD(CREATE(WITH("\"bodyConfig\":{\"overallUptimeRange\":366}")),
 	    "must be an integer from 1 to 365");
 	BAD(CREATE(WITH("\"bodyConfig\":{\"overallUptimeRange\":"
@@ -348,12 +359,12 @@ START_TEST(test_links)
 	OK(CREATE(WITH("\"headerData\":{\"links\":[{\"label\":\"a\","
 	               "\"url\":\"https://a.example\"},{\"label\":\"b\","
 	               "\"url\":\"http://b.example/x\",\"position\":1000}]}")));
-	BAD(CREATE(
-	        WITH("\"headerData\":{\"links\":[{\"url\":\"https://a\"}]}")),
-	    "body.page.headerData.links[0].label: is required");
-	BAD(CREATE(WITH("\"footerData\":{\"links\":[{\"label\":null,"
-	                "\"url\":\"https://a\"}]}")),
-	    "body.page.footerData.links[0].label: must not be null");
+	/* StakeholderCommsLink requires nothing; null leaves a field out. */
+	OK(CREATE(
+	    WITH("\"headerData\":{\"links\":[{\"url\":\"https://a\"}]}")));
+	OK(CREATE(WITH("\"footerData\":{\"links\":[{\"label\":null,"
+	               "\"url\":\"https://a\"}]}")));
+	OK(CREATE(WITH("\"footerData\":{\"links\":[{}]}")));
 	BAD(CREATE(WITH("\"footerData\":{\"links\":[{\"label\":\"a\","
 	                "\"url\":\"https://a\",\"position\":1001}]}")),
 	    "links[0].position: must be an integer from 0 to 1000");
