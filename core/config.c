@@ -22,6 +22,7 @@ config_defaults(struct config *c)
 	c->archive_retention_days = 30;
 	snprintf(
 	    c->metrics_listen, sizeof(c->metrics_listen), "127.0.0.1:9464");
+	c->subscriber_quota = 1000000;
 }
 
 enum kind { K_STR, K_INT, K_LONG, K_SIZE, K_OCTAL };
@@ -50,6 +51,11 @@ static const struct key {
 	S(jwt_hs256_secret),
 	S(jwt_rs256_public_key_file),
 	S(metrics_listen),
+	S(captcha_hmac_key),
+	S(captcha_hmac_key_previous),
+	S(subscriber_token_key),
+	S(subscriber_token_key_previous),
+	S(webhook_allowed_networks),
 #undef S
 	{ "workers", K_INT, offsetof(struct config, workers), 0, 1, 1024 },
 	{ "max_requests", K_LONG, offsetof(struct config, max_requests), 0, 1,
@@ -62,6 +68,8 @@ static const struct key {
 	    offsetof(struct config, token_cache_seconds), 0, 0, 3600 },
 	{ "archive_retention_days", K_INT,
 	    offsetof(struct config, archive_retention_days), 0, 0, 3650 },
+	{ "subscriber_quota", K_LONG, offsetof(struct config, subscriber_quota),
+	    0, 0, 1000000000L },
 };
 
 static int
@@ -174,4 +182,28 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	}
 	fclose(f);
 	return rc;
+}
+
+int
+config_subscriber_keys(
+    const struct config *c, struct subscriber_keys *k, char *err, size_t errlen)
+{
+	if (keyring_parse(&k->captcha, "captcha_hmac_key", c->captcha_hmac_key,
+	        c->captcha_hmac_key_previous, err, errlen) != 0 ||
+	    keyring_parse(&k->tokens, "subscriber_token_key",
+	        c->subscriber_token_key, c->subscriber_token_key_previous, err,
+	        errlen) != 0 ||
+	    contact_nets_parse(&k->webhook_allowed, c->webhook_allowed_networks,
+	        err, errlen) != 0)
+		return -1;
+	/* One key for both would let a captcha signature stand in for a
+	 * token tag or the reverse, should the formats ever meet. */
+	if (k->captcha.current.len == k->tokens.current.len &&
+	    memcmp(k->captcha.current.bytes, k->tokens.current.bytes,
+	        k->tokens.current.len) == 0) {
+		snprintf(err, errlen,
+		    "captcha_hmac_key and subscriber_token_key must differ");
+		return -1;
+	}
+	return 0;
 }

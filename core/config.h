@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+#include "contact.h"
+#include "keyring.h"
+
 #define CONFIG_STR 512
 
 struct config {
@@ -28,6 +31,14 @@ struct config {
 	char jwt_rs256_public_key_file[CONFIG_STR];
 	int archive_retention_days;
 	char metrics_listen[CONFIG_STR]; /* host:port or path; "off": none */
+	/* "<id>:<hex>" HMAC keys (core/keyring.h), the previous one still
+	 * verifying what it signed during a rotation. */
+	char captcha_hmac_key[CONFIG_STR];
+	char captcha_hmac_key_previous[CONFIG_STR];
+	char subscriber_token_key[CONFIG_STR];
+	char subscriber_token_key_previous[CONFIG_STR];
+	long subscriber_quota; /* per cloud; 0: no limit */
+	char webhook_allowed_networks[CONFIG_STR]; /* CIDRs exempt */
 };
 
 void config_defaults(struct config *c);
@@ -36,5 +47,16 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 /* Applies one key/value; same contract as config_load. */
 int config_set(struct config *c, const char *key, const char *value, char *err,
     size_t errlen);
+
+/* What the subscriber routes need, checked strictly: both keys set and
+ * strong, the allowed networks well-formed. Returns 0, or -1 with a
+ * message in err (no key material quoted): statusd then refuses to start. */
+struct subscriber_keys {
+	struct keyring captcha;
+	struct keyring tokens;
+	struct contact_nets webhook_allowed;
+};
+int config_subscriber_keys(const struct config *c, struct subscriber_keys *k,
+    char *err, size_t errlen);
 
 #endif

@@ -84,8 +84,9 @@ base64url_encode(const unsigned char *src, size_t n, char *dst)
 	return o;
 }
 
+/* Value of one digit in the url alphabet (url=1) or the standard one. */
 static int
-b64url_value(unsigned char c)
+b64_value(unsigned char c, int url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -93,15 +94,16 @@ b64url_value(unsigned char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '-')
+	if (c == (url ? '-' : '+'))
 		return 62;
-	if (c == '_')
+	if (c == (url ? '_' : '/'))
 		return 63;
 	return -1;
 }
 
-long
-base64url_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
+static long
+b64_decode(
+    const char *src, size_t n, unsigned char *dst, size_t dstcap, int url)
 {
 	size_t i, o = 0;
 	unsigned acc = 0;
@@ -110,7 +112,7 @@ base64url_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 	if (n % 4 == 1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		v = b64url_value((unsigned char)src[i]);
+		v = b64_value((unsigned char)src[i], url);
 		if (v < 0)
 			return -1;
 		acc = (acc << 6) | (unsigned)v;
@@ -127,6 +129,24 @@ base64url_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 	if (acc != 0)
 		return -1;
 	return (long)o;
+}
+
+long
+base64url_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
+{
+	return b64_decode(src, n, dst, dstcap, 1);
+}
+
+long
+base64_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
+{
+	size_t pad = 0;
+
+	if (n % 4 != 0)
+		return -1;
+	while (pad < 2 && n > pad && src[n - 1 - pad] == '=')
+		pad++;
+	return b64_decode(src, n - pad, dst, dstcap, 0);
 }
 
 void
@@ -172,17 +192,12 @@ hex_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 	return (long)(n / 2);
 }
 
-int
-uuid_v4(char out[37])
+void
+uuid_format(const unsigned char b[16], char out[37])
 {
-	unsigned char b[16];
 	char hex[33];
 
-	if (crypto_random(b, sizeof(b)) != 0)
-		return -1;
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	hex_encode(b, sizeof(b), hex);
+	hex_encode(b, 16, hex);
 	memcpy(out, hex, 8);
 	out[8] = '-';
 	memcpy(out + 9, hex + 8, 4);
@@ -193,6 +208,18 @@ uuid_v4(char out[37])
 	out[23] = '-';
 	memcpy(out + 24, hex + 20, 12);
 	out[36] = '\0';
+}
+
+int
+uuid_v4(char out[37])
+{
+	unsigned char b[16];
+
+	if (crypto_random(b, sizeof(b)) != 0)
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	uuid_format(b, out);
 	return 0;
 }
 

@@ -48,3 +48,22 @@ utf8_length(const char *str, size_t n)
 			count++;
 	return count;
 }
+
+int
+text_parse_decimal(const char *s, size_t n, long max, long *out)
+{
+	long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -13,8 +13,8 @@
 # What goes where:
 #   build/statusd, build/statusctl  -> /usr/local/bin/
 #   statusd.conf (from the example) -> /etc/statusd/statusd.conf, 0640 root:statusd
-#                                      (never overwritten; a fresh one gets a
-#                                      random cursor_secret)
+#                                      (never overwritten; a fresh one gets
+#                                      random secrets)
 #   systemd units                   -> /etc/systemd/system/
 #   nginx site and snippets         -> /etc/nginx/sites-available/statusd,
 #                                      /etc/nginx/snippets/statusd-*.conf
@@ -87,14 +87,17 @@ conf=$D/etc/statusd/statusd.conf
 if [ -e "$conf" ]; then
 	say "kept the existing $conf"
 else
-	secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 	tmp=$(mktemp)
 	trap 'rm -f "$tmp"' EXIT
-	sed "s/^cursor_secret = REPLACE_WITH_64_HEX_CHARACTERS\$/cursor_secret = $secret/" \
-		"$repo/deploy/statusd.conf.example" >"$tmp"
-	grep -q "^cursor_secret = $secret\$" "$tmp" || die "could not set cursor_secret"
+	cp "$repo/deploy/statusd.conf.example" "$tmp"
+	# Each secret placeholder gets its own random value.
+	while grep -q 'REPLACE_WITH_64_HEX_CHARACTERS' "$tmp"; do
+		secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+		[ "${#secret}" -eq 64 ] || die "could not make a secret"
+		sed -i "0,/REPLACE_WITH_64_HEX_CHARACTERS/s//$secret/" "$tmp"
+	done
 	install -m 0640 "${own[@]}" "$tmp" "$conf"
-	say "wrote $conf (with a new cursor_secret): review database_url and public_domain"
+	say "wrote $conf (with new secrets): review database_url and public_domain"
 fi
 
 install -d "$D/etc/systemd/system"

@@ -332,21 +332,38 @@ pg_start() {
 	DATABASE_URL="postgresql:///statusd?host=$run_dir&port=$PG_PORT&user=statusd"
 }
 
-write_config() {
-	local secret='' tmp
+# The value of a setting in the existing config when it matches the ERE
+# pattern, else a new one from the command after it (secrets survive
+# restarts, so cursors and links handed out stay valid).
+kept_or_new() {
+	local key=$1 pattern=$2 value=''
+	shift 2
 	if [ -f "$conf" ]; then
-		secret=$(sed -n 's/^[[:space:]]*cursor_secret[[:space:]]*=[[:space:]]*\([0-9a-fA-F]\{64\}\)[[:space:]]*$/\1/p' \
+		value=$(sed -En "s/^[[:space:]]*$key[[:space:]]*=[[:space:]]*($pattern)[[:space:]]*\$/\1/p" \
 			"$conf" | tail -n 1)
 	fi
-	[ -n "$secret" ] || secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-	[ "${#secret}" -eq 64 ] || die "could not make a cursor secret"
+	[ -n "$value" ] || value=$("$@")
+	[ -n "$value" ] || die "could not make $key"
+	printf '%s' "$value"
+}
+
+# 32 random bytes in hex, after an optional prefix (a key id and colon).
+random_key() {
+	printf '%s%s' "${1:-}" "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+}
+
+write_config() {
+	local secret captcha_key token_key tmp
+	secret=$(kept_or_new cursor_secret '[0-9a-fA-F]{64}' random_key)
+	captcha_key=$(kept_or_new captcha_hmac_key 'c1:[0-9a-f]{64}' random_key c1:)
+	token_key=$(kept_or_new subscriber_token_key 't1:[0-9a-f]{64}' random_key t1:)
 
 	tmp=$conf.tmp
 	(
 		umask 077
 		{
 			echo "# statusd.conf for the local stack, written by deploy/stack.sh on"
-			echo "# every start (cursor_secret is kept). Documented keys:"
+			echo "# every start (the secrets are kept). Documented keys:"
 			echo "# deploy/statusd.conf.example."
 			echo "listen = $sock"
 			echo "workers = $WORKERS"
@@ -361,6 +378,8 @@ write_config() {
 				echo "socket_group = nogroup"
 			fi
 			echo "cursor_secret = $secret"
+			echo "captcha_hmac_key = $captcha_key"
+			echo "subscriber_token_key = $token_key"
 			echo "# jwt_issuer = https://issuer.example"
 			echo "# jwt_audience = statusd"
 			echo "# jwt_hs256_secret = <hex or text secret>"

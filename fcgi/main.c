@@ -156,6 +156,13 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv);
 	load_jwt_settings();
+	/* Captcha and subscriber-token keys sign what outlives a request: no
+	 * random fallback, a missing or weak key refuses to start. */
+	if (config_subscriber_keys(&cfg, &handler_settings.subscriber_keys, err,
+	        sizeof(err)) != 0) {
+		fprintf(stderr, "statusd: %s\n", err);
+		return 2;
+	}
 	fd = listen_open(
 	    cfg.listen, cfg.socket_mode, cfg.socket_group, err, sizeof(err));
 	if (fd < 0) {
@@ -191,6 +198,7 @@ main(int argc, char **argv)
 	db_configure(&db_settings);
 	auth_configure(&auth_settings);
 	handler_settings.archive_retention_days = cfg.archive_retention_days;
+	handler_settings.subscriber_quota = cfg.subscriber_quota;
 	/* Made before fork so every worker shares a random key when no
 	 * cursor_secret is configured. */
 	if (cursor_key_init(&handler_settings.cursor_key, cfg.cursor_secret,

@@ -2,11 +2,14 @@
 #ifndef STATUSD_HANDLER_SETTINGS_H
 #define STATUSD_HANDLER_SETTINGS_H
 
+#include "config.h"
 #include "cursor.h"
 
 struct handler_settings {
 	int archive_retention_days;
 	struct cursor_key cursor_key;
+	struct subscriber_keys subscriber_keys;
+	long subscriber_quota; /* per cloud; 0: no limit */
 };
 
 /* Borrowed; must outlive the workers. */

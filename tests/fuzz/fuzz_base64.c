@@ -12,15 +12,7 @@
 
 #include "crypto.h"
 #include "text.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
-			    #cond, __FILE__, __LINE__);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz_check.h"
 
 /* Unicode 15, table 3-7; returns the code point count or -1. NUL refused,
  * as utf8_valid documents. */

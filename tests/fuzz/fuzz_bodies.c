@@ -20,15 +20,7 @@
 #include "handlers/incident_templates.h"
 #include "handlers/incidents.h"
 #include "text.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
-			    #cond, __FILE__, __LINE__);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz_check.h"
 
 static enum sd_status
 run(const json_t *body, const struct field *table, enum validate_mode mode)

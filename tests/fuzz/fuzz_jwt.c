@@ -33,15 +33,7 @@
 #include "crypto.h"
 #include "jwt.h"
 #include "text.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
-			    #cond, __FILE__, __LINE__);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz_check.h"
 
 /* 2026-01-01T00:00:00Z; fixed so that runs reproduce. */
 #define NOW 1767225600LL

@@ -26,15 +26,7 @@
 #include "handlers/uptime.h"
 #include "text.h"
 #include "timeparse.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
-			    #cond, __FILE__, __LINE__);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz_check.h"
 
 /* 2026-01-01T00:00:00Z; fixed so that runs reproduce. */
 #define NOW 1767225600LL

@@ -18,6 +18,9 @@ Suite *jwt_suite(void);
 Suite *cursor_suite(void);
 Suite *db_suite(void);
 Suite *metrics_suite(void);
+Suite *captcha_suite(void);
+Suite *subtoken_suite(void);
+Suite *contact_suite(void);
 
 /*
  * Tests that demonstrate a defect still present in the code under test carry
