@@ -19,7 +19,7 @@ START_TEST(test_email)
 		"a@example-.com", "a@exa_mple.com", "a@example..com",
 		"a@[127.0.0.1]", "a@example.123", "a@example.com.",
 		"a(comment)@example.com" };
-	char local[80], longdom[300];
+	char local[80], longdom[400];
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
