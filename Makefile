@@ -16,8 +16,10 @@ endif
 
 LIB_SRC = $(wildcard core/*.c) $(wildcard db/*.c) $(wildcard handlers/*.c) \
           $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/db/migrations_gen.o
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/db/migrations_gen.o \
+          $(BUILD)/db/definitions_gen.o
 MIGRATIONS = $(sort $(wildcard db/migrations/*.sql))
+DEFINITIONS = $(sort $(wildcard db/sql/*.sql))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
 PROGRAMS = $(BUILD)/statusd $(BUILD)/statusctl
@@ -41,11 +43,16 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(BUILD)/db/migrations_gen.c: db/embed-migrations.sh $(MIGRATIONS) | deps
+# The SQL files, embedded in the binaries (db/README.md).
+$(BUILD)/db/migrations_gen.c: db/embed-sql.sh $(MIGRATIONS) | deps
 	@mkdir -p $(dir $@)
-	sh db/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	sh db/embed-sql.sh migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/db/migrations_gen.o: $(BUILD)/db/migrations_gen.c
+$(BUILD)/db/definitions_gen.c: db/embed-sql.sh $(DEFINITIONS) | deps
+	@mkdir -p $(dir $@)
+	sh db/embed-sql.sh definitions $(DEFINITIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/db/%_gen.o: $(BUILD)/db/%_gen.c
 	$(CC) $(CPPFLAGS) -Idb $(CFLAGS) $(WARN) -c $< -o $@
 
 $(BUILD)/libstatusd.a: $(LIB_OBJ)

@@ -296,12 +296,17 @@ static int
 cmd_migrate(struct arena *a, const struct command *c, const struct args *args)
 {
 	char err[512] = "";
-	int v = db_migrate(&dbs, err, sizeof(err));
+	long rerendered;
+	int v = db_migrate(&dbs, &rerendered, err, sizeof(err));
 
 	(void)a, (void)c, (void)args;
 	if (v < 0)
 		die("migration failed", err);
 	printf("schema up to date: %d migrations applied\n", v);
+	if (rerendered > 0)
+		printf("rendered %ld page document%s again for the current "
+		       "definitions and public_domain\n",
+		    rerendered, rerendered == 1 ? "" : "s");
 	return 0;
 }
 

@@ -104,17 +104,18 @@ exec_ok(PGconn *conn, const char *sql)
 	return ok;
 }
 
+/* Session settings: the public domain documents render with, the
+ * statement timeout (0 = none), UTC. */
 static int
-session_setup(PGconn *conn)
+session_setup(PGconn *conn, const struct db_settings *s, int timeout_ms)
 {
 	const char *params[2];
 	char timeout[32];
 	PGresult *r;
 	int ok;
 
-	snprintf(
-	    timeout, sizeof(timeout), "%d", db.settings->statement_timeout_ms);
-	params[0] = db.settings->public_domain;
+	snprintf(timeout, sizeof(timeout), "%d", timeout_ms);
+	params[0] = s->public_domain;
 	params[1] = timeout;
 	r = PQexecParams(conn,
 	    "SELECT set_config('statusd.public_domain', $1, false), "
@@ -222,16 +223,22 @@ open_connection(const struct db_settings *s)
 }
 
 int
-db_migrate(const struct db_settings *s, char *err, size_t errlen)
+db_migrate(
+    const struct db_settings *s, long *rerendered, char *err, size_t errlen)
 {
 	PGconn *conn = open_connection(s);
-	int applied;
+	int applied = -1;
 
+	*rerendered = 0;
 	if (conn == NULL) {
 		snprintf(err, errlen, "cannot connect to the database");
 		return -1;
 	}
-	applied = migrate_apply(conn, err, errlen);
+	/* No statement timeout: re-rendering every page may take a while. */
+	if (session_setup(conn, s, 0))
+		applied = migrate_apply(conn, rerendered, err, errlen);
+	else
+		snprintf(err, errlen, "cannot set up the session");
 	PQfinish(conn);
 	return applied;
 }
@@ -254,7 +261,9 @@ connect_now(void)
 		PQfinish(conn);
 		return 0;
 	}
-	if (!session_setup(conn) || !prepare_all(conn)) {
+	if (!session_setup(
+	        conn, db.settings, db.settings->statement_timeout_ms) ||
+	    !prepare_all(conn)) {
 		PQfinish(conn);
 		return 0;
 	}

@@ -32,9 +32,13 @@ void db_rollback(void);
 
 /* The one way to bring a database up to date, for statusd at start and
  * statusctl migrate: connects with s (its own connection, closed again),
- * applies pending migrations. Returns how many were applied, or -1 with a
- * message in err (never libpq's connection text). */
-int db_migrate(const struct db_settings *s, char *err, size_t errlen);
+ * applies pending migrations and the definitions of db/sql, and renders
+ * the stored page documents again when what they depend on changed (among
+ * it s->public_domain). Returns the number of migrations recorded, or -1
+ * with a message in err (never libpq's connection text); *rerendered is
+ * the number of documents rendered again. */
+int db_migrate(
+    const struct db_settings *s, long *rerendered, char *err, size_t errlen);
 
 /* Seconds a client should wait after SD_UNAVAILABLE. */
 int db_retry_after(void);

@@ -107,16 +107,18 @@ migrate_in_child(void)
 {
 	char err[512] = "";
 	int status, v;
+	long rerendered;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		v = db_migrate(&db_settings, err, sizeof(err));
+		v = db_migrate(&db_settings, &rerendered, err, sizeof(err));
 		if (v < 0)
 			log_error("event=migrate_failed error=\"%s\"", err);
 		else
-			log_info("event=migrated applied=%d", v);
+			log_info("event=migrated applied=%d rerendered=%ld", v,
+			    rerendered);
 		_exit(v < 0 ? 1 : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid)

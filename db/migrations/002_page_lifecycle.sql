@@ -1,5 +1,6 @@
 -- Page lifecycle: draft versions, soft deletion, the archive of permanently
 -- deleted pages (kept for a retention window, then purged).
+-- Its functions and triggers live in db/sql, like every other (db/README.md).
 
 -- Before a soft delete, so recover can restore it.
 ALTER TABLE pages ADD COLUMN status_before_delete text;
@@ -33,56 +34,5 @@ CREATE TABLE page_drafts (
 		ON DELETE CASCADE
 );
 
-DROP FUNCTION page_render(pages);
-DROP FUNCTION page_custom_domain_config(pages);
-
-CREATE FUNCTION page_custom_domain_config(domain text, subdomain text)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT CASE WHEN domain IS NULL THEN
-		jsonb_build_object('domain', NULL, 'sslStatus', 'NOT_CONFIGURED',
-			'recordTypes', '[]'::jsonb, 'certificateExpiresAt', NULL)
-	ELSE
-		jsonb_build_object('domain', domain, 'sslStatus', 'PENDING',
-			'recordTypes', jsonb_build_array(jsonb_build_object(
-				'name', 'CNAME',
-				'description', 'Point the custom domain at the status page',
-				'records', jsonb_build_array(jsonb_build_object(
-					'id', 'cname', 'purpose', 'ROUTING',
-					'type', 'CNAME', 'name', domain,
-					'value', subdomain || '.' || page_public_domain(),
-					'currentValue', NULL, 'status', 'PENDING',
-					'message', NULL)))),
-			'certificateExpiresAt', NULL)
-	END
-$$;
-
--- Rendering with the versioned fields given separately, so the draft
--- version renders with the page's identity and status.
-CREATE FUNCTION page_render_version(p pages, v_name text, v_subdomain text,
-	v_page_type text, v_attrs jsonb) RETURNS text
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('page',
-		jsonb_merge_deep(page_attr_defaults(), v_attrs) ||
-		jsonb_build_object(
-			'id', p.id, 'name', v_name, 'subdomain', v_subdomain,
-			'version', p.version,
-			'url', 'https://' || coalesce(v_attrs ->> 'domain',
-				v_subdomain || '.' || page_public_domain()),
-			'cloudId', p.cloud_id,
-			'pageType', v_page_type, 'pageStatus', p.page_status,
-			'createdBy', p.created_by,
-			'createdAt', rfc3339(p.created_at),
-			'updatedAt', rfc3339(p.updated_at),
-			'deletedAt', rfc3339(p.deleted_at),
-			'unpublishedAt', rfc3339(p.unpublished_at),
-			'components', '[]'::jsonb,
-			'activityScore', 0, 'blackHole', false,
-			'externalAccounts', '[]'::jsonb,
-			'customDomainConfig', page_custom_domain_config(
-				v_attrs ->> 'domain', v_subdomain)))::text
-$$;
-
-CREATE FUNCTION page_render(p pages) RETURNS text
-LANGUAGE sql STABLE AS $$
-	SELECT page_render_version(p, p.name, p.subdomain, p.page_type, p.attrs)
-$$;
+-- Replaced by page_custom_domain_config(domain, subdomain).
+DROP FUNCTION IF EXISTS page_custom_domain_config(pages);
