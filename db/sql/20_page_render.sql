@@ -1,5 +1,9 @@
 -- The page document: rendered into pages.doc on every write by the
 -- pages_render_doc trigger, so the hot read is one select of stored text.
+-- Documents leave unset optional fields out instead of sending null (the
+-- official schemas type them as strings): jsonb_strip_nulls and
+-- json_strip_nulls here and in the other renderers drop null members at
+-- every depth (array items are kept).
 
 -- Everything a page shows when a field was never set.
 CREATE OR REPLACE FUNCTION page_attr_defaults() RETURNS jsonb
@@ -45,9 +49,9 @@ $$;
 
 CREATE OR REPLACE FUNCTION page_custom_domain_config(domain text,
 	subdomain text) RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT CASE WHEN domain IS NULL THEN
-		jsonb_build_object('domain', NULL, 'sslStatus', 'NOT_CONFIGURED',
-			'recordTypes', '[]'::jsonb, 'certificateExpiresAt', NULL)
+	SELECT jsonb_strip_nulls(CASE WHEN domain IS NULL THEN
+		jsonb_build_object('sslStatus', 'NOT_CONFIGURED',
+			'recordTypes', '[]'::jsonb)
 	ELSE
 		jsonb_build_object('domain', domain, 'sslStatus', 'PENDING',
 			'recordTypes', jsonb_build_array(jsonb_build_object(
@@ -57,10 +61,8 @@ CREATE OR REPLACE FUNCTION page_custom_domain_config(domain text,
 					'id', 'cname', 'purpose', 'ROUTING',
 					'type', 'CNAME', 'name', domain,
 					'value', subdomain || '.' || page_public_domain(),
-					'currentValue', NULL, 'status', 'PENDING',
-					'message', NULL)))),
-			'certificateExpiresAt', NULL)
-	END
+					'status', 'PENDING')))))
+	END)
 $$;
 
 -- The page document lists its components' ids: the live tree for the live
@@ -85,7 +87,7 @@ $$;
 CREATE OR REPLACE FUNCTION page_render_version(p pages, v_name text,
 	v_subdomain text, v_page_type text, v_attrs jsonb, v_components jsonb)
 RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('page',
+	SELECT jsonb_strip_nulls(jsonb_build_object('page',
 		jsonb_merge_deep(page_attr_defaults(), v_attrs) ||
 		jsonb_build_object(
 			'id', p.id, 'name', v_name, 'subdomain', v_subdomain,
@@ -103,7 +105,7 @@ RETURNS text LANGUAGE sql STABLE AS $$
 			'activityScore', 0, 'blackHole', false,
 			'externalAccounts', '[]'::jsonb,
 			'customDomainConfig', page_custom_domain_config(
-				v_attrs ->> 'domain', v_subdomain)))::text
+				v_attrs ->> 'domain', v_subdomain))))::text
 $$;
 
 -- A never-published page's only version is its draft.

@@ -100,11 +100,11 @@ $$;
 -- its children nested. Works for both trees (same columns).
 CREATE OR REPLACE FUNCTION component_json(c component_drafts, children jsonb)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('id', c.id, 'name', c.name,
+	SELECT jsonb_strip_nulls(jsonb_build_object('id', c.id, 'name', c.name,
 		'pageId', c.page_id, 'serviceId', c.service_id,
 		'status', c.status, 'type', c.type,
 		'description', c.description, 'position', c.position,
-		'components', coalesce(children, '[]'::jsonb))
+		'components', coalesce(children, '[]'::jsonb)))
 $$;
 
 -- The draft tree of a page, top level ordered by position, children

@@ -49,7 +49,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION page_summary_item(p pages, component_count integer)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
+	SELECT jsonb_strip_nulls(jsonb_build_object(
 		'id', p.id, 'name', p.name,
 		'domain', p.subdomain || '.' || page_public_domain(),
 		'customDomain', p.attrs ->> 'domain',
@@ -58,5 +58,5 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 		'isDraft', page_is_draft(p.page_status),
 		'status', p.page_status, 'pageType', p.page_type,
 		'customDomainConfig', page_custom_domain_config(
-			p.attrs ->> 'domain', p.subdomain))
+			p.attrs ->> 'domain', p.subdomain)))
 $$;

@@ -8,15 +8,15 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- An incident update as the API shows it (StakeholderCommsIncidentUpdate).
-CREATE OR REPLACE FUNCTION incident_update_json(u incident_updates) RETURNS json
-LANGUAGE sql STABLE AS $$
-	SELECT json_build_object('incidentId', u.incident_id,
+CREATE OR REPLACE FUNCTION incident_update_json(u incident_updates)
+RETURNS json LANGUAGE sql STABLE AS $$
+	SELECT json_strip_nulls(json_build_object('incidentId', u.incident_id,
 		'status', u.status, 'body', u.body,
 		'createdAt', rfc3339(u.created_at),
-		'updatedAt', rfc3339(u.updated_at), 'scheduledAt', NULL,
+		'updatedAt', rfc3339(u.updated_at),
 		'hidden', u.hidden, 'oldStatus', u.old_status,
 		'affectedComponents', u.affected_components,
-		'shouldSendNotifications', u.should_send_notifications)
+		'shouldSendNotifications', u.should_send_notifications))
 $$;
 
 -- StakeholderCommsIncidentWithUpdates: the incident (plus incidentCode and
@@ -24,15 +24,14 @@ $$;
 -- renders any number of incidents: no query per incident from C.
 CREATE OR REPLACE FUNCTION incident_node(i incidents, page_url text)
 RETURNS json LANGUAGE sql STABLE AS $$
-	SELECT json_build_object('incident', json_build_object(
+	SELECT json_strip_nulls(json_build_object('incident', json_build_object(
 		'id', i.id, 'name', i.name, 'pageId', i.page_id,
 		'status', i.status, 'impact', i.impact,
 		'createdAt', rfc3339(i.created_at),
 		'updatedAt', rfc3339(i.updated_at),
 		'startedAt', rfc3339(i.started_at),
 		'monitoringAt', rfc3339(i.monitoring_at),
-		'scheduledFor', NULL, 'scheduledUntil', NULL,
-		'lastRemindedAt', NULL, 'autoInProgress', false,
+		'autoInProgress', false,
 		'autoCompleted', false, 'reminderIntervals', '[]'::json,
 		'components', (SELECT coalesce(json_agg(json_build_object(
 				'componentId', c.component_id, 'status', c.status)
@@ -42,7 +41,6 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		'templateId', i.template_id,
 		'externalIncidentId', i.external_id,
 		'externalIncidentSource', i.external_source,
-		'updateNeededAt', NULL,
 		'shortlink', page_url || '/incidents/' || i.code,
 		'incidentCode', i.code,
 		'resolvedAt', rfc3339(i.resolved_at)),
@@ -50,7 +48,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
 				incident_update_json(u) ORDER BY u.seq DESC),
 				'[]'::json)
 			FROM incident_updates u WHERE u.cloud_id = i.cloud_id
-			AND u.incident_id = i.id))
+			AND u.incident_id = i.id)))
 $$;
 
 -- Appends one update to an incident whose row the caller has locked (or
@@ -165,11 +163,11 @@ $$;
 -- An incident template as the API shows it (createAt: sic, as documented).
 CREATE OR REPLACE FUNCTION incident_template_json(t incident_templates)
 RETURNS json LANGUAGE sql STABLE AS $$
-	SELECT json_build_object('id', t.id, 'pageId', t.page_id,
-		'name', t.name, 'body', t.body, 'title', t.title,
-		'groupId', t.group_id, 'updateStatus', t.update_status,
-		'shouldTweet', t.should_tweet,
+	SELECT json_strip_nulls(json_build_object('id', t.id,
+		'pageId', t.page_id, 'name', t.name, 'body', t.body,
+		'title', t.title, 'groupId', t.group_id,
+		'updateStatus', t.update_status, 'shouldTweet', t.should_tweet,
 		'shouldSendNotifications', t.should_send_notifications,
 		'createAt', rfc3339(t.created_at),
-		'updatedAt', rfc3339(t.updated_at))
+		'updatedAt', rfc3339(t.updated_at)))
 $$;
