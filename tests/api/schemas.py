@@ -28,7 +28,18 @@ import os
 import re
 import subprocess
 
-import jsonschema
+try:
+    import jsonschema
+except ImportError:
+    # A python3 of its own on PATH (pyenv, venv) does not see Debian's
+    # python3-jsonschema, which deploy/setup-packages.sh installs.
+    import sys
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        import jsonschema
+    except ImportError:
+        raise SystemExit("tests/api: python3-jsonschema is missing "
+                         "(deploy/setup-packages.sh installs it)")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC_CANDIDATES = [
