@@ -22,8 +22,10 @@ def test_every_route_has_a_response_schema_or_is_listed(ctx):
     assert not mapped & unofficial, sorted(mapped & unofficial)
     missing = routes - mapped - unofficial
     assert not missing, "routes without a response schema: %s" % sorted(missing)
-    stale = (mapped | unofficial) - routes
-    assert not stale, "schemas for routes that do not exist: %s" % sorted(stale)
+    with open(schemas.spec_path("endpoints.json"), encoding="utf-8") as f:
+        documented = {"%s %s" % (e["method"], e["path"]) for e in json.load(f)}
+    stale = (mapped | unofficial) - routes - documented
+    assert not stale, "schemas for routes neither served nor documented: %s" % sorted(stale)
 
 
 def test_every_official_ref_resolves(ctx):
