@@ -30,7 +30,7 @@ BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
         bench format format-check clean deps
 
 all: build
-build: $(PROGRAMS) $(BUILD)/test-unit
+build: $(PROGRAMS) $(BUILD)/test-unit $(BUILD)/test-chaos
 
 # Every target that compiles or runs something first installs what is
 # missing (quiet and without network when all is present), so `make run`
@@ -73,6 +73,10 @@ $(BUILD)/bench-select: $(BUILD)/bench/select.o
 $(BUILD)/test-unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
+# Allocation-failure runs against a real PostgreSQL (tests/api/test_chaos.py).
+$(BUILD)/test-chaos: $(BUILD)/tests/chaos/chaos.o $(BUILD)/libstatusd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # The local stack: PostgreSQL under ./var, statusd, nginx on :8080.
 run: deps build
 	deploy/stack.sh run
@@ -109,7 +113,7 @@ bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/endpoints.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
-             cli/*.c tests/unit/*.c tests/fuzz/*.c bench/*.c)
+             cli/*.c tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c bench/*.c)
 format: deps
 	clang-format -i $(FORMAT_SRC)
 

@@ -30,6 +30,41 @@ struct arena {
 	size_t handed_out;
 };
 
+static int (*fault_hook)(void);
+static int memory_failed; /* since the last arena_reset */
+
+void
+arena_set_fault_hook(int (*fail)(void))
+{
+	fault_hook = fail;
+}
+
+int
+arena_memory_failed(void)
+{
+	return memory_failed;
+}
+
+/* 1 (and remembered) when an allocation is to fail by injection. */
+static int
+injected_failure(void)
+{
+	if (fault_hook == NULL || !fault_hook())
+		return 0;
+	memory_failed = 1;
+	return 1;
+}
+
+void *
+arena_json_malloc(size_t size)
+{
+	void *p = injected_failure() ? NULL : malloc(size);
+
+	if (p == NULL)
+		memory_failed = 1;
+	return p;
+}
+
 static struct block *
 block_new(size_t size)
 {
@@ -89,6 +124,7 @@ arena_reset(struct arena *a)
 	a->head = a->first;
 	a->first->used = 0;
 	a->handed_out = 0;
+	memory_failed = 0;
 }
 
 void
@@ -107,6 +143,8 @@ arena_alloc(struct arena *a, size_t size)
 	struct block *b;
 	size_t need, off;
 
+	if (injected_failure())
+		return NULL;
 	if (size == 0)
 		size = 1;
 	if (size > SIZE_MAX / 2)
@@ -117,8 +155,10 @@ arena_alloc(struct arena *a, size_t size)
 		/* Large requests get a block of their own size so one big body
 		 * does not make every later block big. */
 		b = block_new(need > a->first->size ? need : a->first->size);
-		if (b == NULL)
+		if (b == NULL) {
+			memory_failed = 1;
 			return NULL;
+		}
 		b->next = a->head;
 		a->head = b;
 		off = 0;

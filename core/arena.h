@@ -30,6 +30,23 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
  * case fn(data) has already been called so nothing leaks. */
 int arena_on_free(struct arena *a, void (*fn)(void *), void *data);
 
+/*
+ * Running out of memory, request-wide. Every failed allocation of the
+ * arena, and of jansson once arena_json_malloc is its allocator
+ * (json_set_alloc_funcs), is remembered until the next arena_reset:
+ * jansson cannot always report its own failures (its parser and dumper
+ * may drop a byte instead), so after one nothing the request computed can
+ * be trusted, and db/ refuses to run or commit anything more.
+ */
+int arena_memory_failed(void);
+/* malloc for jansson that remembers a failure (and obeys the fault hook). */
+void *arena_json_malloc(size_t size);
+
+/* Fault injection for tests (tests/chaos): while fail is set, every
+ * allocation above asks it first and fails, as if memory had run out,
+ * when it answers nonzero. NULL, the default, turns it off. */
+void arena_set_fault_hook(int (*fail)(void));
+
 /* Bytes handed out since the last reset (for tests and the bench). */
 size_t arena_used(const struct arena *a);
 

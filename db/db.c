@@ -356,6 +356,17 @@ count_error(enum sd_status st)
 	                                      : METRICS_DB_INTERNAL);
 }
 
+/* After a failed allocation in this request, what it would write may be
+ * wrong (arena.h): no statement runs and nothing commits. */
+static int
+out_of_memory(struct sd_error *err)
+{
+	if (!arena_memory_failed())
+		return 0;
+	sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	return 1;
+}
+
 PGresult *
 db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
     const char *const *params, struct sd_error *err)
@@ -363,7 +374,7 @@ db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
 	PGresult *r;
 	ExecStatusType st;
 
-	if (db_ready(err) != SD_OK)
+	if (out_of_memory(err) || db_ready(err) != SD_OK)
 		return NULL;
 	r = exec_once(stmt, nparams, params);
 	/* A server restart is noticed on the first statement after it. Outside
@@ -479,6 +490,10 @@ db_commit(struct sd_error *err)
 	if (db.tx_depth > 1) {
 		db.tx_depth--; /* the outermost caller commits */
 		return SD_OK;
+	}
+	if (out_of_memory(err)) {
+		db_rollback();
+		return err->status;
 	}
 	r = PQexec(db.conn, "COMMIT");
 	/* COMMIT of a failed transaction "succeeds" with the tag ROLLBACK. */

@@ -2,6 +2,7 @@
  * statusd: bind, drop privileges, migrate (in a child: nothing connects to
  * PostgreSQL before fork), then fork the workers and supervise them.
  */
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "auth.h"
 #include "config.h"
 #include "db/db.h"
@@ -157,6 +159,8 @@ main(int argc, char **argv)
 	int fd;
 
 	parse_args(argc, argv);
+	/* jansson's failures are remembered like the arena's (arena.h). */
+	json_set_alloc_funcs(arena_json_malloc, free);
 	load_jwt_settings();
 	/* Captcha and subscriber-token keys sign what outlives a request: no
 	 * random fallback, a missing or weak key refuses to start. */

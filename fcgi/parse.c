@@ -17,25 +17,22 @@ hexval(unsigned char c)
 	return -1;
 }
 
-/* Decodes s[0..n) into a new arena string. plus_is_space for queries. */
-static char *
-percent_decode(
-    struct arena *a, const char *s, size_t n, int plus_is_space, size_t *outlen)
+/* Decodes s[0..n) into out (n + 1 bytes). plus_is_space for queries.
+ * The decoded length, or -1 for a bad escape. */
+static long
+percent_decode(const char *s, size_t n, int plus_is_space, char *out)
 {
-	char *out = arena_alloc(a, n + 1);
 	size_t i, o = 0;
 	int hi, lo;
 
-	if (out == NULL)
-		return NULL;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			if (n - i < 3)
-				return NULL;
+				return -1;
 			hi = hexval((unsigned char)s[i + 1]);
 			lo = hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
-				return NULL;
+				return -1;
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space) {
@@ -45,21 +42,36 @@ percent_decode(
 		}
 	}
 	out[o] = '\0';
-	*outlen = o;
-	return out;
+	return (long)o;
 }
 
 /* A decoded value must be text: no NUL (it would cut C strings short) and
- * valid UTF-8 (it is echoed into JSON and compared in PostgreSQL). */
-static char *
-decode_text(struct arena *a, const char *s, size_t n, int plus_is_space)
+ * valid UTF-8 (it is echoed into JSON and compared in PostgreSQL). *out is
+ * a new arena string. SD_BAD_REQUEST when it is not text, SD_INTERNAL when
+ * out of memory (what the 400 names is the caller's). */
+static enum sd_status
+decode_text(
+    struct arena *a, const char *s, size_t n, int plus_is_space, char **out)
 {
-	size_t len;
-	char *out = percent_decode(a, s, n, plus_is_space, &len);
+	char *text = arena_alloc(a, n + 1);
+	long len;
 
-	if (out == NULL || strlen(out) != len || !utf8_valid(out, len))
-		return NULL;
-	return out;
+	if (text == NULL)
+		return SD_INTERNAL;
+	len = percent_decode(s, n, plus_is_space, text);
+	if (len < 0 || strlen(text) != (size_t)len ||
+	    !utf8_valid(text, (size_t)len))
+		return SD_BAD_REQUEST;
+	*out = text;
+	return SD_OK;
+}
+
+static enum sd_status
+decode_failed(enum sd_status st, const char *what, struct sd_error *err)
+{
+	if (st == SD_INTERNAL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	return sd_fail(err, SD_BAD_REQUEST, what, NULL);
 }
 
 static enum sd_status
@@ -67,6 +79,7 @@ parse_path(
     struct request *req, const char *path, size_t n, struct sd_error *err)
 {
 	const char *p = path, *end = path + n, *slash;
+	enum sd_status st;
 	char *seg;
 
 	if (n == 0 || path[0] != '/')
@@ -84,10 +97,10 @@ parse_path(
 		if ((size_t)(slash - p) > 3 * REQ_MAX_SEGMENT)
 			return sd_fail(
 			    err, SD_BAD_REQUEST, "path segment too long", NULL);
-		seg = decode_text(req->arena, p, (size_t)(slash - p), 0);
-		if (seg == NULL)
-			return sd_fail(err, SD_BAD_REQUEST,
-			    "invalid encoding in request path", NULL);
+		st = decode_text(req->arena, p, (size_t)(slash - p), 0, &seg);
+		if (st != SD_OK)
+			return decode_failed(
+			    st, "invalid encoding in request path", err);
 		if (strlen(seg) > REQ_MAX_SEGMENT)
 			return sd_fail(
 			    err, SD_BAD_REQUEST, "path segment too long", NULL);
@@ -102,6 +115,8 @@ parse_query(struct request *req, const char *q, size_t n, struct sd_error *err)
 {
 	const char *p = q, *end = q + n, *amp, *eq;
 	struct query_param *qp;
+	enum sd_status st;
+	char *name, *value;
 
 	req->nquery = 0;
 	while (p < end) {
@@ -117,14 +132,17 @@ parse_query(struct request *req, const char *q, size_t n, struct sd_error *err)
 			    "too many query parameters", NULL);
 		eq = memchr(p, '=', (size_t)(amp - p));
 		qp = &req->query[req->nquery];
-		qp->name = decode_text(
-		    req->arena, p, (size_t)((eq ? eq : amp) - p), 1);
-		qp->value = eq
-		    ? decode_text(req->arena, eq + 1, (size_t)(amp - eq - 1), 1)
-		    : "";
-		if (qp->name == NULL || qp->value == NULL)
-			return sd_fail(err, SD_BAD_REQUEST,
-			    "invalid encoding in query string", NULL);
+		value = NULL;
+		st = decode_text(
+		    req->arena, p, (size_t)((eq ? eq : amp) - p), 1, &name);
+		if (st == SD_OK && eq != NULL)
+			st = decode_text(req->arena, eq + 1,
+			    (size_t)(amp - eq - 1), 1, &value);
+		if (st != SD_OK)
+			return decode_failed(
+			    st, "invalid encoding in query string", err);
+		qp->name = name;
+		qp->value = value != NULL ? value : "";
 		req->nquery++;
 		p = amp + 1;
 	}

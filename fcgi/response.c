@@ -43,14 +43,13 @@ append_header(
 	    buf + *used, cap - *used, "%s: %s\r\n", name, value);
 }
 
-const char *
-response_headers(struct arena *a, const struct response *res,
-    const char *request_id, size_t *len)
+size_t
+response_headers(const struct response *res, const char *request_id,
+    char buf[RESPONSE_HEADERS_MAX])
 {
 	char extra[768] = "", retry[16];
 	size_t used = 0;
-	const char *h;
-	int status = sd_status_http(res->status);
+	int status = sd_status_http(res->status), n;
 
 	if (res->allow != NULL)
 		append_header(extra, sizeof(extra), &used, "Allow", res->allow);
@@ -67,7 +66,7 @@ response_headers(struct arena *a, const struct response *res,
 		append_header(
 		    extra, sizeof(extra), &used, "Retry-After", retry);
 	}
-	h = arena_printf(a,
+	n = snprintf(buf, RESPONSE_HEADERS_MAX,
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
@@ -77,6 +76,6 @@ response_headers(struct arena *a, const struct response *res,
 	    "%s\r\n",
 	    status, sd_status_reason(res->status), res->body_len, request_id,
 	    extra);
-	*len = h ? strlen(h) : 0;
-	return h;
+	/* REQUEST_ID_MAX and extra bound it: never cut short. */
+	return n < 0 ? 0 : (size_t)n;
 }

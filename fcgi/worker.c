@@ -120,15 +120,13 @@ read_request(FCGX_Request *fr, struct request *req, size_t max_body,
 static void
 write_response(FCGX_Request *fr, struct request *req, struct response *res)
 {
-	const char *head;
+	char head[RESPONSE_HEADERS_MAX];
 	size_t head_len;
 
 	if (res->body == NULL)
 		res->body =
 		    response_error_body(req->arena, &res->err, &res->body_len);
-	head = response_headers(req->arena, res, req->request_id, &head_len);
-	if (head == NULL)
-		return;
+	head_len = response_headers(res, req->request_id, head);
 	FCGX_PutStr(head, (int)head_len, fr->out);
 	FCGX_PutStr(res->body, (int)res->body_len, fr->out);
 }

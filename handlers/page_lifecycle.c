@@ -121,11 +121,14 @@ not_found(struct response *res)
 	return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
 }
 
+/* {"success": true, "message": m} as a constant: nothing is allocated
+ * after the commit, so a committed action never answers 500. */
+#define MUTATION_OK(m) "{\"success\":true,\"message\":\"" m "\"}"
+
 static enum sd_status
-mutation_ok(struct request *req, struct response *res, const char *message)
+mutation_ok(struct response *res, const char *json)
 {
-	return respond_json_new(req, res, SD_OK,
-	    json_pack("{s:b,s:s}", "success", 1, "message", message));
+	return respond_text(res, SD_OK, json);
 }
 
 /* The optional {"deletedBy": "..."} body of the delete actions; defaults
@@ -274,8 +277,9 @@ page_discard_draft(
 	st = run_action(req, ACT_DISCARD_DRAFT, NULL, &doc, res);
 	if (st != SD_OK)
 		return st;
-	return mutation_ok(
-	    req, res, doc == NULL ? "draft page deleted" : "draft discarded");
+	return mutation_ok(res,
+	    doc == NULL ? MUTATION_OK("draft page deleted")
+	                : MUTATION_OK("draft discarded"));
 }
 
 enum sd_status
@@ -288,7 +292,8 @@ page_soft_delete(
 	st = deleted_by(req, who, res, &by);
 	if (st == SD_OK)
 		st = run_action(req, ACT_SOFT_DELETE, by, &doc, res);
-	return st != SD_OK ? st : mutation_ok(req, res, "page archived");
+	return st != SD_OK ? st
+	                   : mutation_ok(res, MUTATION_OK("page archived"));
 }
 
 enum sd_status
@@ -304,8 +309,9 @@ page_permanent_delete(
 	if (st == SD_OK)
 		st = db_page_archive(
 		    req->arena, req->cloud_id, req->params[0], by, &res->err);
-	return st != SD_OK ? st
-	                   : mutation_ok(req, res, "page permanently deleted");
+	return st != SD_OK
+	    ? st
+	    : mutation_ok(res, MUTATION_OK("page permanently deleted"));
 }
 
 enum sd_status
@@ -327,7 +333,7 @@ page_recover_deleted(
 		    "page is not permanently deleted", NULL);
 	if (st != SD_OK)
 		return st == SD_NOT_FOUND ? not_found(res) : st;
-	return mutation_ok(req, res, "page recovered");
+	return mutation_ok(res, MUTATION_OK("page recovered"));
 }
 
 /* PUT /pages/draft/{id}: a never-published page changes in place; one

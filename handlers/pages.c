@@ -241,9 +241,16 @@ attrs_text(struct request *req, const json_t *page)
 
 	if (attrs == NULL)
 		return NULL;
-	json_object_foreach(
-	    (json_t *)page, key, v) if (enum_index(column_fields, key) < 0)
-	    json_object_set(attrs, key, v);
+	/* A field that could not be copied (out of memory) must not be
+	 * left out silently: that would write part of the request. */
+	json_object_foreach((json_t *)page, key, v)
+	{
+		if (enum_index(column_fields, key) < 0 &&
+		    json_object_set(attrs, key, v) != 0) {
+			json_decref(attrs);
+			return NULL;
+		}
+	}
 	text = json_dumps(attrs, JSON_COMPACT);
 	json_decref(attrs);
 	if (text != NULL) {
