@@ -206,16 +206,17 @@ prepare_all(PGconn *conn)
 	return 1;
 }
 
-/* A new connection, or NULL. libpq's message can quote the connection
- * string, so it is neither logged nor returned. */
-static PGconn *
-open_connection(const struct db_settings *s)
+PGconn *
+db_connection_new(const char *url, int timeout_s)
 {
 	const char *keys[] = { "dbname", "connect_timeout", "application_name",
 		NULL };
-	const char *vals[] = { s->url, "3", "statusd", NULL };
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	char timeout[16];
+	const char *vals[] = { url, timeout, "statusd", NULL };
+	PGconn *conn;
 
+	snprintf(timeout, sizeof(timeout), "%d", timeout_s);
+	conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(conn) == CONNECTION_OK)
 		return conn;
 	PQfinish(conn);
@@ -226,7 +227,7 @@ int
 db_migrate(
     const struct db_settings *s, long *rerendered, char *err, size_t errlen)
 {
-	PGconn *conn = open_connection(s);
+	PGconn *conn = db_connection_new(s->url, 3);
 	int applied = -1;
 
 	*rerendered = 0;
@@ -246,7 +247,7 @@ db_migrate(
 static int
 connect_now(void)
 {
-	PGconn *conn = open_connection(db.settings);
+	PGconn *conn = db_connection_new(db.settings->url, 3);
 	int version;
 
 	if (conn == NULL) {

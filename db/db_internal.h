@@ -54,6 +54,11 @@ int db_statements_check(char *err, size_t errlen);
 PGconn *db_connection(void);
 const char *db_settings_url(void);
 
+/* A new connection of its own (the worker's, db_migrate's, a probe's), or
+ * NULL. libpq's message can quote the connection string, so it is
+ * neither logged nor returned. */
+PGconn *db_connection_new(const char *url, int timeout_s);
+
 /* Runs a prepared statement. The result belongs to arena a (cleared with
  * it). NULL on error, with err set: constraint violations map to
  * SD_CONFLICT or SD_BAD_REQUEST, a lost server to SD_UNAVAILABLE. */

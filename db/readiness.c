@@ -67,17 +67,12 @@ schema_verdict(int version, struct sd_error *err)
 static enum sd_status
 probe_reason(int timeout_ms, struct sd_error *err)
 {
-	char seconds[16];
-	const char *keys[] = { "dbname", "connect_timeout", NULL };
-	const char *vals[] = { db_settings_url(), seconds, NULL };
-	PGconn *conn;
-	int version;
+	PGconn *conn = db_connection_new(
+	    db_settings_url(), timeout_ms < 2000 ? 2 : timeout_ms / 1000);
+	int version = conn != NULL ? migrate_current(conn) : -1;
 
-	snprintf(seconds, sizeof(seconds), "%d",
-	    timeout_ms < 2000 ? 2 : timeout_ms / 1000);
-	conn = PQconnectdbParams(keys, vals, 1);
-	version = PQstatus(conn) == CONNECTION_OK ? migrate_current(conn) : -1;
-	PQfinish(conn);
+	if (conn != NULL)
+		PQfinish(conn);
 	if (version < 0)
 		return sd_fail(
 		    err, SD_UNAVAILABLE, "not ready", "database unreachable");

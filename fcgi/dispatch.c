@@ -4,7 +4,8 @@
  * Layering (DESIGN section 2) runs fcgi -> handlers -> db -> core: fcgi hands
  * requests to handlers and never holds SQL text. A few things belong to the
  * request, not to any resource, so fcgi calls db for them directly, through
- * these functions only (db/db.h, db/tokens.h, db/idempotency.h):
+ * these functions only (db/db.h, db/tokens.h, db/idempotency.h,
+ * db/readiness.h):
  *
  *   process     fcgi/main.c     db_configure, db_migrate (before fork, in a
  *                               child: nothing connects before the workers)
@@ -15,6 +16,8 @@
  *                               db_commit: the key is claimed and the answer
  *                               stored in the transaction the handler's
  *                               own db_begin/db_commit nest inside
+ *   readiness   fcgi/health.c   db_check_ready: /readyz asks the worker's
+ *                               connection for the schema version, bounded
  *   every request  here         db_rollback after the handler, so a failed
  *                               transaction never outlives its request;
  *                               db_retry_after for a 503's Retry-After
