@@ -21,7 +21,8 @@ response_error_body(struct arena *a, const struct sd_error *err, size_t *len)
 		copy = arena_strdup(a, text);
 		free(text);
 	}
-	if (copy == NULL) {
+	/* A failed allocation may have cost the text a byte (arena.h). */
+	if (copy == NULL || arena_memory_failed()) {
 		*len = sizeof(fallback) - 1;
 		return fallback;
 	}

@@ -54,8 +54,11 @@ respond_json(struct request *req, struct response *res, enum sd_status status,
 	char *text = json_dumps(value, JSON_COMPACT);
 	char *copy;
 
-	if (text == NULL)
+	/* A failed allocation may have cost the text a byte (arena.h). */
+	if (text == NULL || arena_memory_failed()) {
+		free(text);
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+	}
 	copy = arena_strdup(req->arena, text);
 	free(text);
 	if (copy == NULL)
