@@ -21,8 +21,14 @@ static const struct {
 	[SD_TOO_LARGE] = { 413, "Payload Too Large", "request body too large" },
 	[SD_UNSUPPORTED_MEDIA] = { 415, "Unsupported Media Type",
 	    "request body must be application/json" },
+	[SD_UNPROCESSABLE] = { 422, "Unprocessable Content",
+	    "unprocessable request" },
 	[SD_UNAVAILABLE] = { 503, "Service Unavailable",
 	    "service temporarily unavailable" },
+	[SD_TOO_SLOW] = { 503, "Service Unavailable",
+	    "the request took too long" },
+	[SD_OUTCOME_UNKNOWN] = { 503, "Service Unavailable",
+	    "the outcome of this request is unknown" },
 	[SD_INTERNAL] = { 500, "Internal Server Error", "internal error" },
 };
 

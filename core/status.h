@@ -19,7 +19,10 @@ enum sd_status {
 	SD_CONFLICT, /* 409: taken name, stale version */
 	SD_TOO_LARGE, /* 413 */
 	SD_UNSUPPORTED_MEDIA, /* 415 */
-	SD_UNAVAILABLE, /* 503: database unreachable */
+	SD_UNPROCESSABLE, /* 422: idempotency key reused for another request */
+	SD_UNAVAILABLE, /* 503: database unreachable; nothing was written */
+	SD_TOO_SLOW, /* 503: statement timeout; nothing was written */
+	SD_OUTCOME_UNKNOWN, /* 503: connection lost while a write committed */
 	SD_INTERNAL, /* 500: a bug */
 	SD_STATUS__MAX
 };

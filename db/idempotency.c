@@ -7,6 +7,7 @@
 #include "db_internal.h"
 
 enum idempotency_stmt {
+	IDEM_LOCK,
 	IDEM_CLAIM,
 	IDEM_READ,
 	IDEM_STORE,
@@ -15,20 +16,29 @@ enum idempotency_stmt {
 };
 
 static const struct db_stmt stmts[IDEMPOTENCY_STMT__MAX] = {
+	/* Held until the transaction ends: a second request with the same
+	 * key fails to take it and is told so at once, instead of queueing
+	 * behind the first on the row lock of the claim. */
+	DB_STMT(IDEM_LOCK, "SELECT pg_try_advisory_xact_lock($1::bigint)"),
 	/* The pending row holds status 0 until db_idem_store; nobody else
-	 * can see it before the commit. */
+	 * can see it before the commit. An expired row that statusctl purge
+	 * has not removed yet is taken over. */
 	DB_STMT(IDEM_CLAIM,
-	    "INSERT INTO idempotency_keys (cloud_id, key, request_hash,"
-	    " status, body) VALUES ($1, $2, $3::bytea, 0, '')"
-	    " ON CONFLICT (cloud_id, key) DO NOTHING RETURNING 1"),
+	    "INSERT INTO idempotency_keys (cloud_id, principal, key,"
+	    " request_hash, status, body) VALUES ($1, $2, $3, $4::bytea, 0, '')"
+	    " ON CONFLICT (cloud_id, principal, key) DO UPDATE SET"
+	    " request_hash = excluded.request_hash, status = 0, body = '',"
+	    " created_at = now()"
+	    " WHERE idempotency_keys.created_at <= now() -"
+	    " make_interval(hours => $5::integer)"
+	    " RETURNING 1"),
 	DB_STMT(IDEM_READ,
-	    "SELECT request_hash = $3::bytea, status, body FROM "
+	    "SELECT request_hash = $4::bytea, status, body FROM "
 	    "idempotency_keys"
-	    " WHERE cloud_id = $1 AND key = $2 AND created_at > now() -"
-	    " make_interval(hours => $4::integer)"),
+	    " WHERE cloud_id = $1 AND principal = $2 AND key = $3"),
 	DB_STMT(IDEM_STORE,
-	    "UPDATE idempotency_keys SET status = $3::integer, body = $4"
-	    " WHERE cloud_id = $1 AND key = $2"),
+	    "UPDATE idempotency_keys SET status = $4::integer, body = $5"
+	    " WHERE cloud_id = $1 AND principal = $2 AND key = $3"),
 	DB_STMT(IDEM_PURGE,
 	    "DELETE FROM idempotency_keys WHERE created_at <= now() -"
 	    " make_interval(hours => $1::integer)"),
@@ -36,20 +46,43 @@ static const struct db_stmt stmts[IDEMPOTENCY_STMT__MAX] = {
 
 const struct db_stmt_table db_idempotency_stmts = DB_STMT_TABLE(stmts);
 
+static enum sd_status
+try_lock(struct arena *a, long long lock_id, int *taken, struct sd_error *err)
+{
+	char id[32];
+	const char *p[1] = { id };
+	const char *v;
+
+	snprintf(id, sizeof(id), "%lld", lock_id);
+	if (db_one_value(
+	        a, &stmts[IDEM_LOCK], 1, p, &v, "no lock result", err) != SD_OK)
+		return err->status;
+	*taken = strcmp(v, "t") == 0;
+	return SD_OK;
+}
+
 enum sd_status
-db_idem_claim(struct arena *a, const char *cloud_id, const char *key,
-    const unsigned char hash[SHA256_LEN], enum idem_claim *out, int *status,
-    const char **body, struct sd_error *err)
+db_idem_claim(struct arena *a, const struct idem_owner *owner,
+    long long lock_id, const unsigned char fingerprint[SHA256_LEN],
+    enum idem_claim *out, int *status, const char **body, struct sd_error *err)
 {
 	char hex[2 + 2 * SHA256_LEN + 1], hours[16];
-	const char *p[4] = { cloud_id, key, hex, hours };
+	const char *p[5] = { owner->cloud_id, owner->principal, owner->key, hex,
+		hours };
 	PGresult *r;
+	int taken = 0;
 
+	if (try_lock(a, lock_id, &taken, err) != SD_OK)
+		return err->status;
+	if (!taken) {
+		*out = IDEM_IN_FLIGHT;
+		return SD_OK;
+	}
 	hex[0] = '\\';
 	hex[1] = 'x';
-	hex_encode(hash, SHA256_LEN, hex + 2);
+	hex_encode(fingerprint, SHA256_LEN, hex + 2);
 	snprintf(hours, sizeof(hours), "%d", IDEMPOTENCY_KEEP_HOURS);
-	r = db_exec(a, &stmts[IDEM_CLAIM], 3, p, err);
+	r = db_exec(a, &stmts[IDEM_CLAIM], 5, p, err);
 	if (r == NULL)
 		return err->status;
 	if (PQntuples(r) == 1) {
@@ -59,9 +92,9 @@ db_idem_claim(struct arena *a, const char *cloud_id, const char *key,
 	r = db_exec(a, &stmts[IDEM_READ], 4, p, err);
 	if (r == NULL)
 		return err->status;
-	if (PQntuples(r) != 1) /* expired but not yet purged: a conflict */
+	if (PQntuples(r) != 1) /* purged between the two statements */
 		return sd_fail(err, SD_CONFLICT,
-		    "idempotency key expired; use a new one", NULL);
+		    "idempotency key changed concurrently, please retry", NULL);
 	*out =
 	    strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? IDEM_REPLAY : IDEM_MISMATCH;
 	*status = atoi(PQgetvalue(r, 0, 1));
@@ -70,14 +103,15 @@ db_idem_claim(struct arena *a, const char *cloud_id, const char *key,
 }
 
 enum sd_status
-db_idem_store(struct arena *a, const char *cloud_id, const char *key,
-    int status, const char *body, struct sd_error *err)
+db_idem_store(struct arena *a, const struct idem_owner *owner, int status,
+    const char *body, struct sd_error *err)
 {
 	char code[16];
-	const char *p[4] = { cloud_id, key, code, body };
+	const char *p[5] = { owner->cloud_id, owner->principal, owner->key,
+		code, body };
 
 	snprintf(code, sizeof(code), "%d", status);
-	return db_exec(a, &stmts[IDEM_STORE], 4, p, err) ? SD_OK : err->status;
+	return db_exec(a, &stmts[IDEM_STORE], 5, p, err) ? SD_OK : err->status;
 }
 
 enum sd_status

@@ -59,7 +59,7 @@ route_request(struct request *req, struct principal *who, struct response *res)
 	    !parse_is_json_type(req->content_type))
 		return sd_fail(&res->err, SD_UNSUPPORTED_MEDIA,
 		    "request body must be application/json", NULL);
-	if ((route->flags & ROUTE_IDEMPOTENT) && req->idempotency_key != NULL)
+	if (route_changes_state(route) && req->idempotency_key != NULL)
 		return idempotent_run(req, route, who, res);
 	return route->handler(req, who, res);
 }

@@ -16,7 +16,6 @@ typedef enum sd_status (*handler_fn)(
 
 /* Route flags. */
 #define ROUTE_BODY 0x1 /* takes a JSON body (415 for another type) */
-#define ROUTE_IDEMPOTENT 0x2 /* a create that honours Idempotency-Key */
 
 struct route {
 	enum http_method method;

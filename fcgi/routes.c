@@ -20,14 +20,12 @@
 
 const struct route statusd_routes[] = {
 	/* Pages: the live version. */
-	R(POST, "/pages", WRITE_PAGE, page_create,
-	    ROUTE_BODY | ROUTE_IDEMPOTENT),
+	R(POST, "/pages", WRITE_PAGE, page_create, ROUTE_BODY),
 	R(GET, "/pages/{pageId}", READ_PAGE, page_get, 0),
 	R(PUT, "/pages/{pageId}", WRITE_PAGE, page_update, ROUTE_BODY),
 	R(GET, "/pages/by_name/{name}", READ_PAGE, page_get_by_name, 0),
 	/* Drafts. */
-	R(POST, "/pages/draft", WRITE_PAGE, page_draft_create,
-	    ROUTE_BODY | ROUTE_IDEMPOTENT),
+	R(POST, "/pages/draft", WRITE_PAGE, page_draft_create, ROUTE_BODY),
 	R(GET, "/pages/draft/{pageId}", READ_PAGE, page_draft_get, 0),
 	R(PUT, "/pages/draft/{draftPageId}", WRITE_PAGE, page_draft_update,
 	    ROUTE_BODY),
@@ -80,8 +78,7 @@ const struct route statusd_routes[] = {
 	    component_uptime_percentage, 0),
 	/* Incidents and their templates (templates: create, update and delete
 	 * are our extension). */
-	R(POST, "/incidents", WRITE_INCIDENT, incident_create,
-	    ROUTE_BODY | ROUTE_IDEMPOTENT),
+	R(POST, "/incidents", WRITE_INCIDENT, incident_create, ROUTE_BODY),
 	R(PUT, "/incidents", WRITE_INCIDENT, incident_update, ROUTE_BODY),
 	R(GET, "/incidents/get", READ_INCIDENT, incident_get, 0),
 	R(GET, "/incidents/list", READ_INCIDENT, incidents_list, 0),
@@ -91,7 +88,7 @@ const struct route statusd_routes[] = {
 	R(GET, "/incidents/templates/{incidentTemplateId}", READ_INCIDENT,
 	    incident_template_get, 0),
 	R(POST, "/incidents/templates", WRITE_INCIDENT,
-	    incident_template_create, ROUTE_BODY | ROUTE_IDEMPOTENT),
+	    incident_template_create, ROUTE_BODY),
 	R(PUT, "/incidents/templates/{incidentTemplateId}", WRITE_INCIDENT,
 	    incident_template_update, ROUTE_BODY),
 	R(DELETE, "/incidents/templates/{incidentTemplateId}", DELETE_INCIDENT,

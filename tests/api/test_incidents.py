@@ -394,7 +394,7 @@ def test_incident_create_idempotency_key(ctx):
     body["name"] = "Another"
     r3 = ctx.request("POST", "/incidents", {"incidentCreateRequest": body},
                      headers={"Idempotency-Key": key})
-    check_error(r3, 409)
+    check_error(r3, 422)
 
 
 # --- update ----------------------------------------------------------------------

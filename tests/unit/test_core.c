@@ -711,7 +711,10 @@ START_TEST(test_status_mapping)
 		[SD_CONFLICT] = 409,
 		[SD_TOO_LARGE] = 413,
 		[SD_UNSUPPORTED_MEDIA] = 415,
+		[SD_UNPROCESSABLE] = 422,
 		[SD_UNAVAILABLE] = 503,
+		[SD_TOO_SLOW] = 503,
+		[SD_OUTCOME_UNKNOWN] = 503,
 		[SD_INTERNAL] = 500 };
 	struct sd_error err;
 	int i;

@@ -226,6 +226,8 @@ START_TEST(test_headers_statuses)
 		{ SD_CONFLICT, "Status: 409 Conflict" },
 		{ SD_TOO_LARGE, "Status: 413 Payload Too Large" },
 		{ SD_UNSUPPORTED_MEDIA, "Status: 415 Unsupported Media Type" },
+		{ SD_UNPROCESSABLE, "Status: 422 Unprocessable Content" },
+		{ SD_TOO_SLOW, "Status: 503 Service Unavailable" },
 		{ SD_INTERNAL, "Status: 500 Internal Server Error" },
 		{ (enum sd_status)99, "Status: 500 Internal Server Error" },
 	};
