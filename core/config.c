@@ -23,6 +23,8 @@ config_defaults(struct config *c)
 	snprintf(
 	    c->metrics_listen, sizeof(c->metrics_listen), "127.0.0.1:9464");
 	c->subscriber_quota = 1000000;
+	c->statement_timeout_ms = 5000;
+	c->summary_v1_max_pages = 1000;
 }
 
 enum kind { K_STR, K_INT, K_LONG, K_SIZE, K_OCTAL };
@@ -66,6 +68,12 @@ static const struct key {
 	    1024, 64L * 1024 * 1024 },
 	{ "token_cache_seconds", K_INT,
 	    offsetof(struct config, token_cache_seconds), 0, 0, 3600 },
+	{ "statement_timeout_ms", K_INT,
+	    offsetof(struct config, statement_timeout_ms), 0, 100, 600000 },
+	{ "summary_v1_max_pages", K_INT,
+	    offsetof(struct config, summary_v1_max_pages), 0, 1, 100000 },
+	{ "test_fault_injection", K_INT,
+	    offsetof(struct config, test_fault_injection), 0, 0, 1 },
 	{ "archive_retention_days", K_INT,
 	    offsetof(struct config, archive_retention_days), 0, 0, 3650 },
 	{ "subscriber_quota", K_LONG, offsetof(struct config, subscriber_quota),

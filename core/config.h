@@ -39,6 +39,9 @@ struct config {
 	char subscriber_token_key_previous[CONFIG_STR];
 	long subscriber_quota; /* per cloud; 0: no limit */
 	char webhook_allowed_networks[CONFIG_STR]; /* CIDRs exempt */
+	int summary_v1_max_pages; /* GET /pages/summary (v1) lists at most */
+	int statement_timeout_ms; /* PostgreSQL cancels a statement after it */
+	int test_fault_injection; /* tests only: see README */
 };
 
 void config_defaults(struct config *c);

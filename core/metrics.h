@@ -34,7 +34,8 @@ extern const long long metrics_bucket_bounds_us[METRICS_BOUNDS];
 #define METRICS_CLASSES 5
 
 enum metrics_db_error {
-	METRICS_DB_UNAVAILABLE, /* connection lost, timeout, too many */
+	METRICS_DB_UNAVAILABLE, /* connection lost, too many connections */
+	METRICS_DB_TIMEOUT, /* statement_timeout cancelled a statement */
 	METRICS_DB_CONFLICT, /* serialization failure, deadlock, unique */
 	METRICS_DB_INVALID, /* a value the server refused */
 	METRICS_DB_INTERNAL, /* anything else: a bug */

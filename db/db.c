@@ -1,5 +1,6 @@
 #include "db_internal.h"
 
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -272,12 +273,33 @@ connect_now(void)
 	return 1;
 }
 
+/*
+ * An idle connection has nothing to read: when it is readable, the server
+ * said goodbye (a fast or immediate shutdown, a terminated backend) or
+ * closed it. Checked before each unit of work starts, so that a connection
+ * the server dropped while the worker was idle is replaced before anything
+ * is sent on it. No statement then ever needs to be sent twice.
+ */
+static int
+idle_connection_usable(void)
+{
+	struct pollfd p = { .fd = PQsocket(db.conn), .events = POLLIN };
+
+	if (PQstatus(db.conn) != CONNECTION_OK)
+		return 0;
+	return poll(&p, 1, 0) == 0;
+}
+
 enum sd_status
 db_ready(struct sd_error *err)
 {
 	long long t;
 
-	if (db.conn != NULL && PQstatus(db.conn) == CONNECTION_OK)
+	/* Inside a transaction a lost connection is the statement's failure:
+	 * the transaction is gone with it, nothing of it was committed. */
+	if (db.conn != NULL &&
+	    (db.tx_depth > 0 ? PQstatus(db.conn) == CONNECTION_OK
+	                     : idle_connection_usable()))
 		return SD_OK;
 	db_disconnect();
 	t = now_ms();
@@ -321,8 +343,16 @@ map_error(const PGresult *r, const char *stmt, struct sd_error *err)
 				return sd_fail(err, known_constraints[i].status,
 				    known_constraints[i].message, NULL);
 	}
+	if (strcmp(state, "57014") == 0) {
+		/* statement_timeout: the server is up, the request too slow.
+		 * Its own event, so slow routes are told apart from outages. */
+		log_error("event=statement_timeout statement=%s", stmt);
+		return sd_fail(err, SD_TOO_SLOW, "the request took too long",
+		    "it was cancelled after the statement timeout; nothing "
+		    "was written");
+	}
 	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
-	    strcmp(state, "57014") == 0 || strcmp(state, "53300") == 0)
+	    strcmp(state, "53300") == 0)
 		return sd_fail(
 		    err, SD_UNAVAILABLE, "database unavailable", NULL);
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
@@ -335,6 +365,24 @@ map_error(const PGresult *r, const char *stmt, struct sd_error *err)
 	log_error("event=db_error statement=%s sqlstate=%s constraint=%s", stmt,
 	    state, constraint ? constraint : "-");
 	return sd_fail(err, SD_INTERNAL, "internal error", NULL);
+}
+
+/* The connection died under a statement or a COMMIT (during names which).
+ * Inside a transaction, before COMMIT, nothing was committed; a statement
+ * outside one, or a COMMIT, may have committed or not: nobody can know. */
+static enum sd_status
+connection_lost(const char *during, struct sd_error *err)
+{
+	int rolled_back = db.tx_depth > 0 && strcmp(during, "commit") != 0;
+
+	db_disconnect();
+	log_error("event=db_connection_lost during=%s outcome=%s", during,
+	    rolled_back ? "rolled_back" : "unknown");
+	if (rolled_back)
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	return sd_fail(err, SD_OUTCOME_UNKNOWN,
+	    "the database connection was lost during the request", NULL);
 }
 
 static PGresult *
@@ -351,10 +399,12 @@ exec_once(const struct db_stmt *stmt, int nparams, const char *const *params)
 static void
 count_error(enum sd_status st)
 {
-	metrics_db_error(st == SD_UNAVAILABLE ? METRICS_DB_UNAVAILABLE
-	        : st == SD_CONFLICT           ? METRICS_DB_CONFLICT
-	        : st == SD_BAD_REQUEST        ? METRICS_DB_INVALID
-	                                      : METRICS_DB_INTERNAL);
+	metrics_db_error(st == SD_UNAVAILABLE || st == SD_OUTCOME_UNKNOWN
+	        ? METRICS_DB_UNAVAILABLE
+	        : st == SD_TOO_SLOW    ? METRICS_DB_TIMEOUT
+	        : st == SD_CONFLICT    ? METRICS_DB_CONFLICT
+	        : st == SD_BAD_REQUEST ? METRICS_DB_INVALID
+	                               : METRICS_DB_INTERNAL);
 }
 
 /* After a failed allocation in this request, what it would write may be
@@ -377,16 +427,9 @@ db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
 
 	if (out_of_memory(err) || db_ready(err) != SD_OK)
 		return NULL;
+	/* Sent once, never again: after a lost connection nobody knows
+	 * whether the server ran it (DESIGN.md section 8). */
 	r = exec_once(stmt, nparams, params);
-	/* A server restart is noticed on the first statement after it. Outside
-	 * a transaction nothing is lost by reconnecting and trying once more. */
-	if (PQstatus(db.conn) == CONNECTION_BAD && db.tx_depth == 0) {
-		PQclear(r);
-		db_disconnect();
-		if (db_ready(err) != SD_OK)
-			return NULL;
-		r = exec_once(stmt, nparams, params);
-	}
 	st = PQresultStatus(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		if (arena_on_free(a, clear_result, r) != 0) {
@@ -397,9 +440,8 @@ db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
 	}
 	if (PQstatus(db.conn) == CONNECTION_BAD) {
 		PQclear(r);
-		db_disconnect();
-		count_error(SD_UNAVAILABLE);
-		sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL);
+		count_error(connection_lost(
+		    db.tx_depth > 0 ? "transaction" : "statement", err));
 		return NULL;
 	}
 	count_error(map_error(r, stmt->name, err));
@@ -503,14 +545,12 @@ db_commit(struct sd_error *err)
 		st = sd_fail(err, SD_CONFLICT, "transaction rolled back", NULL);
 	else if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		st = PQstatus(db.conn) == CONNECTION_BAD
-		    ? sd_fail(err, SD_UNAVAILABLE, "database unavailable", NULL)
+		    ? connection_lost("commit", err)
 		    : map_error(r, "COMMIT", err);
 	PQclear(r);
 	if (st != SD_OK)
 		count_error(st);
 	db.tx_depth = 0;
-	if (PQstatus(db.conn) == CONNECTION_BAD)
-		db_disconnect();
 	return st;
 }
 

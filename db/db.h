@@ -22,7 +22,8 @@ enum sd_status db_ready(struct sd_error *err);
 void db_disconnect(void);
 
 /* One transaction around several statements. db_commit reports a failed
- * COMMIT as an error: a 2xx is only sent after it returned SD_OK. Calls
+ * COMMIT as an error (SD_OUTCOME_UNKNOWN when the connection was lost
+ * during it): a 2xx is only sent after it returned SD_OK. Calls
  * nest: inside an open transaction db_begin and db_commit only count, so a
  * caller can wrap a handler's transaction in its own (idempotency keys);
  * db_rollback always rolls the whole transaction back. */

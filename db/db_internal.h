@@ -61,7 +61,9 @@ PGconn *db_connection_new(const char *url, int timeout_s);
 
 /* Runs a prepared statement. The result belongs to arena a (cleared with
  * it). NULL on error, with err set: constraint violations map to
- * SD_CONFLICT or SD_BAD_REQUEST, a lost server to SD_UNAVAILABLE. */
+ * SD_CONFLICT or SD_BAD_REQUEST, a statement timeout to SD_TOO_SLOW, a
+ * server lost inside a transaction to SD_UNAVAILABLE and outside one to
+ * SD_OUTCOME_UNKNOWN. A statement is sent at most once. */
 PGresult *db_exec(struct arena *a, const struct db_stmt *stmt, int nparams,
     const char *const *params, struct sd_error *err);
 

@@ -22,14 +22,24 @@ enum page_summary_stmt {
 };
 
 static const struct db_stmt stmts[PAGE_SUMMARY_STMT__MAX] = {
-	/* Component counts come from one grouped scan joined in, not from a
-	 * query per page: a fixed number of queries whatever the pages. */
+	/* The newest $3 pages at most (issue 9: a cloud of 100,000 pages
+	 * must not hold a worker for seconds): a bounded top-N over narrow
+	 * rows picks them, then only they are rendered, each with its
+	 * component count from the components_page index. One row more is
+	 * looked at to tell the client that the list was cut. */
 	DB_STMT(PAGES_SUMMARY,
-	    "SELECT jsonb_build_object('pages', coalesce(jsonb_agg("
-	    "page_summary_item(p, coalesce(cc.n, 0)) ORDER BY p.created_at"
-	    " DESC, p.id), '[]'::jsonb))::text FROM pages p"
-	    " LEFT JOIN page_component_counts($1) cc ON cc.page_id = p.id"
-	    " WHERE " VISIBLE),
+	    "WITH newest AS (SELECT id, created_at FROM pages WHERE " VISIBLE
+	    " ORDER BY created_at DESC, id LIMIT $3::integer + 1),"
+	    " shown AS (SELECT id, created_at FROM newest"
+	    " ORDER BY created_at DESC, id LIMIT $3::integer)"
+	    " SELECT (jsonb_build_object('pages', coalesce(jsonb_agg("
+	    "page_summary_item(p, (SELECT count(*)::integer FROM components c"
+	    " WHERE c.cloud_id = $1 AND c.page_id = p.id"
+	    " AND c.type = 'COMPONENT')) ORDER BY p.created_at DESC, p.id),"
+	    " '[]'::jsonb)) || CASE WHEN (SELECT count(*) FROM newest) >"
+	    " $3::integer THEN '{\"truncated\": true}'::jsonb ELSE '{}' END"
+	    ")::text FROM pages p JOIN shown s ON p.id = s.id"
+	    " WHERE p.cloud_id = $1"),
 	/* Keyset on (lower(name), id): never OFFSET. The total is joined in
 	 * so it arrives with an empty page too (one row, NULL item). */
 	DB_STMT(PAGES_SUMMARY_KEYSET,
@@ -76,11 +86,13 @@ single_text(struct arena *a, const struct db_stmt *stmt, int n,
 
 enum sd_status
 db_pages_summary(struct arena *a, const char *cloud_id, const char *filter,
-    const char **json, struct sd_error *err)
+    int max_pages, const char **json, struct sd_error *err)
 {
-	const char *p[2] = { cloud_id, filter };
+	char max[16];
+	const char *p[3] = { cloud_id, filter, max };
 
-	return single_text(a, &stmts[PAGES_SUMMARY], 2, p, json, err);
+	snprintf(max, sizeof(max), "%d", max_pages);
+	return single_text(a, &stmts[PAGES_SUMMARY], 3, p, json, err);
 }
 
 enum sd_status

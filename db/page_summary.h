@@ -5,10 +5,11 @@
 #include "arena.h"
 #include "status.h"
 
-/* {"pages": [...]} of every non-deleted page matching filter (ALL, DRAFT,
- * PUBLISHED), newest first: one query whatever the number of pages. */
+/* {"pages": [...]} of the max_pages newest non-deleted pages matching
+ * filter (ALL, DRAFT, PUBLISHED), newest first, with "truncated": true
+ * when there are more: one query whatever the number of pages. */
 enum sd_status db_pages_summary(struct arena *a, const char *cloud_id,
-    const char *filter, const char **json, struct sd_error *err);
+    const char *filter, int max_pages, const char **json, struct sd_error *err);
 
 /* One page of the name-ordered summary: items after (after_key, after_id)
  * (both NULL for the start), at most limit + 1 so the caller sees whether

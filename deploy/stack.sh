@@ -175,6 +175,41 @@ group_members() {
 	echo "$n"
 }
 
+# Live processes named $1 that this stack started, whatever became of their
+# parents: each holds its log file under log_dir open (statusd's stderr,
+# nginx's error log, the postmaster's -l log), which no other process on the
+# machine does. This finds the workers of a master that was killed with -9.
+leftovers() {
+	local name=$1 pid exe
+	# find fails on processes that vanish while it reads /proc: that is
+	# no error here.
+	{ find /proc/[0-9]*/fd -maxdepth 1 -lname "$log_dir/*" 2>/dev/null || true; } |
+		cut -d/ -f3 | sort -un | while read -r pid; do
+		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+		exe=${exe% (deleted)}
+		if [ "${exe##*/}" = "$name" ] && alive "$pid"; then
+			echo "$pid"
+		fi
+	done
+}
+
+# Stops whatever leftovers() finds for $1: TERM, then KILL after 3 s.
+sweep() {
+	local name=$1 pids i
+	pids=$(leftovers "$name")
+	[ -n "$pids" ] || return 0
+	say "stopping leftover $name processes: $(echo $pids)"
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null || true
+	for ((i = 0; i < 30; i++)); do
+		[ -n "$(leftovers "$name")" ] || return 0
+		sleep 0.1
+	done
+	pids=$(leftovers "$name")
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
 # Wait until process $1 (or, with -g, every process of group $1) is gone, at
 # most $2 tenths of a second. Returns 1 on timeout.
 wait_gone() {
@@ -588,6 +623,8 @@ stop_nginx() {
 			wait_gone "$pid" 30 || kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
+	# Workers of a master killed with -9 keep serving on their own.
+	sweep nginx
 	rm -f "$nginx_pidf"
 }
 
@@ -604,6 +641,9 @@ stop_statusd() {
 			wait_gone -g "$pid" 30 || true
 		fi
 	fi
+	# Workers die with their master (PR_SET_PDEATHSIG) after the request in
+	# flight; anything still there is swept.
+	sweep statusd
 	rm -f "$statusd_pidf" "$sock"
 }
 
@@ -611,7 +651,12 @@ stop_pg() {
 	local bindir
 	[ -f "$pg_data/postmaster.pid" ] || return 0
 	bindir=$(pg_bindir) || die "no PostgreSQL server under /usr/lib/postgresql"
-	as_pg "$bindir/pg_ctl" -D "$pg_data" status >/dev/null 2>&1 || return 0
+	if ! as_pg "$bindir/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+		# A postmaster killed with -9 leaves backends that still finish
+		# what they do.
+		sweep postgres
+		return 0
+	fi
 	say "stopping postgres"
 	as_pg "$bindir/pg_ctl" -D "$pg_data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
 		as_pg "$bindir/pg_ctl" -D "$pg_data" -m immediate -w -t 30 stop >/dev/null 2>&1 ||
@@ -625,6 +670,13 @@ cmd_stop() {
 }
 
 # --- status -----------------------------------------------------------------
+
+# ", but N processes left (run stop)" when a stopped component left some.
+orphans() {
+	local n
+	n=$(leftovers "$1" | wc -l)
+	[ "$n" -eq 0 ] || printf ', but %d %s processes left: run stop' "$n" "$1"
+}
 
 cmd_status() {
 	local pid bindir all=0 url=''
@@ -645,13 +697,13 @@ cmd_status() {
 	if pid=$(live_pid "$statusd_pidf" statusd); then
 		echo "statusd    running (pid $pid, $(($(group_members "$pid") - 1)) workers, $sock)"
 	else
-		echo "statusd    stopped"
+		echo "statusd    stopped$(orphans statusd)"
 		all=3
 	fi
 	if pid=$(live_pid "$nginx_pidf" nginx); then
 		echo "nginx      running (pid $pid, ${url:-$base_url})"
 	else
-		echo "nginx      stopped"
+		echo "nginx      stopped$(orphans nginx)"
 		all=3
 	fi
 	return "$all"

@@ -64,6 +64,34 @@ route_request(struct request *req, struct principal *who, struct response *res)
 	return route->handler(req, who, res);
 }
 
+/* Seconds before a client should try a request that hit the statement
+ * timeout again: the server is up, the request is heavy, and re-running it
+ * every second would only keep a worker and the database busy. */
+#define TOO_SLOW_RETRY_AFTER_S 30
+
+/* What a 503 tells the client (DESIGN.md section 8: "unavailable", "too
+ * slow" and "unknown outcome" are different answers). */
+static enum sd_status
+explain_unavailable(
+    const struct request *req, enum sd_status st, struct response *res)
+{
+	/* A read has no outcome to be unsure of. */
+	if (st == SD_OUTCOME_UNKNOWN &&
+	    (req->method == HTTP_GET || req->method == HTTP_HEAD))
+		st = sd_fail(
+		    &res->err, SD_UNAVAILABLE, "database unavailable", NULL);
+	if (st == SD_OUTCOME_UNKNOWN)
+		sd_fail(&res->err, st, "the outcome of this request is unknown",
+		    "the database connection was lost while it ran: retry it "
+		    "with the same Idempotency-Key, which either replays its "
+		    "answer or runs it once");
+	if (st == SD_TOO_SLOW)
+		res->retry_after = TOO_SLOW_RETRY_AFTER_S;
+	else if (st == SD_UNAVAILABLE || st == SD_OUTCOME_UNKNOWN)
+		res->retry_after = db_retry_after();
+	return st;
+}
+
 void
 dispatch(struct request *req, struct principal *who, struct response *res)
 {
@@ -73,12 +101,11 @@ dispatch(struct request *req, struct principal *who, struct response *res)
 	/* A handler that failed mid-transaction must not leave it open for
 	 * the next request of this worker. */
 	db_rollback();
-	res->status = st;
 	if (st != SD_OK && st != SD_CREATED) {
 		res->body = NULL;
 		if (res->err.status != st)
 			sd_fail(&res->err, st, NULL, NULL);
-		if (st == SD_UNAVAILABLE)
-			res->retry_after = db_retry_after();
+		st = explain_unavailable(req, st, res);
 	}
+	res->status = st;
 }

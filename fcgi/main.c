@@ -195,7 +195,7 @@ main(int argc, char **argv)
 	}
 	db_settings.url = cfg.database_url;
 	db_settings.public_domain = cfg.public_domain;
-	db_settings.statement_timeout_ms = 5000;
+	db_settings.statement_timeout_ms = cfg.statement_timeout_ms;
 	if (migrate_in_child() != 0) {
 		fprintf(
 		    stderr, "statusd: database migration failed (see log)\n");
@@ -205,6 +205,7 @@ main(int argc, char **argv)
 	auth_configure(&auth_settings);
 	handler_settings.archive_retention_days = cfg.archive_retention_days;
 	handler_settings.subscriber_quota = cfg.subscriber_quota;
+	handler_settings.summary_v1_max_pages = cfg.summary_v1_max_pages;
 	/* Made before fork so every worker shares a random key when no
 	 * cursor_secret is configured. */
 	if (cursor_key_init(&handler_settings.cursor_key, cfg.cursor_secret,
@@ -222,5 +223,11 @@ main(int argc, char **argv)
 	ms.worker.listen_fd = fd;
 	ms.worker.max_requests = cfg.max_requests;
 	ms.worker.max_body_bytes = cfg.max_body_bytes;
+	ms.worker.test_fault_injection = cfg.test_fault_injection;
+	if (cfg.test_fault_injection)
+		log_error(
+		    "event=warning message=\"test_fault_injection is on: "
+		    "requests may kill workers on purpose; never use this "
+		    "in production\"");
 	return master_run(&ms);
 }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 struct slot {
 	pid_t pid; /* 0 = empty */
 	time_t respawn_at; /* when empty: earliest respawn */
+	long long started_ms; /* when its worker was forked */
 };
 
 static struct slot slots[MAX_WORKERS];
@@ -28,14 +30,30 @@ static time_t crash_times[CRASH_LIMIT];
 static int crash_next;
 static int backoff_s;
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static pid_t
 spawn(const struct master_settings *s)
 {
 	sigset_t none;
+	pid_t master = getpid();
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid; /* parent, or -1 */
+	/* A worker dies with its master: SIGTERM, which the worker takes only
+	 * between requests, so the request in flight still finishes. Should
+	 * the master have died before prctl, the worker already has another
+	 * parent and leaves at once. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != master)
+		_exit(0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	log_process_started();
@@ -57,6 +75,7 @@ fill_slots(const struct master_settings *s)
 		slots[i].pid = spawn(s);
 		if (slots[i].pid > 0)
 			metrics_worker_started();
+		slots[i].started_ms = now_ms();
 		if (slots[i].pid < 0) {
 			log_error("event=fork_failed errno=%d", errno);
 			slots[i].pid = 0;
@@ -79,40 +98,76 @@ note_crash(void)
 		backoff_s = backoff_s ? backoff_s * 2 : 1;
 		if (backoff_s > BACKOFF_MAX_S)
 			backoff_s = BACKOFF_MAX_S;
+		log_error("event=crash_loop_backoff seconds=%d crashes=%d "
+		          "window_s=%d reason=\"workers keep dying on their "
+		          "own\"",
+		    backoff_s, CRASH_LIMIT, CRASH_WINDOW_S);
 		return now + backoff_s;
 	}
 	backoff_s = 0;
 	return now;
 }
 
+/* Signals a process raises itself when it fails; any other signal came
+ * from outside (an operator, the OOM killer, a supervisor). */
+static int
+is_crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS ||
+	    sig == SIGFPE || sig == SIGILL || sig == SIGSYS || sig == SIGTRAP;
+}
+
+enum death { DIED_DONE, DIED_KILLED, DIED_CRASHED, DIED_FAILED };
+
+static enum death
+death_of(int status)
+{
+	if (WIFSIGNALED(status))
+		return is_crash_signal(WTERMSIG(status)) ? DIED_CRASHED
+		                                         : DIED_KILLED;
+	return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? DIED_FAILED
+	                                                     : DIED_DONE;
+}
+
+/* A worker that ended: a finished one (max_requests) or one killed from
+ * outside is replaced at once; one that crashed or failed counts towards
+ * the crash-loop back-off. */
+static void
+worker_ended(struct slot *slot, pid_t pid, int status)
+{
+	static const char *const cause[] = { "done", "killed", "crashed",
+		"failed" };
+	enum death d = death_of(status);
+
+	slot->pid = 0;
+	slot->respawn_at =
+	    d == DIED_CRASHED || d == DIED_FAILED ? note_crash() : 0;
+	if (d == DIED_DONE)
+		return;
+	log_error("event=worker_died worker=%d cause=%s signal=%d exit=%d "
+	          "lived_ms=%lld respawn_in_s=%lld",
+	    (int)pid, cause[d], WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+	    now_ms() - slot->started_ms,
+	    slot->respawn_at ? (long long)(slot->respawn_at - time(NULL)) : 0);
+}
+
 static void
 reap(const struct master_settings *s)
 {
-	int status, i, crashed;
+	int status, i;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (metrics_server_reaped(pid))
 			continue;
 		metrics_worker_exited(status);
-		crashed = WIFSIGNALED(status) ||
-		    (WIFEXITED(status) && WEXITSTATUS(status) != 0);
 		for (i = 0; i < MAX_WORKERS; i++)
 			if (retiring[i] == pid)
 				retiring[i] = 0;
-		for (i = 0; i < s->workers; i++) {
-			if (slots[i].pid != pid)
-				continue;
-			slots[i].pid = 0;
-			slots[i].respawn_at = crashed ? note_crash() : 0;
-			if (crashed)
-				log_error("event=worker_died pid=%d signal=%d "
-				          "exit=%d",
-				    (int)pid,
-				    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-				    WIFEXITED(status) ? WEXITSTATUS(status)
-				                      : 0);
-		}
+		for (i = 0; i < s->workers; i++)
+			if (slots[i].pid == pid)
+				worker_ended(&slots[i], pid, status);
 	}
 }
 

@@ -9,7 +9,7 @@
 static const char *const exit_causes[METRICS_EXIT__MAX] = { "clean", "error",
 	"signal" };
 static const char *const db_error_kinds[METRICS_DB_ERROR__MAX] = {
-	"unavailable", "conflict", "invalid", "internal"
+	"unavailable", "timeout", "conflict", "invalid", "internal"
 };
 static const char *const auth_failure_kinds[METRICS_AUTH_FAILURE__MAX] = {
 	"missing", "malformed", "unknown_token", "revoked", "expired",

@@ -144,6 +144,28 @@ log_request(const struct request *req, const struct principal *who,
 	    dur_us);
 }
 
+static int fault_injection;
+
+/*
+ * Tests only (test_fault_injection = 1): a request carrying
+ * X-Statusd-Test-Fault: kill-after-commit kills its worker with SIGKILL
+ * after its work committed and before the answer is written, the moment at
+ * which an outside kill leaves a client not knowing the outcome. Without
+ * the setting the header means nothing.
+ */
+static void
+injected_fault(FCGX_Request *fr, const struct response *res)
+{
+	const char *f;
+
+	if (!fault_injection ||
+	    (res->status != SD_OK && res->status != SD_CREATED))
+		return;
+	f = FCGX_GetParam("HTTP_X_STATUSD_TEST_FAULT", fr->envp);
+	if (f != NULL && strcmp(f, "kill-after-commit") == 0)
+		raise(SIGKILL);
+}
+
 static void
 serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
 {
@@ -160,6 +182,7 @@ serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
 	read_request(fr, &req, max_body, &res);
 	if (res.status == SD_OK && !health_serve(&req, &res))
 		dispatch(&req, &who, &res);
+	injected_fault(fr, &res);
 	write_response(fr, &req, &res);
 	/* Counted before the response is flushed: a client that has its
 	 * answer finds it in the next scrape. */
@@ -178,8 +201,18 @@ wait_readable(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	struct timespec timeout = { 1, 0 };
+	sigset_t pending;
+	int ready =
+	    ppoll(&p, 1, &timeout, &wait_mask) > 0 && (p.revents & POLLIN);
 
-	return ppoll(&p, 1, &timeout, &wait_mask) > 0 && (p.revents & POLLIN);
+	/* When a connection is already waiting, ppoll returns it and restores
+	 * the mask without delivering a pending SIGTERM: under steady load
+	 * the signal would wait forever (a dead master's workers would serve
+	 * on). So a stop that is pending counts as well. */
+	if (sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
+		stopping = 1;
+	return ready && !stopping;
 }
 
 int
@@ -190,6 +223,7 @@ worker_run(const struct worker_settings *s)
 	long served = 0;
 
 	install_signals();
+	fault_injection = s->test_fault_injection;
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, s->listen_fd, 0) != 0)
 		return 1;
 	arena = arena_new(32 * 1024);

@@ -8,6 +8,9 @@ struct worker_settings {
 	int listen_fd;
 	long max_requests; /* exit (and be replaced) after this many */
 	size_t max_body_bytes;
+	/* Tests only: honour X-Statusd-Test-Fault (README, "Fault
+	 * injection"). Never set in production. */
+	int test_fault_injection;
 };
 
 /* Runs until SIGTERM or max_requests; returns the process exit code. */

@@ -37,8 +37,9 @@ HANDLER(pages_summary)
 	(void)who;
 	st = summary_filter(req, &filter, res);
 	if (st == SD_OK)
-		st = db_pages_summary(
-		    req->arena, req->cloud_id, filter, &json, &res->err);
+		st = db_pages_summary(req->arena, req->cloud_id, filter,
+		    handlers_settings()->summary_v1_max_pages, &json,
+		    &res->err);
 	return st != SD_OK ? st : respond_text(res, SD_OK, json);
 }
 

@@ -7,6 +7,7 @@
 
 struct handler_settings {
 	int archive_retention_days;
+	int summary_v1_max_pages; /* GET /pages/summary lists at most this */
 	struct cursor_key cursor_key;
 	struct subscriber_keys subscriber_keys;
 	long subscriber_quota; /* per cloud; 0: no limit */

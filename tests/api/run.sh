@@ -72,6 +72,8 @@ jwt_issuer = https://issuer.test
 jwt_audience = statusd-api
 jwt_hs256_secret = $secret
 jwt_rs256_public_key_file = $STATE_DIR/jwt-rs256.pub
+# Tests only: lets a request ask its worker to die after COMMIT (README).
+test_fault_injection = 1
 EOF
 chmod 644 "$EXTRA_CONF"
 

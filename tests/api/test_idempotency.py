@@ -98,14 +98,15 @@ def test_idempotency_keys_belong_to_the_caller(ctx):
 
 
 class RowLock:
-    """Holds the row lock of one page from a psql session, so that a write
-    to that page stays in flight until release()."""
+    """Holds the row lock of one page (or a row of another table) from a
+    psql session, so that a write to it stays in flight until release()."""
 
-    def __init__(self, ctx, page_id):
+    def __init__(self, ctx, row_id, table="pages"):
         self.p = subprocess.Popen(
             ["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", ctx.database_url],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.p.stdin.write("BEGIN;\nSELECT 'locked' FROM pages WHERE id = '%s' FOR UPDATE;\n" % page_id)
+        self.p.stdin.write("BEGIN;\nSELECT 'locked' FROM %s WHERE id = '%s' FOR UPDATE;\n"
+                           % (table, row_id))
         self.p.stdin.flush()
         assert self.p.stdout.readline().strip() == "locked"
 
