@@ -85,13 +85,16 @@ def test_fault_header_is_inert_without_the_setting(ctx):
 
 
 def second_conf(ctx, *lines):
-    """A copy of the stack's statusd.conf with lines appended."""
+    """A copy of the stack's statusd.conf (without fault injection and
+    without a metrics listener, whose port the stack's statusd holds) with
+    lines appended."""
     path = os.path.join(ctx.state_dir, "second-%s.conf" % uuid.uuid4().hex[:8])
     with open(ctx.conf) as f:
         text = f.read()
-    text = "\n".join(l for l in text.splitlines() if not l.startswith("test_fault_injection"))
+    text = "\n".join(l for l in text.splitlines()
+                     if not l.startswith(("test_fault_injection", "metrics_listen")))
     with open(path, "w") as f:
-        f.write(text + "\n" + "\n".join(lines) + "\n")
+        f.write(text + "\nmetrics_listen = off\n" + "\n".join(lines) + "\n")
     os.chmod(path, 0o644)
     return path
 
@@ -325,7 +328,8 @@ def test_stack_stop_after_kill9_leaves_nothing(ctx):
     import tempfile
     state = tempfile.mkdtemp(prefix="statusd-kill9.")
     os.chmod(state, 0o755)
-    env = dict(os.environ, STATE_DIR=state, PORT=str(_free_port()), WORKERS="2",
+    env = dict(os.environ, STATE_DIR=state, PORT=str(_free_port()),
+               METRICS_PORT=str(_free_port()), WORKERS="2",
                DATABASE_URL=ctx.database_url, BUILD_DIR=ctx.build)
     stack = os.path.join(ctx.repo, "deploy", "stack.sh")
     logs = os.path.join(state, "log")
