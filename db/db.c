@@ -295,6 +295,11 @@ db_ready(struct sd_error *err)
 {
 	long long t;
 
+	/* The transaction died with its connection: the rest of it fails
+	 * too, until db_rollback (or db_commit) ends it. */
+	if (db.tx_depth > 0 && db.conn == NULL)
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
 	/* Inside a transaction a lost connection is the statement's failure:
 	 * the transaction is gone with it, nothing of it was committed. */
 	if (db.conn != NULL &&
@@ -375,7 +380,10 @@ connection_lost(const char *during, struct sd_error *err)
 {
 	int rolled_back = db.tx_depth > 0 && strcmp(during, "commit") != 0;
 
-	db_disconnect();
+	/* tx_depth stays: until the caller ends the transaction, nothing may
+	 * run on a new connection as if it still belonged to it. */
+	PQfinish(db.conn);
+	db.conn = NULL;
 	log_error("event=db_connection_lost during=%s outcome=%s", during,
 	    rolled_back ? "rolled_back" : "unknown");
 	if (rolled_back)
@@ -527,9 +535,11 @@ db_commit(struct sd_error *err)
 	PGresult *r;
 	enum sd_status st = SD_OK;
 
-	if (db.conn == NULL || db.tx_depth == 0)
+	if (db.conn == NULL || db.tx_depth == 0) {
+		db.tx_depth = 0;
 		return sd_fail(
 		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	}
 	if (db.tx_depth > 1) {
 		db.tx_depth--; /* the outermost caller commits */
 		return SD_OK;
