@@ -89,19 +89,15 @@ fill_slots(const struct master_settings *s)
 static time_t
 note_crash(void)
 {
-	time_t now = time(NULL);
-	time_t oldest = crash_times[crash_next];
+	time_t now = time(NULL), oldest;
 
 	crash_times[crash_next] = now;
 	crash_next = (crash_next + 1) % CRASH_LIMIT;
+	oldest = crash_times[crash_next]; /* of the last CRASH_LIMIT crashes */
 	if (oldest != 0 && now - oldest < CRASH_WINDOW_S) {
 		backoff_s = backoff_s ? backoff_s * 2 : 1;
 		if (backoff_s > BACKOFF_MAX_S)
 			backoff_s = BACKOFF_MAX_S;
-		log_error("event=crash_loop_backoff seconds=%d crashes=%d "
-		          "window_s=%d reason=\"workers keep dying on their "
-		          "own\"",
-		    backoff_s, CRASH_LIMIT, CRASH_WINDOW_S);
 		return now + backoff_s;
 	}
 	backoff_s = 0;
@@ -150,6 +146,11 @@ worker_ended(struct slot *slot, pid_t pid, int status)
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 0,
 	    now_ms() - slot->started_ms,
 	    slot->respawn_at ? (long long)(slot->respawn_at - time(NULL)) : 0);
+	if ((d == DIED_CRASHED || d == DIED_FAILED) && backoff_s > 0)
+		log_error("event=crash_loop_backoff seconds=%d crashes=%d "
+		          "window_s=%d reason=\"workers keep dying on their "
+		          "own\"",
+		    backoff_s, CRASH_LIMIT, CRASH_WINDOW_S);
 }
 
 static void

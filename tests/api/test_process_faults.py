@@ -109,8 +109,10 @@ class SecondWithConf(proc._SecondStatusd):
             self.proc = subprocess.Popen(
                 [os.path.join(ctx.build, "statusd"), "-c", conf, "-l", self.sock] + list(args),
                 stdout=log, stderr=log)
-        assert proc._wait(lambda: os.path.exists(self.sock) and proc._children(self.proc.pid), 10), \
-            "second statusd did not start"
+        # Started: the migration child is gone and the workers are forked.
+        assert proc._wait(lambda: "event=started" in self.log_text() and
+                          proc._children(self.proc.pid), 10), \
+            "second statusd did not start: %s" % self.log_text()[-1000:]
 
     def request(self, params, body=b""):
         c = FastCGIConn(self.sock, timeout=10)
@@ -277,16 +279,18 @@ def test_crashing_workers_still_back_off(ctx):
     try:
         crashed = set()
         deadline = time.time() + 8
-        while len(crashed) < 6 and time.time() < deadline:
+        while "event=crash_loop_backoff" not in second.log_text() and time.time() < deadline:
             # Each time a new worker: one still dying does not count twice.
-            w = proc._wait(lambda: proc._children(second.proc.pid) - crashed, 3)
-            if not w:
-                break
-            victim = w.pop()
-            os.kill(victim, signal.SIGSEGV)
-            crashed.add(victim)
-        assert proc._wait(lambda: "event=crash_loop_backoff" in second.log_text(), 3), \
-            second.log_text()[-2000:]
+            w = proc._wait(lambda: proc._children(second.proc.pid) - crashed, 0.5)
+            if w:
+                victim = w.pop()
+                os.kill(victim, signal.SIGSEGV)
+                crashed.add(victim)
+        assert "event=crash_loop_backoff" in second.log_text(), second.log_text()[-2000:]
+        # The fifth crash within ten seconds is the one that backs off.
+        text = second.log_text()
+        before = text.split("event=crash_loop_backoff")[0]
+        assert before.count("event=worker_died") == 5, text
         text = second.log_text()
         assert re.search(r'event=crash_loop_backoff seconds=\d+ crashes=5 window_s=10 reason="', text), text
         # Under AddressSanitizer its handler turns the SEGV into exit 1.
