@@ -23,10 +23,10 @@ enum page_summary_stmt {
 
 static const struct db_stmt stmts[PAGE_SUMMARY_STMT__MAX] = {
 	/* The newest $3 pages at most (issue 9: a cloud of 100,000 pages
-	 * must not hold a worker for seconds): a bounded top-N over narrow
-	 * rows picks them, then only they are rendered, each with its
-	 * component count from the components_page index. One row more is
-	 * looked at to tell the client that the list was cut. */
+	 * must not hold a worker for seconds): read in order from the
+	 * pages_newest index (migration 011), then only they are rendered,
+	 * each with its component count from the components_page index. One
+	 * row more is looked at to tell the client that the list was cut. */
 	DB_STMT(PAGES_SUMMARY,
 	    "WITH newest AS (SELECT id, created_at FROM pages WHERE " VISIBLE
 	    " ORDER BY created_at DESC, id LIMIT $3::integer + 1),"
