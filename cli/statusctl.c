@@ -28,6 +28,7 @@
 #include "db/db.h"
 #include "db/idempotency.h"
 #include "db/pages.h"
+#include "db/subscribers.h"
 #include "db/tokens.h"
 #include "log.h"
 #include "scope.h"
@@ -420,6 +421,10 @@ cmd_purge(struct arena *a, const struct command *c, const struct args *args)
 		die("purge failed", err.message);
 	printf("forgot %ld idempotency key%s older than %d hours\n", purged,
 	    purged == 1 ? "" : "s", IDEMPOTENCY_KEEP_HOURS);
+	if (db_captcha_purge(a, &purged, &err) != SD_OK)
+		die("purge failed", err.message);
+	printf("forgot %ld spent captcha%s past their expiry\n", purged,
+	    purged == 1 ? "" : "s");
 	return 0;
 }
 

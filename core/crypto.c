@@ -137,6 +137,12 @@ base64url_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 	return b64_decode(src, n, dst, dstcap, 1);
 }
 
+size_t
+base64_encode(const unsigned char *src, size_t n, char *dst)
+{
+	return (size_t)EVP_EncodeBlock((unsigned char *)dst, src, (int)n);
+}
+
 long
 base64_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 {

@@ -22,7 +22,9 @@ long base64url_decode(
     const char *src, size_t n, unsigned char *dst, size_t dstcap);
 
 /* Standard base64 (RFC 4648 section 4) with its padding, as browsers'
- * btoa() writes it. Strict like base64url_decode. */
+ * btoa() writes it; dst must hold 4 * ((n + 2) / 3) + 1 bytes. Decoding
+ * is strict like base64url_decode. */
+size_t base64_encode(const unsigned char *src, size_t n, char *dst);
 long base64_decode(
     const char *src, size_t n, unsigned char *dst, size_t dstcap);
 

@@ -42,6 +42,7 @@ struct principal {
 	char cloud_id[128]; /* the cloud this request acts for */
 	unsigned scopes;
 	char token_id[37]; /* API token id (not the secret), for logs */
+	int trusted; /* may skip captchas and confirmations (subscribers) */
 };
 
 #endif

@@ -16,6 +16,7 @@ static const struct db_stmt_table *const all_stmts[] = {
 	&db_idempotency_stmts,
 	&db_incident_stmts,
 	&db_template_stmts,
+	&db_subscriber_stmts,
 };
 #define NTABLES (sizeof(all_stmts) / sizeof(all_stmts[0]))
 
@@ -33,6 +34,8 @@ static const struct {
 	{ "pages_pkey", SD_CONFLICT, "a page with this id already exists" },
 	{ "pages_domain_key", SD_CONFLICT,
 	    "this custom domain is already used by another page" },
+	{ "subscribers_contact_key", SD_CONFLICT,
+	    "this contact is already subscribed to this item" },
 };
 
 static struct {

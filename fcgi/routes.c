@@ -11,6 +11,7 @@
 #include "handlers/incident_templates.h"
 #include "handlers/incidents.h"
 #include "handlers/pages.h"
+#include "handlers/subscribers.h"
 #include "handlers/uptime.h"
 
 #define R(method, pattern, scope, handler, flags)                              \
@@ -93,6 +94,23 @@ const struct route statusd_routes[] = {
 	    incident_template_update, ROUTE_BODY),
 	R(DELETE, "/incidents/templates/{incidentTemplateId}", DELETE_INCIDENT,
 	    incident_template_delete, 0),
+	/* Subscribers (the captcha challenge is our extension). */
+	R(POST, "/subscribers", WRITE_SUBSCRIBER, subscriber_create,
+	    ROUTE_BODY),
+	R(GET, "/subscribers/captcha/challenge", WRITE_SUBSCRIBER,
+	    subscriber_captcha_challenge, 0),
+	R(POST, "/subscribers/validate_token", READ_SUBSCRIBER,
+	    subscriber_validate_token, ROUTE_BODY),
+	R(POST, "/subscribers/unsubscribe", DELETE_SUBSCRIBER,
+	    subscriber_unsubscribe, ROUTE_BODY),
+	R(GET, "/subscribers/list", READ_SUBSCRIBER, subscribers_list, 0),
+	R(GET, "/subscribers/list/connection", READ_SUBSCRIBER,
+	    subscribers_list_connection, 0),
+	R(GET, "/subscribers/stats", READ_SUBSCRIBER, subscribers_stats, 0),
+	R(GET, "/subscribers/total_in_cloud", READ_SUBSCRIBER,
+	    subscribers_total_in_cloud, 0),
+	R(POST, "/subscribers/delete", DELETE_SUBSCRIBER, subscribers_delete,
+	    ROUTE_BODY),
 };
 
 const size_t statusd_nroutes =

@@ -107,3 +107,16 @@ handlers_settings(void)
 {
 	return settings;
 }
+
+char *
+json_text_add_string(
+    struct arena *a, const char *obj, const char *name, const char *value)
+{
+	size_t len = strlen(obj);
+
+	if (len < 2 || obj[0] != '{' || obj[len - 1] != '}')
+		return NULL;
+	/* "{}" takes no separating comma. */
+	return arena_printf(a, "%.*s%s\"%s\":\"%s\"}", (int)(len - 1), obj,
+	    len > 2 ? "," : "", name, value);
+}

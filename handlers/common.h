@@ -23,6 +23,12 @@ enum sd_status respond_json(struct request *req, struct response *res,
 enum sd_status respond_json_new(struct request *req, struct response *res,
     enum sd_status status, json_t *value);
 
+/* The JSON object text obj with one more string member name: value
+ * (neither may need escaping: ids, tokens, base64). New arena string, NULL
+ * on OOM or when obj is not an object's text. */
+char *json_text_add_string(
+    struct arena *a, const char *obj, const char *name, const char *value);
+
 /* Ends the transaction a handler began with db_begin: COMMIT when the
  * work (whose status is st) succeeded, ROLLBACK otherwise. Returns st, or
  * the error of a failed COMMIT: a 2xx only goes out after COMMIT. */

@@ -365,32 +365,6 @@ HANDLER(incident_update)
 	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
 }
 
-/* A query parameter given at most once; "" counts as absent. */
-static enum sd_status
-query_once(const struct request *req, const char *name, const char **out,
-    struct sd_error *err)
-{
-	if (request_query_count(req, name) > 1)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: given more than once", name);
-	*out = request_query(req, name);
-	if (*out != NULL && **out == '\0')
-		*out = NULL;
-	return SD_OK;
-}
-
-static enum sd_status
-query_uuid(const struct request *req, const char *name, const char **out,
-    struct sd_error *err)
-{
-	enum sd_status st = query_once(req, name, out, err);
-
-	if (st == SD_OK && *out != NULL && !uuid_valid(*out))
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: must be a UUID", name);
-	return st;
-}
-
 HANDLER(incident_get)
 {
 	static const char *const keys[] = { "incidentId", "incidentCode",
@@ -459,13 +433,10 @@ run_list(struct request *req, struct response *res,
 	struct incident_rows rows;
 	enum sd_status st;
 
-	if (scope == NULL)
-		return oom(res);
-	if (pg->cursor != NULL &&
-	    cursor_decode(req->arena, &handlers_settings()->cursor_key, scope,
-	        pg->cursor, &q->key, &q->id) != 0)
-		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid cursor",
-		    "%s: not a cursor of this list", cursor_name);
+	st = paging_cursor(
+	    req->arena, pg, scope, cursor_name, &q->key, &q->id, &res->err);
+	if (st != SD_OK)
+		return st;
 	q->cloud_id = req->cloud_id;
 	q->backward = pg->backward;
 	q->limit = pg->limit;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "settings.h"
 
 enum sd_status
@@ -29,6 +30,31 @@ query_int(const struct request *req, const char *name, long min, long max,
 		    "%s: must be an integer from %ld to %ld", name, min, max);
 	*out = n;
 	return SD_OK;
+}
+
+enum sd_status
+query_once(const struct request *req, const char *name, const char **out,
+    struct sd_error *err)
+{
+	if (request_query_count(req, name) > 1)
+		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+		    "%s: given more than once", name);
+	*out = request_query(req, name);
+	if (*out != NULL && **out == '\0')
+		*out = NULL;
+	return SD_OK;
+}
+
+enum sd_status
+query_uuid(const struct request *req, const char *name, const char **out,
+    struct sd_error *err)
+{
+	enum sd_status st = query_once(req, name, out, err);
+
+	if (st == SD_OK && *out != NULL && !uuid_valid(*out))
+		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+		    "%s: must be a UUID", name);
+	return st;
 }
 
 static enum sd_status
@@ -71,6 +97,20 @@ paging_parse(const struct request *req, int allow_backward, struct paging *out,
 	out->cursor = out->backward ? before : after;
 	if (out->cursor != NULL && *out->cursor == '\0')
 		out->cursor = NULL;
+	return SD_OK;
+}
+
+enum sd_status
+paging_cursor(struct arena *a, const struct paging *pg, const char *scope,
+    const char *name, const char **key, const char **id, struct sd_error *err)
+{
+	if (scope == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	if (pg->cursor != NULL &&
+	    cursor_decode(a, &handlers_settings()->cursor_key, scope,
+	        pg->cursor, key, id) != 0)
+		return sd_fail(err, SD_BAD_REQUEST, "invalid cursor",
+		    "%s: not a cursor of this list", name);
 	return SD_OK;
 }
 

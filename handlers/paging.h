@@ -18,6 +18,21 @@ struct paging {
 enum sd_status paging_parse(const struct request *req, int allow_backward,
     struct paging *out, struct sd_error *err);
 
+/* A query parameter given at most once (repeated: 400); "" counts as
+ * absent (*out NULL). */
+enum sd_status query_once(const struct request *req, const char *name,
+    const char **out, struct sd_error *err);
+/* The same, and when present it must be a UUID (else 400). */
+enum sd_status query_uuid(const struct request *req, const char *name,
+    const char **out, struct sd_error *err);
+
+/* Decodes pg->cursor (when there is one) of the list scope into *key and
+ * *id (left NULL without a cursor); a forged or foreign one is 400 naming
+ * the parameter `name`. */
+enum sd_status paging_cursor(struct arena *a, const struct paging *pg,
+    const char *scope, const char *name, const char **key, const char **id,
+    struct sd_error *err);
+
 /* Parses a decimal integer parameter in [min, max]; def when absent. */
 enum sd_status query_int(const struct request *req, const char *name, long min,
     long max, long def, long *out, struct sd_error *err);

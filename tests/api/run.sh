@@ -74,6 +74,9 @@ jwt_hs256_secret = $secret
 jwt_rs256_public_key_file = $STATE_DIR/jwt-rs256.pub
 # Tests only: lets a request ask its worker to die after COMMIT (README).
 test_fault_injection = 1
+# Webhook targets here pass the internal-address rule (a documentation
+# range, so the exemption itself is tested; nothing listens there).
+webhook_allowed_networks = 198.51.100.0/24
 EOF
 chmod 644 "$EXTRA_CONF"
 

@@ -174,10 +174,12 @@ NO_OFFICIAL_SCHEMA = {
         "our extension: 204, no body",
     "POST /subscribers/unsubscribe": _MUTATION,
     "POST /subscribers/delete": _MUTATION,
-    "GET /subscribers/total_in_cloud":
-        "StakeholderCommsSubscriberTotalInCloudResponse: not in the official excerpt",
     "GET /subscribers/stats":
         "StakeholderCommsSubscriptionStatsResponse: not in the official excerpt",
+    "GET /subscribers/total_in_cloud":
+        "StakeholderCommsSubscriberTotalInCloudResponse: not in the official excerpt",
+    "GET /subscribers/captcha/challenge":
+        "our extension: an ALTCHA v1 challenge",
 }
 
 _RFC3339 = re.compile(
@@ -330,6 +332,12 @@ LEFT_OUT_WHEN_UNSET = {
     "monitoringAt", "scheduledFor", "scheduledUntil", "lastRemindedAt", "templateId",
     "externalIncidentId", "externalIncidentSource", "updateNeededAt", "scheduledAt",
     "oldStatus", "body", "groupId", "resolvedAt",
+    # subscriber: fields statusd has no data for, contacts of other
+    # subscription types, and the code only pending subscribers have
+    "email", "phoneNumber", "phoneCountry", "webhookEndpoint", "pageAccessUserId",
+    "phoneNumberDisplay", "deactivatedAt", "orphanedAt", "quarantinedAt", "confirmedAt",
+    "confirmationCode", "shortCodeSubscriptionId", "slackChannelId", "slackUserId",
+    "insertedAt", "updatedAt",
     # every envelope: error is set only on failure
     "error",
     # connections without items

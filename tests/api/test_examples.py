@@ -19,6 +19,7 @@ import urllib.parse
 
 import routecases
 import schemas
+import subscriberlib
 from routecases import comp, live_component, q
 
 PLACEHOLDER = "<string>"
@@ -104,6 +105,31 @@ def _template(ctx):
     return {"incidentTemplateId": r.json["incidentTemplate"]["id"]}
 
 
+def _subscription(ctx):
+    """The example subscribes an email address to an incident: the
+    incident, a solved captcha of its page, and valid values for the
+    contact fields the example fills for every type."""
+    ids = _incident(ctx)
+    return dict(ids, itemId=ids["incidentId"], email=ctx.uniq("ops") + "@example.com",
+                captchaToken=subscriberlib.captcha_token(ctx, ids["pageId"]),
+                phoneNumber="+14155550100", phoneCountry="US",
+                webhookEndpoint="https://8.8.8.8/status")
+
+
+def _subscriber(ctx):
+    page = routecases._page(ctx)
+    sub = subscriberlib.subscribe(ctx, page["id"]).json
+    return {"pageId": page["id"], "subscriberId": sub["id"], "ids": sub["id"]}
+
+
+def _with_token(purpose):
+    def prepare(ctx):
+        ids = _subscriber(ctx)
+        ids["token"] = subscriberlib.mint_token(ctx, purpose, ids["subscriberId"])
+        return ids
+    return prepare
+
+
 # "METHOD path" -> prepare(ctx) returning the ids the request needs (path
 # parameters and body placeholders by field name), plus an optional
 # "query" when the documented call cannot name its object otherwise.
@@ -153,6 +179,19 @@ PREPARE = {
     "GET /incidents/get": lambda ctx: dict(
         _incident(ctx), query="incidentId=%s"),
     "GET /incidents/list/v2": lambda ctx: _incident(ctx) and {},
+    "POST /subscribers": _subscription,
+    "POST /subscribers/validate_token": _with_token("manage"),
+    "POST /subscribers/unsubscribe": _with_token("unsubscribe"),
+    "POST /subscribers/delete": _subscriber,
+    "GET /subscribers/total_in_cloud": lambda ctx: {},
+    # Their required query parameters name the item (the document's curl
+    # leaves them out).
+    "GET /subscribers/list": lambda ctx: dict(
+        query="itemType=PAGE&itemId=" + _subscriber(ctx)["pageId"]),
+    "GET /subscribers/stats": lambda ctx: dict(
+        query="type=PAGE&itemId=" + _subscriber(ctx)["pageId"]),
+    "GET /subscribers/list/connection": lambda ctx: dict(
+        query="pageId=" + _subscriber(ctx)["pageId"]),
 }
 
 
@@ -193,8 +232,10 @@ def call_example(ctx, e):
     assert key in PREPARE, "%s: no preparation in test_examples.PREPARE" % key
     ids = PREPARE[key](ctx)
     path = fill_path(e["path"], ids)
-    if "query" in ids:
+    if "query" in ids and "%s" in ids["query"]:
         path += "?" + ids["query"] % urllib.parse.quote(ids["incidentId"])
+    elif "query" in ids:
+        path += "?" + ids["query"]
     filled = set()
     body = None
     if e["exampleRequest"] is not None:

@@ -1,0 +1,697 @@
+/*
+ * Subscribers: sign-up behind the captcha, tokens, lists, stats, deletes
+ * (endpoints 39-46, and GET /subscribers/captcha/challenge). Contact fields
+ * and confirmation codes go only to credentials with the subscriber read
+ * scope; no secret is logged or answered, except a webhook's signing secret
+ * once, in the response that creates it.
+ */
+#include "subscribers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "captcha.h"
+#include "common.h"
+#include "contact.h"
+#include "crypto.h"
+#include "db/db.h"
+#include "db/subscribers.h"
+#include "paging.h"
+#include "settings.h"
+#include "subtoken.h"
+#include "validate.h"
+
+#define DELETE_IDS_MAX 1000
+#define WEBHOOK_SECRET_BYTES 32
+
+static const char *const subscriber_item_types[] = { "PAGE_SUBSCRIBER",
+	"INCIDENT_SUBSCRIBER", "COMPONENT_SUBSCRIBER", NULL };
+static const char *const subscription_types[] = { "EMAIL", "SMS", "WEBHOOK",
+	"SLACK", NULL };
+enum subscription_type { SUB_EMAIL, SUB_SMS, SUB_WEBHOOK, SUB_SLACK };
+
+#define END                                                                    \
+	{                                                                      \
+		NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL         \
+	}
+#define TEXT(n, max)                                                           \
+	{                                                                      \
+		n, FT_STRING, 0, max, 0, 0, NULL, NULL, NULL, NULL             \
+	}
+
+/* ISO 3166-1 alpha-2, as phoneCountry is spelt. */
+static int
+check_country(const char *s)
+{
+	return strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' &&
+	    s[1] <= 'Z';
+}
+
+/* Only the field the subscription type uses is checked as a contact (in
+ * C, below); the others are bounded and otherwise ignored. */
+static const struct field subscription_data[] = {
+	TEXT("phoneNumber", 32),
+	{ "phoneCountry", FT_STRING, 0, 2, 0, 0, NULL, NULL, check_country,
+	    "must be an ISO 3166-1 alpha-2 code" },
+	TEXT("email", 254),
+	TEXT("webhookEndpoint", CONTACT_URL_MAX),
+	END,
+};
+
+static const struct field subscription_request[] = {
+	{ "itemId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, uuid_valid,
+	    "must be a UUID" },
+	{ "itemType", FT_ENUM, F_REQUIRED, 0, 0, 0, subscriber_item_types, NULL,
+	    NULL, NULL },
+	{ "subscriptionType", FT_ENUM, F_REQUIRED, 0, 0, 0, subscription_types,
+	    NULL, NULL, NULL },
+	{ "subscriptionData", FT_OBJECT, 0, 0, 0, 0, NULL, subscription_data,
+	    NULL, NULL },
+	TEXT("captchaToken", CAPTCHA_TOKEN_MAX),
+	/* Honoured for trusted credentials only. */
+	{ "skipConfirmation", FT_BOOL, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+	END,
+};
+
+static const struct field create_envelope[] = {
+	{ "subscriptionRequest", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
+	    subscription_request, NULL, NULL },
+	END,
+};
+
+static const struct field token_body[] = {
+	TEXT("token", SUBTOKEN_TEXT_MAX),
+	END,
+};
+
+static const struct field delete_body[] = {
+	{ "ids", FT_STRING_ARRAY, 0, DELETE_IDS_MAX, 0, 0, NULL, NULL,
+	    uuid_valid, "must be a UUID" },
+	END,
+};
+
+static const struct subscriber_keys *
+keys(void)
+{
+	return &handlers_settings()->subscriber_keys;
+}
+
+static int
+may_read_contacts(const struct principal *who)
+{
+	return (who->scopes & SCOPE_BIT(SCOPE_READ_SUBSCRIBER)) != 0;
+}
+
+static enum sd_status
+oom(struct response *res)
+{
+	return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
+}
+
+static enum sd_status
+read_body(struct request *req, struct response *res, const struct field *table,
+    json_t **body)
+{
+	enum sd_status st = body_json_object(req, body, &res->err);
+
+	if (st == SD_OK)
+		st = validate_object(
+		    *body, table, VALIDATE_CREATE, "body", &res->err);
+	return st;
+}
+
+static const char *
+body_string(const json_t *obj, const char *name)
+{
+	return json_string_value(json_object_get(obj, name));
+}
+
+/* itemType / type of the list and stats queries: PAGE, INCIDENT,
+ * COMPONENT or the subscriber type spellings, in any case (schemas.md). */
+static enum sd_status
+query_item_type(const struct request *req, const char *name, const char **out,
+    struct sd_error *err)
+{
+	static const char *const short_names[] = { "PAGE", "INCIDENT",
+		"COMPONENT", NULL };
+	const char *v;
+	enum sd_status st = query_once(req, name, &v, err);
+	int i;
+
+	if (st != SD_OK)
+		return st;
+	if (v == NULL)
+		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+		    "%s: is required", name);
+	for (i = 0; short_names[i] != NULL; i++) {
+		if (strcasecmp(v, short_names[i]) == 0 ||
+		    strcasecmp(v, subscriber_item_types[i]) == 0) {
+			*out = subscriber_item_types[i];
+			return SD_OK;
+		}
+	}
+	return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+	    "%s: must be PAGE, INCIDENT or COMPONENT", name);
+}
+
+static enum sd_status
+query_required_uuid(const struct request *req, const char *name,
+    const char **out, struct sd_error *err)
+{
+	enum sd_status st = query_uuid(req, name, out, err);
+
+	if (st == SD_OK && *out == NULL)
+		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+		    "%s: is required", name);
+	return st;
+}
+
+/* The item must be the cloud's; with must_accept, its page must take
+ * subscribers too. */
+static enum sd_status
+find_item(struct request *req, struct response *res, const char *item_type,
+    const char *item_id, int must_accept, const char **page_id)
+{
+	int accepts;
+	enum sd_status st = db_subscriber_item(req->arena, req->cloud_id,
+	    item_type, item_id, page_id, &accepts, &res->err);
+
+	if (st == SD_NOT_FOUND)
+		return sd_fail(&res->err, SD_NOT_FOUND, "item not found", NULL);
+	if (st == SD_OK && must_accept && !accepts)
+		return sd_fail(&res->err, SD_CONFLICT,
+		    "this page does not accept subscribers", NULL);
+	return st;
+}
+
+/* A node with its confirmation code when it is pending and the caller
+ * may see it (the code is the subscriber's confirm token). */
+static const char *
+with_confirmation_code(struct request *req, const char *node, const char *id,
+    const char *status, long created_at)
+{
+	char token[SUBTOKEN_TEXT_MAX];
+
+	if (strcmp(status, "PENDING_CONFIRMATION") != 0 ||
+	    subtoken_encode(&keys()->tokens, SUBTOKEN_CONFIRM, req->cloud_id,
+	        id, created_at, token) != 0)
+		return node;
+	return json_text_add_string(
+	    req->arena, node, "confirmationCode", token);
+}
+
+/* ---- POST /subscribers ---- */
+
+struct contact_in {
+	enum subscription_type type;
+	const char *contact;
+	const char *phone_country;
+};
+
+static enum sd_status
+bad_contact(struct response *res, const char *field, const char *rule)
+{
+	return sd_fail(&res->err, SD_BAD_REQUEST, "invalid request body",
+	    "body.subscriptionRequest.subscriptionData.%s: %s", field, rule);
+}
+
+static enum sd_status
+check_webhook(struct response *res, const char *url)
+{
+	switch (webhook_target_check(url, &keys()->webhook_allowed)) {
+	case CONTACT_TARGET_OK: return SD_OK;
+	case CONTACT_TARGET_BAD_URL:
+		return bad_contact(res, "webhookEndpoint",
+		    "must be an https URL without user info or fragment");
+	case CONTACT_TARGET_UNRESOLVED:
+		return bad_contact(
+		    res, "webhookEndpoint", "its host does not resolve");
+	case CONTACT_TARGET_INTERNAL: break;
+	}
+	return bad_contact(
+	    res, "webhookEndpoint", "its host resolves to an internal address");
+}
+
+/* The contact the subscription type takes, checked. */
+static enum sd_status
+read_contact(struct response *res, const json_t *request, struct contact_in *c)
+{
+	static const char *const field_of[] = { "email", "phoneNumber",
+		"webhookEndpoint", "webhookEndpoint" };
+	const json_t *data = json_object_get(request, "subscriptionData");
+	const char *name;
+
+	c->type = (enum subscription_type)enum_index(
+	    subscription_types, body_string(request, "subscriptionType"));
+	name = field_of[c->type];
+	c->contact = body_string(data, name);
+	c->phone_country =
+	    c->type == SUB_SMS ? body_string(data, "phoneCountry") : NULL;
+	if (c->contact == NULL)
+		return bad_contact(
+		    res, name, "is required for this subscription type");
+	switch (c->type) {
+	case SUB_EMAIL:
+		return contact_email_valid(c->contact)
+		    ? SD_OK
+		    : bad_contact(res, name, "must be an email address");
+	case SUB_SMS:
+		return contact_e164_valid(c->contact)
+		    ? SD_OK
+		    : bad_contact(res, name,
+		          "must be an E.164 number (+ and 7-15 digits)");
+	case SUB_WEBHOOK: return check_webhook(res, c->contact);
+	case SUB_SLACK: break;
+	}
+	return contact_slack_url_valid(c->contact)
+	    ? SD_OK
+	    : bad_contact(res, name, "must be a Slack incoming-webhook URL");
+}
+
+/* whsec_ + base64 of 32 random bytes (Standard Webhooks). */
+static const char *
+new_webhook_secret(struct arena *a)
+{
+	unsigned char raw[WEBHOOK_SECRET_BYTES];
+	char b64[4 * ((WEBHOOK_SECRET_BYTES + 2) / 3) + 1];
+
+	if (crypto_random(raw, sizeof(raw)) != 0)
+		return NULL;
+	base64_encode(raw, sizeof(raw), b64);
+	return arena_printf(a, "whsec_%s", b64);
+}
+
+static enum sd_status
+outcome_error(struct response *res, const struct subscriber_created *c)
+{
+	switch (c->outcome) {
+	case SUBSCRIBER_NO_ITEM:
+		return sd_fail(&res->err, SD_NOT_FOUND, "item not found", NULL);
+	case SUBSCRIBER_NOT_ACCEPTED:
+		return sd_fail(&res->err, SD_CONFLICT,
+		    "this page does not accept subscribers", NULL);
+	case SUBSCRIBER_CAPTCHA_USED:
+		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid captcha",
+		    "captcha has been used already");
+	case SUBSCRIBER_DUPLICATE:
+		return sd_fail(&res->err, SD_CONFLICT,
+		    "this contact is already subscribed to this item",
+		    "existing subscriber: %s", c->existing_id);
+	case SUBSCRIBER_QUOTA:
+		return sd_fail(&res->err, SD_CONFLICT,
+		    "subscriber quota of this cloud reached",
+		    "the quota is %ld subscribers",
+		    handlers_settings()->subscriber_quota);
+	default: break;
+	}
+	return sd_fail(&res->err, SD_INTERNAL, "internal error", NULL);
+}
+
+/* Checks the captcha for the item's page, unless the credential is
+ * trusted; fills what the subscriber row spends. */
+static enum sd_status
+check_captcha(struct response *res, const struct principal *who,
+    const json_t *request, const char *page_id, struct subscriber_new *s,
+    struct captcha_solution *sol)
+{
+	const char *token = body_string(request, "captchaToken");
+	enum captcha_result r;
+
+	if (who->trusted)
+		return SD_OK;
+	if (token == NULL)
+		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid captcha",
+		    "body.subscriptionRequest.captchaToken: is required");
+	r = captcha_verify(
+	    &keys()->captcha, token, page_id, (long)time(NULL), sol);
+	if (r != CAPTCHA_OK)
+		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid captcha",
+		    "%s", captcha_result_message(r));
+	s->captcha_challenge = sol->challenge;
+	s->captcha_expires = sol->expires;
+	return SD_OK;
+}
+
+static const char *
+created_document(struct request *req, const struct principal *who,
+    const struct subscriber_new *s, const struct subscriber_created *c)
+{
+	const char *doc = c->doc;
+
+	if (may_read_contacts(who))
+		doc = with_confirmation_code(
+		    req, doc, s->id, s->status, c->created_at);
+	if (doc != NULL && s->webhook_secret != NULL)
+		doc = json_text_add_string(
+		    req->arena, doc, "webhookSecret", s->webhook_secret);
+	return doc;
+}
+
+HANDLER(subscriber_create)
+{
+	struct subscriber_new s = { 0 };
+	struct subscriber_created c;
+	struct captcha_solution sol;
+	struct contact_in contact;
+	const char *page_id, *doc;
+	const json_t *request;
+	json_t *body;
+	char id[37];
+	enum sd_status st;
+
+	st = read_body(req, res, create_envelope, &body);
+	if (st != SD_OK)
+		return st;
+	request = json_object_get(body, "subscriptionRequest");
+	s.item_type = body_string(request, "itemType");
+	s.item_id = body_string(request, "itemId");
+	st = read_contact(res, request, &contact);
+	if (st == SD_OK)
+		st = find_item(req, res, s.item_type, s.item_id, 1, &page_id);
+	if (st == SD_OK)
+		st = check_captcha(res, who, request, page_id, &s, &sol);
+	if (st != SD_OK)
+		return st;
+	if (uuid_v4(id) != 0)
+		return sd_fail(
+		    &res->err, SD_INTERNAL, "random source failed", NULL);
+	s.cloud_id = req->cloud_id;
+	s.id = id;
+	s.subscription_type = subscription_types[contact.type];
+	s.contact = contact.contact;
+	s.phone_country = contact.phone_country;
+	s.skip_confirmation = who->trusted &&
+	    json_is_true(json_object_get(request, "skipConfirmation"));
+	s.status = (contact.type == SUB_EMAIL || contact.type == SUB_SMS) &&
+	        !s.skip_confirmation
+	    ? "PENDING_CONFIRMATION"
+	    : "SUBSCRIBED";
+	if (contact.type == SUB_WEBHOOK &&
+	    (s.webhook_secret = new_webhook_secret(req->arena)) == NULL)
+		return sd_fail(
+		    &res->err, SD_INTERNAL, "random source failed", NULL);
+	s.quota = handlers_settings()->subscriber_quota;
+	s.with_contact = may_read_contacts(who);
+	st = db_begin(&res->err);
+	if (st != SD_OK)
+		return st;
+	st = db_subscriber_create(req->arena, &s, &c, &res->err);
+	if (st == SD_OK && c.outcome != SUBSCRIBER_CREATED)
+		st = outcome_error(res, &c);
+	st = tx_end(st, res);
+	if (st != SD_OK)
+		return st;
+	doc = created_document(req, who, &s, &c);
+	return doc == NULL ? oom(res) : respond_text(res, SD_CREATED, doc);
+}
+
+/* ---- GET /subscribers/captcha/challenge ---- */
+
+HANDLER(subscriber_captcha_challenge)
+{
+	struct captcha_challenge c;
+	const char *page_id;
+	json_t *out;
+	enum sd_status st;
+
+	(void)who;
+	st = query_required_uuid(req, "pageId", &page_id, &res->err);
+	if (st == SD_OK)
+		st = find_item(req, res, "PAGE_SUBSCRIBER", page_id, 1, NULL);
+	if (st != SD_OK)
+		return st;
+	if (captcha_challenge_new(
+	        &keys()->captcha, page_id, (long)time(NULL), &c) != 0)
+		return sd_fail(
+		    &res->err, SD_INTERNAL, "random source failed", NULL);
+	out = json_pack("{s:s, s:s, s:I, s:s, s:s}", "algorithm",
+	    CAPTCHA_ALGORITHM, "challenge", c.challenge, "maxnumber",
+	    (json_int_t)c.maxnumber, "salt", c.salt, "signature", c.signature);
+	return respond_json_new(req, res, SD_OK, out);
+}
+
+/* ---- tokens ---- */
+
+/* The subscriber a token of one of the purposes names in this cloud;
+ * -1 for a token that is tampered, expired, of another purpose or cloud. */
+static int
+token_subscriber(const struct request *req, const char *token,
+    unsigned purposes, struct subtoken *t)
+{
+	int p;
+
+	if (token == NULL)
+		return -1;
+	for (p = 0; p < SUBTOKEN__MAX; p++) {
+		if ((purposes & (1u << p)) &&
+		    subtoken_verify(&keys()->tokens, token,
+		        (enum subtoken_purpose)p, (long)time(NULL), t) == 0)
+			return strcmp(t->cloud_id, req->cloud_id) == 0 ? 0 : -1;
+	}
+	return -1;
+}
+
+/* POST /subscribers/validate_token: a manage token of an existing
+ * subscriber of this cloud is valid; every other token answers alike. */
+HANDLER(subscriber_validate_token)
+{
+	struct subtoken t;
+	const char *status;
+	json_t *body;
+	int valid;
+	enum sd_status st;
+
+	(void)who;
+	st = read_body(req, res, token_body, &body);
+	if (st != SD_OK)
+		return st;
+	valid = token_subscriber(req, body_string(body, "token"),
+	            1u << SUBTOKEN_MANAGE, &t) == 0;
+	if (valid) {
+		st = db_subscriber_status(req->arena, req->cloud_id,
+		    t.subscriber_id, &status, &res->err);
+		if (st != SD_OK && st != SD_NOT_FOUND)
+			return st;
+		valid = st == SD_OK;
+	}
+	return respond_json_new(req, res, SD_OK,
+	    json_pack("{s:b, s:s}", "valid", valid, "message",
+	        valid ? "token is valid" : "token is not valid"));
+}
+
+static enum sd_status
+mutation_ok(struct request *req, struct response *res, const char *message)
+{
+	return respond_json_new(req, res, SD_OK,
+	    json_pack("{s:b, s:s}", "success", 1, "message", message));
+}
+
+/* POST /subscribers/unsubscribe: an unsubscribe or manage token. */
+HANDLER(subscriber_unsubscribe)
+{
+	struct subtoken t;
+	json_t *body;
+	enum sd_status st;
+
+	(void)who;
+	st = read_body(req, res, token_body, &body);
+	if (st == SD_OK && body_string(body, "token") == NULL)
+		st = sd_fail(&res->err, SD_BAD_REQUEST, "invalid request body",
+		    "body.token: is required");
+	if (st != SD_OK)
+		return st;
+	if (token_subscriber(req, body_string(body, "token"),
+	        1u << SUBTOKEN_UNSUBSCRIBE | 1u << SUBTOKEN_MANAGE, &t) != 0)
+		return sd_fail(
+		    &res->err, SD_BAD_REQUEST, "invalid token", NULL);
+	st = db_subscriber_unsubscribe(
+	    req->arena, req->cloud_id, t.subscriber_id, &res->err);
+	if (st == SD_NOT_FOUND)
+		return sd_fail(
+		    &res->err, SD_BAD_REQUEST, "invalid token", NULL);
+	return st != SD_OK ? st : mutation_ok(req, res, "unsubscribed");
+}
+
+/* ---- lists ---- */
+
+/* Runs one keyset window and answers it as a connection: nodes carry
+ * their confirmation codes; both_ways adds hasPreviousPage/startCursor. */
+static enum sd_status
+run_list(struct request *req, struct response *res,
+    struct subscriber_list_query *q, const struct paging *pg, const char *scope,
+    const char *envelope)
+{
+	struct subscriber_rows rows;
+	struct connection c = { 0 };
+	const char *json;
+	enum sd_status st;
+	int i;
+
+	st = paging_cursor(req->arena, pg, scope,
+	    pg->backward ? "before" : "cursor", &q->key, &q->id, &res->err);
+	if (st != SD_OK)
+		return st;
+	q->cloud_id = req->cloud_id;
+	q->limit = pg->limit;
+	q->backward = pg->backward;
+	st = db_subscribers_list(req->arena, q, &rows, &res->err);
+	if (st != SD_OK)
+		return st;
+	for (i = 0; i < rows.count; i++) {
+		rows.nodes[i] = with_confirmation_code(req, rows.nodes[i],
+		    rows.ids[i], rows.statuses[i], rows.created_at[i]);
+		if (rows.nodes[i] == NULL)
+			return oom(res);
+	}
+	c.list = "nodes";
+	c.both_ways = 1;
+	c.total = rows.total;
+	if (connection_from_rows(req->arena, &c, pg, scope, rows.nodes,
+	        rows.keys, rows.ids, rows.count) != 0 ||
+	    (json = connection_json(req->arena, &c)) == NULL)
+		return oom(res);
+	if (envelope != NULL)
+		json = arena_printf(req->arena, "{\"%s\":%s}", envelope, json);
+	return json == NULL ? oom(res) : respond_text(res, SD_OK, json);
+}
+
+/* limit and cursor walk forwards (as documented); last and before walk
+ * backwards from the end or a cursor (our extension, as in the v2 lists). */
+static enum sd_status
+list_paging(const struct request *req, struct paging *pg, struct sd_error *err)
+{
+	const char *after, *before, *last;
+	long limit;
+	enum sd_status st;
+
+	st = query_once(req, "cursor", &after, err);
+	if (st == SD_OK)
+		st = query_once(req, "before", &before, err);
+	if (st == SD_OK)
+		st = query_once(req, "last", &last, err);
+	if (st != SD_OK)
+		return st;
+	pg->backward = before != NULL || last != NULL;
+	if (pg->backward && (after != NULL || request_query(req, "limit")))
+		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+		    "use limit/cursor or last/before, not both");
+	st = query_int(req, pg->backward ? "last" : "limit", 1, PAGE_SIZE_MAX,
+	    PAGE_SIZE_DEFAULT, &limit, err);
+	if (st != SD_OK)
+		return st;
+	pg->limit = (int)limit;
+	pg->cursor = pg->backward ? before : after;
+	return SD_OK;
+}
+
+/* GET /subscribers/list: an item's subscribers. */
+HANDLER(subscribers_list)
+{
+	struct subscriber_list_query q = { 0 };
+	struct paging pg;
+	enum sd_status st;
+
+	(void)who;
+	st = query_item_type(req, "itemType", &q.item_type, &res->err);
+	if (st == SD_OK)
+		st =
+		    query_required_uuid(req, "itemId", &q.filter_id, &res->err);
+	if (st == SD_OK)
+		st = list_paging(req, &pg, &res->err);
+	if (st == SD_OK)
+		st = find_item(req, res, q.item_type, q.filter_id, 0, NULL);
+	if (st != SD_OK)
+		return st;
+	q.by = SUBSCRIBERS_OF_ITEM;
+	return run_list(req, res, &q, &pg,
+	    arena_printf(req->arena, "subscribers-item:%s:%s:%s", req->cloud_id,
+	        q.item_type, q.filter_id),
+	    "connection");
+}
+
+/* GET /subscribers/list/connection: a page's, or the cloud's. */
+HANDLER(subscribers_list_connection)
+{
+	struct subscriber_list_query q = { 0 };
+	struct paging pg;
+	enum sd_status st;
+
+	(void)who;
+	st = query_uuid(req, "pageId", &q.filter_id, &res->err);
+	if (st == SD_OK)
+		st = list_paging(req, &pg, &res->err);
+	if (st == SD_OK && q.filter_id != NULL)
+		st = find_item(
+		    req, res, "PAGE_SUBSCRIBER", q.filter_id, 0, NULL);
+	if (st != SD_OK)
+		return st;
+	q.by = q.filter_id != NULL ? SUBSCRIBERS_OF_PAGE : SUBSCRIBERS_OF_CLOUD;
+	return run_list(req, res, &q, &pg,
+	    arena_printf(req->arena, "subscribers:%s:%s", req->cloud_id,
+	        q.filter_id != NULL ? q.filter_id : "*"),
+	    NULL);
+}
+
+/* GET /subscribers/stats?itemId=&type= */
+HANDLER(subscribers_stats)
+{
+	const char *item_type, *item_id, *doc;
+	enum sd_status st;
+
+	(void)who;
+	st = query_required_uuid(req, "itemId", &item_id, &res->err);
+	if (st == SD_OK)
+		st = query_item_type(req, "type", &item_type, &res->err);
+	if (st == SD_OK)
+		st = find_item(req, res, item_type, item_id, 0, NULL);
+	if (st == SD_OK)
+		st = db_subscriber_stats(req->arena, req->cloud_id, item_type,
+		    item_id, &doc, &res->err);
+	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+}
+
+/* GET /subscribers/total_in_cloud */
+HANDLER(subscribers_total_in_cloud)
+{
+	const char *doc;
+	enum sd_status st;
+
+	(void)who;
+	st = db_subscribers_total(req->arena, req->cloud_id, &doc, &res->err);
+	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+}
+
+/* POST /subscribers/delete {ids}: ids of another cloud are ignored and
+ * not counted. */
+HANDLER(subscribers_delete)
+{
+	const char **ids;
+	const json_t *list;
+	json_t *body;
+	size_t i, n;
+	long deleted = 0;
+	enum sd_status st;
+
+	(void)who;
+	st = read_body(req, res, delete_body, &body);
+	if (st != SD_OK)
+		return st;
+	list = json_object_get(body, "ids");
+	n = json_array_size(list);
+	ids = arena_alloc(req->arena, sizeof(*ids) * (n + 1));
+	if (ids == NULL)
+		return oom(res);
+	for (i = 0; i < n; i++)
+		ids[i] = json_string_value(json_array_get(list, i));
+	if (n > 0)
+		st = db_subscribers_delete(
+		    req->arena, req->cloud_id, ids, n, &deleted, &res->err);
+	if (st != SD_OK)
+		return st;
+	return mutation_ok(req, res,
+	    arena_printf(req->arena, "deleted %ld subscriber%s", deleted,
+	        deleted == 1 ? "" : "s"));
+}
