@@ -6,8 +6,6 @@
 
 #include "db_internal.h"
 
-#define EPOCH(col) " extract(epoch FROM " col ")::bigint"
-
 /*
  * Keyset windows in creation order on (created_at, id): $1 cloud, $2/$3 the
  * cursor's key and id (NULL: from the edge), $4 rows to fetch, $5 the page
@@ -41,7 +39,8 @@
 	" FROM (SELECT " total " AS total) t LEFT JOIN LATERAL (SELECT" \
 	" subscriber_json(s, true)::text AS node," \
 	" subscriber_sort_key(s) AS key, s.id::text AS id, s.status," \
-	EPOCH("s.created_at") " AS created, s.created_at AS at, s.id AS sid" \
+	" extract(epoch FROM s.created_at)::bigint AS created," \
+	" s.created_at AS at, s.id AS sid" \
 	" FROM subscribers s WHERE s.cloud_id = $1" filter \
 	" AND (s.created_at, s.id) " pos \
 	" ORDER BY s.created_at " order ", s.id " order \
@@ -52,10 +51,6 @@
 #define STATUSES                                                               \
 	"ARRAY['PENDING_CONFIRMATION', 'SUBSCRIBED', 'UNSUBSCRIBED',"          \
 	" 'SUSPENDED', 'DEACTIVATED', 'QUARANTINED', 'UNVERIFIED']"
-#define UTC_TEXT(col)                                                          \
-	"to_char(" col " AT TIME ZONE 'UTC', "                                 \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 enum subscriber_stmt {
 	SUBSCRIBER_CREATE,
 	SUBSCRIBER_ITEM,
@@ -78,12 +73,11 @@ enum subscriber_stmt {
 static const struct db_stmt stmts[SUBSCRIBER_STMT__MAX] = {
 	DB_STMT(SUBSCRIBER_CREATE,
 	    "SELECT c.outcome, c.existing_id::text,"
-	    " subscriber_json(c.sub, $14::boolean)::text," EPOCH(
-	        "(c.sub).created_at") " FROM subscriber_create($1, $2::uuid, "
-	                              "$3,"
-	                              " $4::uuid, $5, $6, $7, $8, $9::boolean,"
-	                              " $10, $11, to_timestamp($12::bigint),"
-	                              " $13::bigint) c"),
+	    " subscriber_json(c.sub, $14::boolean)::text,"
+	    " extract(epoch FROM (c.sub).created_at)::bigint"
+	    " FROM subscriber_create($1, $2::uuid, $3, $4::uuid, $5, $6, $7,"
+	    " $8, $9::boolean, $10, $11, to_timestamp($12::bigint),"
+	    " $13::bigint) c"),
 	DB_STMT(SUBSCRIBER_ITEM,
 	    "SELECT page_id::text, accepts FROM"
 	    " subscriber_item_page($1, $2, $3::uuid)"),
@@ -126,33 +120,13 @@ static const struct db_stmt stmts[SUBSCRIBER_STMT__MAX] = {
 	    " 'totalQuotaUsed', coalesce(sum(c.n), 0),"
 	    " 'countsByStatus', json_agg(json_build_object('status', u.st,"
 	    " 'count', coalesce(c.n, 0)) ORDER BY u.ord),"
-	    " 'insertedAt', " UTC_TEXT(
-	        "min(c.created_at)") ","
-	                             " 'updatedAt', " UTC_TEXT(
-	                                 "max(c.updated_at)") ")))::text"
-	                                                      " FROM "
-	                                                      "unnest(" STATUSES
-	                                                      ") WITH "
-	                                                      "ORDINALITY AS "
-	                                                      "u(st, ord)"
-	                                                      " LEFT JOIN "
-	                                                      "(SELECT status, "
-	                                                      "sum(n) AS n,"
-	                                                      " min(created_at)"
-	                                                      " AS created_at, "
-	                                                      "max(updated_at) "
-	                                                      "AS updated_at"
-	                                                      " FROM "
-	                                                      "subscriber_"
-	                                                      "counts WHERE "
-	                                                      "cloud_id = $1 "
-	                                                      "AND item_id = "
-	                                                      "$3::uuid"
-	                                                      " AND item_type "
-	                                                      "= $2 GROUP BY "
-	                                                      "status) c ON "
-	                                                      "c.status = "
-	                                                      "u.st"),
+	    " 'insertedAt', rfc3339(min(c.created_at)),"
+	    " 'updatedAt', rfc3339(max(c.updated_at)))))::text"
+	    " FROM unnest(" STATUSES ") WITH ORDINALITY AS u(st, ord)"
+	    " LEFT JOIN (SELECT status, sum(n) AS n,"
+	    " min(created_at) AS created_at, max(updated_at) AS updated_at"
+	    " FROM subscriber_counts WHERE cloud_id = $1 AND item_id = $3::uuid"
+	    " AND item_type = $2 GROUP BY status) c ON c.status = u.st"),
 	DB_STMT(SUBSCRIBERS_TOTAL,
 	    "SELECT json_build_object('totalCount', " CLOUD_TOTAL ")::text"),
 	DB_STMT(CAPTCHAS_PURGE,

@@ -8,8 +8,13 @@ LANGUAGE sql STABLE AS $$
 	AND c.type = 'COMPONENT'
 $$;
 
+-- Page summaries count the page's subscribers that have not left.
 CREATE OR REPLACE FUNCTION page_subscriber_count(p pages) RETURNS integer
-LANGUAGE sql STABLE AS $$ SELECT 0 $$;
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce(sum(c.n), 0)::integer FROM subscriber_counts c
+	WHERE c.cloud_id = p.cloud_id AND c.page_id = p.id
+		AND c.status <> 'UNSUBSCRIBED'
+$$;
 
 CREATE OR REPLACE FUNCTION page_health(p pages) RETURNS text
 LANGUAGE sql STABLE AS $$
