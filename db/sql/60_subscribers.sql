@@ -1,6 +1,6 @@
 -- Subscribers: counters kept by trigger, the response document, the
 -- keyset sort key, and the one function that creates a subscriber with its
--- captcha and quota (tables in migrations/011_subscribers.sql).
+-- captcha and quota (tables in migrations/012_subscribers.sql).
 
 -- One more subscriber in s's counter row (made on first use).
 CREATE OR REPLACE FUNCTION subscriber_count_up(s subscribers) RETURNS void
