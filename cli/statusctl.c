@@ -5,6 +5,7 @@
  *   statusctl [-c config] migrate
  *   statusctl [-c config] token create --cloud C --email E --scopes "S ..."
  *                                      [--expires RFC3339 | --days N]
+ *                                      [--trusted]
  *   statusctl [-c config] token list [--cloud C]
  *   statusctl [-c config] token revoke ID
  *   statusctl [-c config] purge      erase pages deleted permanently more
@@ -42,8 +43,9 @@ static int database_url_from_env;
 /*
  * The command table. Every command declares its options and how many
  * positional arguments it takes; one parser enforces them for all, so an
- * option that is not in the table (`token create --trusted`), an option
- * without its value, one given twice or a stray argument is an error (exit
+ * option that is not in the table (`token list --all`), an option
+ * without its value (or a value given to a flag), one given twice or a
+ * stray argument is an error (exit
  * 2, with the usage text), never silently ignored. A new command is one row
  * here and one run function.
  */
@@ -52,6 +54,7 @@ enum { MAX_OPTIONS = 8, MAX_POSITIONALS = 2 };
 struct option_def {
 	const char *name; /* "--cloud" */
 	int required;
+	int flag; /* takes no value; its value is then "yes" */
 };
 
 struct args {
@@ -149,7 +152,11 @@ parse_option(
 	name[len] = '\0';
 	if ((i = option_index(c, name)) < 0)
 		usage_error("unknown option", name);
-	if (eq != NULL)
+	if (c->options[i].flag && eq != NULL)
+		usage_error("option takes no value", name);
+	if (c->options[i].flag)
+		value = "yes";
+	else if (eq != NULL)
 		value = eq + 1;
 	else if (at + 1 < argc)
 		value = argv[at + 1], used = 2;
@@ -357,8 +364,8 @@ cmd_token_create(
 	    uuid_v4(id) != 0)
 		die("random source failed", NULL);
 	scope_format_list(mask, names, sizeof(names));
-	if (db_token_insert(
-	        a, cloud, id, digest, email, names, expires, &err) != SD_OK)
+	if (db_token_insert(a, cloud, id, digest, email, names, expires,
+	        opt(c, args, "--trusted") != NULL, &err) != SD_OK)
 		die("cannot create the token", err.message);
 	printf("%s\n", token);
 	fprintf(stderr, "token id %s for %s on cloud %s (shown once)\n", id,
@@ -370,8 +377,9 @@ static void
 print_token(const struct token_row *t, void *ctx)
 {
 	(void)ctx;
-	printf("%s\t%s\t%s\t%s\t%s\t%s\n", t->id, t->cloud_id, t->email,
-	    t->created_at, t->revoked ? "revoked" : "active", t->scopes);
+	printf("%s\t%s\t%s\t%s\t%s%s\t%s\n", t->id, t->cloud_id, t->email,
+	    t->created_at, t->revoked ? "revoked" : "active",
+	    t->trusted ? ",trusted" : "", t->scopes);
 }
 
 static int
@@ -429,19 +437,21 @@ cmd_purge(struct arena *a, const struct command *c, const struct args *args)
 }
 
 static const struct command commands[] = {
-	{ "migrate", "", { { NULL, 0 } }, 0, 0, 1, cmd_migrate },
+	{ "migrate", "", { { NULL, 0, 0 } }, 0, 0, 1, cmd_migrate },
 	{ "token create",
 	    "--cloud C --email E --scopes \"S1 S2 ...\"\n"
-	    "                 [--expires 2027-01-01T00:00:00Z | --days N]",
-	    { { "--cloud", 1 }, { "--email", 1 }, { "--scopes", 1 },
-	        { "--expires", 0 }, { "--days", 0 }, { NULL, 0 } },
+	    "                 [--expires 2027-01-01T00:00:00Z | --days N]"
+	    " [--trusted]",
+	    { { "--cloud", 1, 0 }, { "--email", 1, 0 }, { "--scopes", 1, 0 },
+	        { "--expires", 0, 0 }, { "--days", 0, 0 },
+	        { "--trusted", 0, 1 }, { NULL, 0, 0 } },
 	    0, 0, 1, cmd_token_create },
-	{ "token list", "[--cloud C]", { { "--cloud", 0 }, { NULL, 0 } }, 0, 0,
-	    0, cmd_token_list },
-	{ "token revoke", "TOKEN_ID", { { NULL, 0 } }, 1, 1, 1,
+	{ "token list", "[--cloud C]", { { "--cloud", 0, 0 }, { NULL, 0, 0 } },
+	    0, 0, 0, cmd_token_list },
+	{ "token revoke", "TOKEN_ID", { { NULL, 0, 0 } }, 1, 1, 1,
 	    cmd_token_revoke },
-	{ "purge", "", { { NULL, 0 } }, 0, 0, 1, cmd_purge },
-	{ NULL, NULL, { { NULL, 0 } }, 0, 0, 0, NULL },
+	{ "purge", "", { { NULL, 0, 0 } }, 0, 0, 1, cmd_purge },
+	{ NULL, NULL, { { NULL, 0, 0 } }, 0, 0, 0, NULL },
 };
 
 int

@@ -8,7 +8,7 @@
 #define TOKEN_COLUMNS                                                          \
 	"id, cloud_id, email, scopes, "                                        \
 	"coalesce(extract(epoch FROM expires_at)::bigint, 0), "                \
-	"revoked_at IS NOT NULL"
+	"revoked_at IS NOT NULL, trusted"
 
 enum token_stmt {
 	TOKEN_FIND,
@@ -25,8 +25,8 @@ static const struct db_stmt stmts[TOKEN_STMT__MAX] = {
 	    " FROM api_tokens WHERE digest = $1::bytea"),
 	DB_STMT(TOKEN_INSERT,
 	    "INSERT INTO api_tokens (cloud_id, id, digest, email,"
-	    " scopes, expires_at) VALUES ($1, $2::uuid, $3::bytea, $4, $5,"
-	    " $6::timestamptz)"),
+	    " scopes, expires_at, trusted) VALUES ($1, $2::uuid, $3::bytea,"
+	    " $4, $5, $6::timestamptz, $7::boolean)"),
 	DB_STMT(TOKEN_LIST,
 	    "SELECT " TOKEN_COLUMNS ", rfc3339(created_at) FROM api_tokens"
 	    " WHERE $1::text IS NULL OR cloud_id = $1 ORDER BY cloud_id,"
@@ -57,7 +57,8 @@ read_row(const PGresult *r, int i, struct token_row *out)
 	out->scopes = db_value(r, i, 3);
 	out->expires_at = strtoll(db_value(r, i, 4), NULL, 10);
 	out->revoked = strcmp(db_value(r, i, 5), "t") == 0;
-	out->created_at = db_value(r, i, 6);
+	out->trusted = strcmp(db_value(r, i, 6), "t") == 0;
+	out->created_at = db_value(r, i, 7);
 }
 
 enum sd_status
@@ -81,14 +82,15 @@ db_token_find(struct arena *a, const unsigned char digest[SHA256_LEN],
 enum sd_status
 db_token_insert(struct arena *a, const char *cloud_id, const char *id,
     const unsigned char digest[SHA256_LEN], const char *email,
-    const char *scopes, const char *expires_at, struct sd_error *err)
+    const char *scopes, const char *expires_at, int trusted,
+    struct sd_error *err)
 {
 	char hex[2 + 2 * SHA256_LEN + 1];
-	const char *params[6] = { cloud_id, id, hex, email, scopes,
-		expires_at };
+	const char *params[7] = { cloud_id, id, hex, email, scopes, expires_at,
+		trusted ? "true" : "false" };
 
 	digest_param(digest, hex);
-	return db_exec(a, &stmts[TOKEN_INSERT], 6, params, err) ? SD_OK
+	return db_exec(a, &stmts[TOKEN_INSERT], 7, params, err) ? SD_OK
 	                                                        : err->status;
 }
 

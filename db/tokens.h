@@ -13,6 +13,7 @@ struct token_row {
 	const char *scopes; /* space-separated scope names */
 	long long expires_at; /* unix time, 0 = never */
 	int revoked;
+	int trusted; /* subscriber creates skip captcha and confirmation */
 	const char *created_at;
 };
 
@@ -23,7 +24,8 @@ enum sd_status db_token_find(struct arena *a,
 /* expires_at: RFC 3339 text or NULL. */
 enum sd_status db_token_insert(struct arena *a, const char *cloud_id,
     const char *id, const unsigned char digest[SHA256_LEN], const char *email,
-    const char *scopes, const char *expires_at, struct sd_error *err);
+    const char *scopes, const char *expires_at, int trusted,
+    struct sd_error *err);
 /* Calls fn for each token of cloud_id (every cloud when NULL). */
 enum sd_status db_token_list(struct arena *a, const char *cloud_id,
     void (*fn)(const struct token_row *row, void *ctx), void *ctx,

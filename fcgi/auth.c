@@ -29,6 +29,7 @@ struct cached_token {
 	int revoked;
 	long long expires_at;
 	unsigned scopes;
+	int trusted;
 	char cloud_id[128];
 	char email[256];
 	char id[37];
@@ -112,6 +113,7 @@ load_token(struct request *req, const unsigned char digest[SHA256_LEN],
 	slot->fetched = now;
 	slot->revoked = row.revoked;
 	slot->expires_at = row.expires_at;
+	slot->trusted = row.trusted;
 	/* Scopes were checked when the token was made; unknown ones (from a
 	 * newer version) grant nothing. */
 	scope_parse_list(row.scopes, 0, &slot->scopes);
@@ -151,6 +153,7 @@ check_api_token(struct request *req, const char *token, size_t len,
 		    "invalid credentials", NULL);
 	who->kind = PRINCIPAL_API_TOKEN;
 	who->scopes = t->scopes;
+	who->trusted = t->trusted;
 	snprintf(who->subject, sizeof(who->subject), "%s", t->email);
 	snprintf(who->cloud_id, sizeof(who->cloud_id), "%s", t->cloud_id);
 	snprintf(who->token_id, sizeof(who->token_id), "%s", t->id);
@@ -229,6 +232,7 @@ check_jwt(struct request *req, const char *token, struct principal *who,
 		        "error=\"invalid_token\", error_description=\"%s\"",
 		        jwt_status_message(js)));
 	who->kind = PRINCIPAL_JWT;
+	who->trusted = 0; /* trust is given to API tokens only */
 	scope_parse_list(claims.scope, 0, &who->scopes);
 	snprintf(who->subject, sizeof(who->subject), "%s", claims.subject);
 	who->cloud_id[0] = '\0';

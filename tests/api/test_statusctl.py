@@ -29,10 +29,15 @@ def test_statusctl_refuses_unknown_options(ctx):
     cloud = str(uuid.uuid4())
     create = ["token", "create", "--cloud", cloud, "--email", "x@example.com",
               "--scopes", "all"]
-    check_refused(ctx.statusctl(*create, "--trusted", check=False),
-                  "unknown option: --trusted")
+    check_refused(ctx.statusctl(*create, "--admin", check=False),
+                  "unknown option: --admin")
+    check_refused(ctx.statusctl(*create, "--admin=yes", check=False),
+                  "unknown option: --admin")
+    # --trusted is a flag: a value for it is refused, not ignored.
     check_refused(ctx.statusctl(*create, "--trusted=yes", check=False),
-                  "unknown option: --trusted")
+                  "option takes no value: --trusted")
+    check_refused(ctx.statusctl(*create, "--trusted", "--trusted", check=False),
+                  "option given twice: --trusted")
     check_refused(ctx.statusctl("token", "list", "--all", check=False),
                   "unknown option: --all")
     check_refused(run_statusctl(ctx, "-x", "-c", ctx.conf, "purge"),

@@ -459,3 +459,26 @@ def test_purge_erases_subscribers(ctx):
     out = ctx.psql("SELECT count(*) FROM subscribers WHERE id = '%s'" % s["id"])
     assert out.strip() == "0", out
     assert ctx.psql("SELECT count(*) FROM used_captchas WHERE challenge = '%s'" % spent) == "0"
+
+
+def test_trusted_token_skips_captcha_and_confirmation(ctx):
+    email = "trusted@example.com"
+    p = ctx.statusctl("token", "create", "--cloud", ctx.cloud, "--email", email,
+                      "--scopes", "all", "--trusted")
+    tok = p.stdout.split()[0]
+    token_id = p.stderr.split()[p.stderr.split().index("id") + 1]
+    listed = [line for line in ctx.statusctl("token", "list", "--cloud", ctx.cloud).stdout
+              .splitlines() if line.startswith(token_id)]
+    assert len(listed) == 1 and "\tactive,trusted\t" in listed[0], listed
+    pid = ctx.create_page()["id"]
+    body = request_body(pid, email="vip@example.com")
+    body["subscriptionRequest"]["skipConfirmation"] = True
+    r = ctx.request("POST", "/subscribers", body, auth=(email, tok))
+    assert r.status == 201, r
+    assert r.json["status"] == "SUBSCRIBED" and r.json["skipConfirmation"] is True, r.json
+    assert "confirmedAt" in r.json and "confirmationCode" not in r.json
+    # Without skipConfirmation it is pending as any other; no captcha either.
+    r = ctx.request("POST", "/subscribers", request_body(pid), auth=(email, tok))
+    assert r.status == 201 and r.json["status"] == "PENDING_CONFIRMATION", r
+    # The same request with the demo token (not trusted) needs its captcha.
+    check_error(ctx.request("POST", "/subscribers", request_body(pid)), 400)

@@ -499,7 +499,7 @@ set_up(void)
 	snprintf(api, sizeof(api), "/jsm/ops/api/%s", w.cloud);
 	scope_format_list(SCOPE_ALL, scopes, sizeof(scopes));
 	if (db_token_insert(w.arena, w.cloud, id, digest, "chaos@example.com",
-	        scopes, NULL, &err) != SD_OK)
+	        scopes, NULL, 0, &err) != SD_OK)
 		die("token: %s", err.message);
 	arena_reset(w.arena);
 	shared_page = new_page();
