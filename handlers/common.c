@@ -21,8 +21,13 @@ body_json_object(struct request *req, json_t **out, struct sd_error *err)
 		return sd_fail(
 		    err, SD_BAD_REQUEST, "request body is required", NULL);
 	v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (v == NULL && json_error_code(&jerr) == json_error_out_of_memory)
+	/* jansson may report running out of memory as a syntax error, or
+	 * parse on without the byte it could not keep (arena.h). */
+	if (arena_memory_failed() ||
+	    (v == NULL && json_error_code(&jerr) == json_error_out_of_memory)) {
+		json_decref(v);
 		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	}
 	if (v == NULL)
 		/* jansson's text names a position and a reason, and may quote a
 		 * few bytes of the client's own body: nothing of the server's. */
