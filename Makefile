@@ -61,7 +61,8 @@ $(BUILD)/libstatusd.a: $(LIB_OBJ)
 $(BUILD)/statusd: $(BUILD)/fcgi/main.o $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/statusctl: $(BUILD)/cli/statusctl.o $(BUILD)/libstatusd.a
+CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+$(BUILD)/statusctl: $(CLI_OBJ) $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/bench-bare: $(BUILD)/bench/bare.o
@@ -113,7 +114,7 @@ bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/endpoints.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
-             cli/*.c tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c bench/*.c)
+             cli/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c bench/*.c)
 format: deps
 	clang-format -i $(FORMAT_SRC)
 

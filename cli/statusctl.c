@@ -6,10 +6,14 @@
  *   statusctl [-c config] token create --cloud C --email E --scopes "S ..."
  *                                      [--expires RFC3339 | --days N]
  *                                      [--trusted]
- *   statusctl [-c config] token list [--cloud C]
+ *   statusctl [-c config] token list [--cloud C] [--json]
  *   statusctl [-c config] token revoke ID
+ *   statusctl [-c config] token rotate ID   a new secret for the same token
  *   statusctl [-c config] purge      erase pages deleted permanently more
  *                                    than archive_retention_days ago
+ *   statusctl [-c config] doctor [--nginx-url URL | --nginx-user U] [--json]
+ *   statusctl [-c config] config check [--json]
+ *   statusctl [-c config] config show [--json]
  *
  * Unknown options, missing values and stray arguments are errors (exit 2).
  * Commands that change data say on stderr which configuration file and
@@ -31,6 +35,8 @@
 #include "db/pages.h"
 #include "db/subscribers.h"
 #include "db/tokens.h"
+#include "doctor.h"
+#include "listing.h"
 #include "log.h"
 #include "scope.h"
 
@@ -71,6 +77,7 @@ struct command {
 	int changes_data; /* says on stderr which config and database */
 	int (*run)(
 	    struct arena *a, const struct command *c, const struct args *args);
+	int own_config; /* reads the configuration itself (doctor) */
 };
 
 static const struct command commands[];
@@ -373,25 +380,67 @@ cmd_token_create(
 	return 0;
 }
 
-static void
-print_token(const struct token_row *t, void *ctx)
-{
-	(void)ctx;
-	printf("%s\t%s\t%s\t%s\t%s%s\t%s\n", t->id, t->cloud_id, t->email,
-	    t->created_at, t->revoked ? "revoked" : "active",
-	    t->trusted ? ",trusted" : "", t->scopes);
-}
-
 static int
 cmd_token_list(
     struct arena *a, const struct command *c, const struct args *args)
 {
+	struct listing *list = listing_new(opt(c, args, "--json") != NULL);
 	struct sd_error err;
 
 	db_or_die();
 	if (db_token_list(
-	        a, opt(c, args, "--cloud"), print_token, NULL, &err) != SD_OK)
+	        a, opt(c, args, "--cloud"), listing_token, list, &err) != SD_OK)
 		die("cannot list tokens", err.message);
+	listing_finish(list);
+	return 0;
+}
+
+static int
+cmd_token_rotate(
+    struct arena *a, const struct command *c, const struct args *args)
+{
+	const char *id = args->positional[0];
+	unsigned char digest[SHA256_LEN];
+	char token[64];
+	struct sd_error err;
+
+	(void)c;
+	if (!uuid_valid(id))
+		die("not a token id", id);
+	db_or_die();
+	if (api_token_new(token, sizeof(token), digest) != 0)
+		die("random source failed", NULL);
+	if (db_token_rotate(a, id, digest, &err) != SD_OK)
+		die("no active token with this id", NULL);
+	printf("%s\n", token);
+	fprintf(stderr,
+	    "token %s has a new secret (shown once); the old one stops "
+	    "working within token_cache_seconds (%d s)\n",
+	    id, cfg.token_cache_seconds);
+	return 0;
+}
+
+static int
+cmd_doctor(struct arena *a, const struct command *c, const struct args *args)
+{
+	struct doctor_input in;
+
+	(void)a;
+	memset(&in, 0, sizeof(in));
+	in.config_path = config_path;
+	in.offline = strcmp(c->words, "config check") == 0;
+	in.nginx_url = in.offline ? NULL : opt(c, args, "--nginx-url");
+	in.nginx_user = in.offline ? NULL : opt(c, args, "--nginx-user");
+	in.json = opt(c, args, "--json") != NULL;
+	return doctor_run(&in);
+}
+
+static int
+cmd_config_show(
+    struct arena *a, const struct command *c, const struct args *args)
+{
+	(void)a;
+	listing_config(&cfg, opt(c, args, "--json") != NULL);
 	return 0;
 }
 
@@ -436,8 +485,15 @@ cmd_purge(struct arena *a, const struct command *c, const struct args *args)
 	return 0;
 }
 
+#define NO_OPTIONS                                                             \
+	{                                                                      \
+		{                                                              \
+			NULL, 0, 0                                             \
+		}                                                              \
+	}
+
 static const struct command commands[] = {
-	{ "migrate", "", { { NULL, 0, 0 } }, 0, 0, 1, cmd_migrate },
+	{ "migrate", "", NO_OPTIONS, 0, 0, 1, cmd_migrate, 0 },
 	{ "token create",
 	    "--cloud C --email E --scopes \"S1 S2 ...\"\n"
 	    "                 [--expires 2027-01-01T00:00:00Z | --days N]"
@@ -445,13 +501,25 @@ static const struct command commands[] = {
 	    { { "--cloud", 1, 0 }, { "--email", 1, 0 }, { "--scopes", 1, 0 },
 	        { "--expires", 0, 0 }, { "--days", 0, 0 },
 	        { "--trusted", 0, 1 }, { NULL, 0, 0 } },
-	    0, 0, 1, cmd_token_create },
-	{ "token list", "[--cloud C]", { { "--cloud", 0, 0 }, { NULL, 0, 0 } },
-	    0, 0, 0, cmd_token_list },
-	{ "token revoke", "TOKEN_ID", { { NULL, 0, 0 } }, 1, 1, 1,
-	    cmd_token_revoke },
-	{ "purge", "", { { NULL, 0, 0 } }, 0, 0, 1, cmd_purge },
-	{ NULL, NULL, { { NULL, 0, 0 } }, 0, 0, 0, NULL },
+	    0, 0, 1, cmd_token_create, 0 },
+	{ "token list", "[--cloud C] [--json]",
+	    { { "--cloud", 0, 0 }, { "--json", 0, 1 }, { NULL, 0, 0 } }, 0, 0,
+	    0, cmd_token_list, 0 },
+	{ "token revoke", "TOKEN_ID", NO_OPTIONS, 1, 1, 1, cmd_token_revoke,
+	    0 },
+	{ "token rotate", "TOKEN_ID", NO_OPTIONS, 1, 1, 1, cmd_token_rotate,
+	    0 },
+	{ "purge", "", NO_OPTIONS, 0, 0, 1, cmd_purge, 0 },
+	{ "doctor",
+	    "[--nginx-url http://HOST:PORT | --nginx-user USER] [--json]",
+	    { { "--nginx-url", 0, 0 }, { "--nginx-user", 0, 0 },
+	        { "--json", 0, 1 }, { NULL, 0, 0 } },
+	    0, 0, 0, cmd_doctor, 1 },
+	{ "config check", "[--json]", { { "--json", 0, 1 }, { NULL, 0, 0 } }, 0,
+	    0, 0, cmd_doctor, 1 },
+	{ "config show", "[--json]", { { "--json", 0, 1 }, { NULL, 0, 0 } }, 0,
+	    0, 0, cmd_config_show, 0 },
+	{ NULL, NULL, NO_OPTIONS, 0, 0, 0, NULL, 0 },
 };
 
 int
@@ -478,7 +546,10 @@ main(int argc, char **argv)
 		usage_error("unknown command", argv[0]);
 	parse_args(c, &args, argc - used, argv + used);
 	log_info_off();
-	load_config(conf ? conf : default_config_path());
+	if (c->own_config)
+		config_path = conf ? conf : default_config_path();
+	else
+		load_config(conf ? conf : default_config_path());
 	if (c->changes_data)
 		say_target();
 	a = arena_new(8192);

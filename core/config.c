@@ -215,3 +215,102 @@ config_subscriber_keys(
 	}
 	return 0;
 }
+
+size_t
+config_key_count(void)
+{
+	return sizeof(keys) / sizeof(keys[0]);
+}
+
+const char *
+config_key_name(size_t i)
+{
+	return i < config_key_count() ? keys[i].name : NULL;
+}
+
+int
+config_key_is_secret(const char *key)
+{
+	size_t n = strlen(key);
+
+	/* By name, so a new *_secret or *_key setting is covered without
+	 * more code (a *_key_file is a path, not a key). */
+	return strstr(key, "secret") != NULL ||
+	    (n > 4 && strcmp(key + n - 4, "_key") == 0) ||
+	    strstr(key, "_key_previous") != NULL;
+}
+
+int
+config_value_text(
+    const struct config *c, const char *key, char *buf, size_t len)
+{
+	const struct key *k;
+	const char *field;
+	size_t i;
+
+	for (i = 0; i < config_key_count(); i++) {
+		k = &keys[i];
+		if (strcmp(k->name, key) != 0)
+			continue;
+		field = (const char *)c + k->offset;
+		if (k->kind == K_STR)
+			snprintf(buf, len, "%s", field);
+		else if (k->kind == K_LONG)
+			snprintf(buf, len, "%ld",
+			    *(const long *)(const void *)field);
+		else if (k->kind == K_SIZE)
+			snprintf(buf, len, "%zu",
+			    *(const size_t *)(const void *)field);
+		else
+			snprintf(buf, len, k->kind == K_OCTAL ? "0%o" : "%d",
+			    *(const int *)(const void *)field);
+		return 0;
+	}
+	return -1;
+}
+
+#define SECRET_MIN 32
+
+static int
+weak(const char *secret)
+{
+	return secret[0] != '\0' && strlen(secret) < SECRET_MIN;
+}
+
+int
+config_secret_problems(const struct config *c,
+    void (*report)(void *ctx, const char *key, const char *problem), void *ctx)
+{
+	int n = 0;
+
+	if (c->cursor_secret[0] == '\0')
+		n++,
+		    report(ctx, "cursor_secret",
+		        "not set: cursors do not survive a restart or cross "
+		        "hosts");
+	if (weak(c->cursor_secret))
+		n++,
+		    report(ctx, "cursor_secret",
+		        "shorter than 32 characters (use 64 hex digits)");
+	if (weak(c->cursor_secret_previous))
+		n++,
+		    report(ctx, "cursor_secret_previous",
+		        "shorter than 32 characters");
+	if (c->cursor_secret[0] != '\0' &&
+	    strcmp(c->cursor_secret, c->cursor_secret_previous) == 0)
+		n++,
+		    report(ctx, "cursor_secret_previous",
+		        "the same as cursor_secret");
+	if (weak(c->jwt_hs256_secret))
+		n++,
+		    report(ctx, "jwt_hs256_secret",
+		        "shorter than 32 characters (RFC 7518 asks for 256 "
+		        "bits)");
+	if ((c->jwt_hs256_secret[0] != '\0' ||
+	        c->jwt_rs256_public_key_file[0] != '\0') &&
+	    c->jwt_issuer[0] == '\0')
+		n++,
+		    report(ctx, "jwt_issuer",
+		        "not set while a JWT key is: any issuer would do");
+	return n;
+}

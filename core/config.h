@@ -62,4 +62,20 @@ struct subscriber_keys {
 int config_subscriber_keys(const struct config *c, struct subscriber_keys *k,
     char *err, size_t errlen);
 
+/* The settings table, for listings and the documentation test: key i
+ * (NULL past the end). */
+size_t config_key_count(void);
+const char *config_key_name(size_t i);
+/* 1 for settings whose value is never printed (*secret*, *_key,
+ * *_key_previous). */
+int config_key_is_secret(const char *key);
+/* The value of key in c as the file would spell it; -1 for no such key. */
+int config_value_text(
+    const struct config *c, const char *key, char *buf, size_t len);
+/* Calls report for every secret setting that is missing or weak (shorter
+ * than 32 characters, a previous secret equal to the current one, a JWT
+ * key without an issuer); returns how many. Never passes a value. */
+int config_secret_problems(const struct config *c,
+    void (*report)(void *ctx, const char *key, const char *problem), void *ctx);
+
 #endif

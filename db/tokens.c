@@ -15,6 +15,7 @@ enum token_stmt {
 	TOKEN_INSERT,
 	TOKEN_LIST,
 	TOKEN_REVOKE,
+	TOKEN_ROTATE,
 	TOKEN_STMT__MAX
 };
 
@@ -33,6 +34,9 @@ static const struct db_stmt stmts[TOKEN_STMT__MAX] = {
 	    " created_at"),
 	DB_STMT(TOKEN_REVOKE,
 	    "UPDATE api_tokens SET revoked_at = now()"
+	    " WHERE id = $1::uuid AND revoked_at IS NULL"),
+	DB_STMT(TOKEN_ROTATE,
+	    "UPDATE api_tokens SET digest = $2::bytea"
 	    " WHERE id = $1::uuid AND revoked_at IS NULL"),
 };
 
@@ -121,6 +125,21 @@ db_token_revoke(struct arena *a, const char *id, struct sd_error *err)
 	PGresult *r;
 
 	r = db_exec(a, &stmts[TOKEN_REVOKE], 1, params, err);
+	if (r == NULL)
+		return err->status;
+	return strcmp(PQcmdTuples(r), "1") == 0 ? SD_OK : SD_NOT_FOUND;
+}
+
+enum sd_status
+db_token_rotate(struct arena *a, const char *id,
+    const unsigned char digest[SHA256_LEN], struct sd_error *err)
+{
+	char hex[2 + 2 * SHA256_LEN + 1];
+	const char *params[2] = { id, hex };
+	PGresult *r;
+
+	digest_param(digest, hex);
+	r = db_exec(a, &stmts[TOKEN_ROTATE], 2, params, err);
 	if (r == NULL)
 		return err->status;
 	return strcmp(PQcmdTuples(r), "1") == 0 ? SD_OK : SD_NOT_FOUND;

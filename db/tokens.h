@@ -33,5 +33,11 @@ enum sd_status db_token_list(struct arena *a, const char *cloud_id,
 /* SD_OK, or SD_NOT_FOUND when no unrevoked token has this id. */
 enum sd_status db_token_revoke(
     struct arena *a, const char *id, struct sd_error *err);
+/* Gives the unrevoked token id a new digest (a new secret), keeping its id,
+ * cloud, owner, scopes and expiry: the old secret stops working once the
+ * workers' caches age out (token_cache_seconds). SD_NOT_FOUND when no
+ * unrevoked token has this id. */
+enum sd_status db_token_rotate(struct arena *a, const char *id,
+    const unsigned char digest[SHA256_LEN], struct sd_error *err);
 
 #endif

@@ -56,6 +56,9 @@ checks=(
 	"setsid util-linux"
 	"openssl openssl"
 	"psql postgresql-client"
+	# The tests check the metrics exposition with promtool; Debian ships it
+	# only in the prometheus package (about 20 MB to download).
+	"promtool prometheus"
 )
 
 present() {

@@ -570,6 +570,7 @@ summary() {
 		  API          $api_url
 		  health       $base_url/healthz   ready: $base_url/readyz
 		  metrics      $metrics_url   (statusd itself, not through nginx)
+		  doctor       $BUILD_DIR/statusctl -c $conf doctor --nginx-url $base_url
 		  demo token   $token_file (cloud $DEMO_CLOUD, all twelve scopes)
 		  test env     $env_file
 		  logs         $log_dir/
