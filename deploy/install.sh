@@ -19,6 +19,7 @@
 #   nginx site and snippets         -> /etc/nginx/sites-available/statusd,
 #                                      /etc/nginx/snippets/statusd-*.conf
 #   SCALING.md, conf example        -> /usr/local/share/doc/statusd/
+#   docs/man/*.[158]                -> /usr/local/share/man/man{1,5,8}/
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -121,6 +122,13 @@ fi
 install -d "$D/usr/local/share/doc/statusd"
 install -m 0644 "$repo/deploy/SCALING.md" "$repo/deploy/statusd.conf.example" \
 	"$D/usr/local/share/doc/statusd/"
+
+# Manual pages: statusctl(1), statusd.conf(5), statusd(8).
+for page in "$repo"/docs/man/*.[0-9]; do
+	section=${page##*.}
+	install -d "$D/usr/local/share/man/man$section"
+	install -m 0644 "$page" "$D/usr/local/share/man/man$section/"
+done
 
 if [ -n "$D" ]; then
 	say "staged under $D"
