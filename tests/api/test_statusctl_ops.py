@@ -77,6 +77,7 @@ def test_doctor_fails_on_each_broken_precondition(ctx):
     cases = [
         ("config", ["no_such_setting = 1"], []),
         ("secrets", ["cursor_secret = short"], []),
+        ("secrets", ["captcha_hmac_key = c1:abcd"], []),
         ("database", ["database_url = postgresql:///statusd?host=/nonexistent-dir"], []),
         ("socket", ["listen = %s/missing.sock" % run_dir], []),
         ("socket", ["socket_mode = 0600"], []),
