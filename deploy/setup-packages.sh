@@ -36,6 +36,8 @@ checks=(
 	"/usr/include/jansson.h libjansson-dev"
 	"/usr/include/postgresql/libpq-fe.h libpq-dev"
 	"/usr/include/openssl/evp.h libssl-dev"
+	# statusd-notify: webhooks, Slack and SMS over HTTPS, email over SMTP
+	"/usr/include/*/curl/curl.h libcurl4-openssl-dev"
 	"/usr/include/check.h check"
 	"/usr/lib/postgresql/*/bin/initdb postgresql"
 	"/usr/lib/postgresql/*/bin/pg_ctl postgresql"
