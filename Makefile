@@ -22,7 +22,8 @@ MIGRATIONS = $(sort $(wildcard db/migrations/*.sql))
 DEFINITIONS = $(sort $(wildcard db/sql/*.sql))
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-PROGRAMS = $(BUILD)/statusd $(BUILD)/statusctl
+PROGRAMS = $(BUILD)/statusd $(BUILD)/statusctl $(BUILD)/statusd-notify
+NOTIFY_SRC = $(wildcard notify/*.c)
 BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
 
 .PHONY: all build run stop test test-unit test-api test-san test-valgrind \
@@ -64,6 +65,11 @@ $(BUILD)/statusd: $(BUILD)/fcgi/main.o $(BUILD)/libstatusd.a
 CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 $(BUILD)/statusctl: $(CLI_OBJ) $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The notifier is its own program: the project library (it needs no fcgi/
+# code, which the linker leaves out) plus libcurl.
+$(BUILD)/statusd-notify: $(NOTIFY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libstatusd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcurl
 
 $(BUILD)/bench-bare: $(BUILD)/bench/bare.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
@@ -114,7 +120,8 @@ bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/endpoints.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
-             cli/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c bench/*.c)
+             cli/*.[ch] notify/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c \
+             bench/*.c)
 format: deps
 	clang-format -i $(FORMAT_SRC)
 

@@ -25,6 +25,13 @@ config_defaults(struct config *c)
 	c->subscriber_quota = 1000000;
 	c->statement_timeout_ms = 5000;
 	c->summary_v1_max_pages = 1000;
+	c->notify_batch = 32;
+	c->notify_poll_ms = 5000;
+	c->notify_lease_seconds = 60;
+	c->notify_retry_base_ms = 10000;
+	c->notify_retry_max_seconds = 6 * 3600;
+	c->webhook_connect_timeout_ms = 5000;
+	c->webhook_timeout_ms = 15000;
 }
 
 enum kind { K_STR, K_INT, K_LONG, K_SIZE, K_OCTAL };
@@ -58,6 +65,7 @@ static const struct key {
 	S(subscriber_token_key),
 	S(subscriber_token_key_previous),
 	S(webhook_allowed_networks),
+	S(webhook_ca_file),
 #undef S
 	{ "workers", K_INT, offsetof(struct config, workers), 0, 1, 1024 },
 	{ "max_requests", K_LONG, offsetof(struct config, max_requests), 0, 1,
@@ -78,6 +86,18 @@ static const struct key {
 	    offsetof(struct config, archive_retention_days), 0, 0, 3650 },
 	{ "subscriber_quota", K_LONG, offsetof(struct config, subscriber_quota),
 	    0, 0, 1000000000L },
+#define I(n, lo, hi)                                                           \
+	{                                                                      \
+#n, K_INT, offsetof(struct config, n), 0, lo, hi               \
+	}
+	I(notify_batch, 1, 1000),
+	I(notify_poll_ms, 50, 600000),
+	I(notify_lease_seconds, 2, 3600),
+	I(notify_retry_base_ms, 10, 3600000),
+	I(notify_retry_max_seconds, 1, 7 * 86400),
+	I(webhook_connect_timeout_ms, 100, 60000),
+	I(webhook_timeout_ms, 200, 600000),
+#undef I
 };
 
 static int

@@ -42,6 +42,15 @@ struct config {
 	int summary_v1_max_pages; /* GET /pages/summary (v1) lists at most */
 	int statement_timeout_ms; /* PostgreSQL cancels a statement after it */
 	int test_fault_injection; /* tests only: see README */
+	/* statusd-notify */
+	int notify_batch; /* deliveries claimed and sent at once */
+	int notify_poll_ms; /* look for due work at least this often */
+	int notify_lease_seconds; /* a dead notifier's attempts wait this */
+	int notify_retry_base_ms; /* first retry delay, doubled each time */
+	int notify_retry_max_seconds; /* longest retry delay */
+	int webhook_connect_timeout_ms;
+	int webhook_timeout_ms; /* a whole attempt, connect included */
+	char webhook_ca_file[CONFIG_STR]; /* CAs trusted besides the system's */
 };
 
 void config_defaults(struct config *c);

@@ -11,7 +11,7 @@
 #                                no ownership changes, no systemctl)
 #
 # What goes where:
-#   build/statusd, build/statusctl  -> /usr/local/bin/
+#   build/statusd, statusctl, statusd-notify -> /usr/local/bin/
 #   statusd.conf (from the example) -> /etc/statusd/statusd.conf, 0640 root:statusd
 #                                      (never overwritten; a fresh one gets
 #                                      random secrets)
@@ -102,7 +102,8 @@ else
 fi
 
 install -d "$D/etc/systemd/system"
-for u in statusd.service statusd-purge.service statusd-purge.timer; do
+for u in statusd.service statusd-notify.service statusd-purge.service \
+	statusd-purge.timer; do
 	install -m 0644 "$repo/deploy/$u" "$D/etc/systemd/system/$u"
 done
 
@@ -146,11 +147,12 @@ if [ "$enable" -eq 1 ]; then
 	say "migrating the database"
 	runuser -u statusd -- /usr/local/bin/statusctl -c "$conf" migrate ||
 		die "statusctl migrate failed: check database_url in $conf (nothing was started)"
-	systemctl enable --now statusd.service statusd-purge.timer
+	systemctl enable --now statusd.service statusd-notify.service \
+		statusd-purge.timer
 	ln -sfn ../sites-available/statusd /etc/nginx/sites-enabled/statusd
 	if nginx -t 2>/dev/null; then
 		systemctl restart nginx
-		say "statusd, statusd-purge.timer and the nginx site are enabled"
+		say "statusd, statusd-notify, statusd-purge.timer and the nginx site are enabled"
 	else
 		rm -f /etc/nginx/sites-enabled/statusd
 		nginx -t || true
@@ -177,7 +179,7 @@ statusd is installed; nothing was started. Next steps:
       nginx -t && systemctl restart nginx
     (a restart, not a reload, so www-data picks up its new group statusd)
  5. Start:
-      systemctl enable --now statusd.service statusd-purge.timer
+      systemctl enable --now statusd.service statusd-notify.service statusd-purge.timer
  6. An API token:
       statusctl -c $conf token create --cloud <cloud-uuid> --email <owner> --scopes '<scopes>'
  Or run this script again with --enable to do 3, 5 and the symlink of 4.

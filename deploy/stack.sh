@@ -15,6 +15,8 @@
 #                 never reachable through nginx
 #   DATABASE_URL  use this existing PostgreSQL instead of a local cluster
 #   WORKERS       statusd workers (default 4)
+#   NOTIFY        1 (default): also run statusd-notify; 0: not (the API tests
+#                 run notifiers of their own)
 #   DEMO_CLOUD    cloud id of the demo token (default 11111111-2222-4333-8444-555555555555)
 #   BUILD_DIR     where statusd and statusctl are (default: <repo>/build)
 #   RATE, BURST   nginx limit_req for the API (default 2000r/s, burst 4000);
@@ -54,6 +56,7 @@ BUILD_DIR=$(realpath -m "$BUILD_DIR")
 PORT=${PORT:-8080}
 METRICS_PORT=${METRICS_PORT:-$((${PORT//[^0-9]/} + 1))}
 WORKERS=${WORKERS:-4}
+NOTIFY=${NOTIFY:-1}
 DEMO_CLOUD=${DEMO_CLOUD:-11111111-2222-4333-8444-555555555555}
 DEMO_EMAIL=demo@example.com
 RATE=${RATE:-2000r/s}
@@ -68,6 +71,7 @@ ngx_dir=$STATE_DIR/nginx
 conf=$STATE_DIR/statusd.conf
 sock=$run_dir/statusd.sock
 statusd_pidf=$run_dir/statusd.pid
+notify_pidf=$run_dir/statusd-notify.pid
 nginx_pidf=$run_dir/nginx.pid
 token_file=$STATE_DIR/demo-token
 env_file=$STATE_DIR/env
@@ -106,6 +110,7 @@ check_settings() {
 		die "WORKERS must be 1..1024 ($WORKERS)"
 	[[ $DEMO_CLOUD =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]] ||
 		die "DEMO_CLOUD must be a UUID ($DEMO_CLOUD)"
+	[[ $NOTIFY =~ ^[01]$ ]] || die "NOTIFY must be 0 or 1 ($NOTIFY)"
 	[[ $RATE =~ ^[0-9]+r/[sm]$ ]] || die "RATE must look like 2000r/s ($RATE)"
 	[[ $BURST =~ ^[0-9]+$ ]] || die "BURST must be a number ($BURST)"
 }
@@ -466,6 +471,33 @@ statusd_start() {
 	die "statusd did not create $sock within 10 s"
 }
 
+# The notifier reads the same statusd.conf; as root it drops to nobody
+# with setpriv, which execs (so the pid file names the notifier itself).
+notify_start() {
+	local pid i
+	[ "$NOTIFY" = 1 ] || return 0
+	if pid=$(live_pid "$notify_pidf" statusd-notify); then
+		say "statusd-notify already running (pid $pid)"
+		return 0
+	fi
+	[ -x "$BUILD_DIR/statusd-notify" ] || die "no $BUILD_DIR/statusd-notify: make build"
+	say "starting statusd-notify"
+	local as=()
+	[ "$root" -eq 0 ] || as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+	# shellcheck disable=SC2016
+	setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' notify-launch \
+		"$notify_pidf" "${as[@]}" "$BUILD_DIR/statusd-notify" -c "$conf" \
+		</dev/null >>"$log_dir/statusd-notify.log" 2>&1 &
+	started+=(notify)
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'event=notify_listening' "$log_dir/statusd-notify.log" 2>/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	show_log "$log_dir/statusd-notify.log"
+	die "statusd-notify did not start listening within 5 s"
+}
+
 render_nginx() {
 	local user_line='' f
 	[ "$root" -eq 0 ] || user_line='user nobody nogroup;'
@@ -573,6 +605,7 @@ summary() {
 		  doctor       $BUILD_DIR/statusctl -c $conf doctor --nginx-url $base_url
 		  demo token   $token_file (cloud $DEMO_CLOUD, all twelve scopes)
 		  test env     $env_file
+		  notifier     statusd-notify, log $log_dir/statusd-notify.log
 		  logs         $log_dir/
 		  stop         $repo/deploy/stack.sh stop   (with the same STATE_DIR)
 		Try:
@@ -606,6 +639,7 @@ cmd_start() {
 	say "migrating"
 	"$BUILD_DIR/statusctl" -c "$conf" migrate >&2 || die "statusctl migrate failed"
 	statusd_start
+	notify_start
 	nginx_start
 	demo_token
 	write_env
@@ -648,6 +682,20 @@ stop_statusd() {
 	rm -f "$statusd_pidf" "$sock"
 }
 
+stop_notify() {
+	local pid
+	if pid=$(live_pid "$notify_pidf" statusd-notify); then
+		say "stopping statusd-notify (pid $pid)"
+		# It finishes the attempts in flight (webhook_timeout_ms at most).
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" 300; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_gone "$pid" 30 || true
+		fi
+	fi
+	rm -f "$notify_pidf"
+}
+
 stop_pg() {
 	local bindir
 	[ -f "$pg_data/postmaster.pid" ] || return 0
@@ -666,6 +714,7 @@ stop_pg() {
 
 cmd_stop() {
 	stop_nginx
+	stop_notify
 	stop_statusd
 	stop_pg
 }
@@ -705,6 +754,12 @@ cmd_status() {
 		echo "nginx      running (pid $pid, ${url:-$base_url})"
 	else
 		echo "nginx      stopped$(orphans nginx)"
+		all=3
+	fi
+	if pid=$(live_pid "$notify_pidf" statusd-notify); then
+		echo "notify     running (pid $pid)"
+	elif [ "$NOTIFY" = 1 ]; then
+		echo "notify     stopped"
 		all=3
 	fi
 	return "$all"
@@ -750,6 +805,10 @@ cmd_run() {
 		if ! live_pid "$nginx_pidf" nginx >/dev/null; then
 			show_log "$log_dir/nginx-error.log"
 			die "nginx exited"
+		fi
+		if [ "$NOTIFY" = 1 ] && ! live_pid "$notify_pidf" statusd-notify >/dev/null; then
+			show_log "$log_dir/statusd-notify.log"
+			die "statusd-notify exited"
 		fi
 	done
 }

@@ -81,7 +81,9 @@ EOF
 chmod 644 "$EXTRA_CONF"
 
 started=1
-if ! STATE_DIR=$STATE_DIR PORT=$PORT EXTRA_CONF=$EXTRA_CONF WORKERS=4 \
+# NOTIFY=0: the notifier tests run notifiers of their own, with their own
+# settings; one from the stack would take their work.
+if ! STATE_DIR=$STATE_DIR PORT=$PORT EXTRA_CONF=$EXTRA_CONF WORKERS=4 NOTIFY=0 \
 	"$repo/deploy/stack.sh" start >"$STATE_DIR/stack-start.log" 2>&1; then
 	cat "$STATE_DIR/stack-start.log" >&2
 	echo "run.sh: deploy/stack.sh start failed" >&2

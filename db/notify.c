@@ -1,0 +1,259 @@
+#include "notify.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "log.h"
+
+#define NOTIFY_CHANNEL "statusd_notify"
+
+enum notify_stmt {
+	NOTIFY_FAN_OUT,
+	NOTIFY_REAP,
+	NOTIFY_CLAIM,
+	NOTIFY_FINISH,
+	NOTIFY_NEXT_DUE,
+	NOTIFY_STMT__MAX
+};
+
+static const struct db_stmt stmts[NOTIFY_STMT__MAX] = {
+	DB_STMT(NOTIFY_FAN_OUT, "SELECT notify_fan_out($1::integer)"),
+	/* Both updates see the same snapshot: the attempts closed are those
+	 * of exactly the deliveries taken back. */
+	DB_STMT(NOTIFY_REAP,
+	    "WITH back AS (UPDATE deliveries SET state = 'PENDING',"
+	    " lease_until = NULL, next_attempt_at = now()"
+	    " WHERE state = 'IN_FLIGHT' AND lease_until < now()"
+	    " RETURNING cloud_id, id, attempts),"
+	    " closed AS (UPDATE delivery_attempts a SET outcome = 'ABANDONED',"
+	    " finished_at = clock_timestamp(), error = 'lease expired'"
+	    " FROM back WHERE a.cloud_id = back.cloud_id"
+	    " AND a.delivery_id = back.id AND a.attempt = back.attempts"
+	    " RETURNING 1)"
+	    " SELECT count(*) FROM back"),
+	DB_STMT(NOTIFY_CLAIM,
+	    "WITH due AS (SELECT cloud_id, id FROM deliveries"
+	    " WHERE state = 'PENDING' AND next_attempt_at <= now()"
+	    " ORDER BY next_attempt_at LIMIT $1::integer"
+	    " FOR UPDATE SKIP LOCKED),"
+	    " taken AS (UPDATE deliveries d SET state = 'IN_FLIGHT',"
+	    " attempts = d.attempts + 1,"
+	    " lease_until = now() + make_interval(secs => $2::integer)"
+	    " FROM due WHERE d.cloud_id = due.cloud_id AND d.id = due.id"
+	    " RETURNING d.*),"
+	    " logged AS (INSERT INTO delivery_attempts (cloud_id, delivery_id,"
+	    " attempt, event_id, subscriber_id, notifier)"
+	    " SELECT cloud_id, id, attempts, event_id, subscriber_id, $3"
+	    " FROM taken)"
+	    " SELECT t.cloud_id, t.id, t.attempts, t.channel, t.target,"
+	    " t.secret, t.event_id, o.kind, notification_event_json(o)"
+	    " FROM taken t JOIN notification_outbox o"
+	    " ON o.cloud_id = t.cloud_id AND o.id = t.event_id"),
+	DB_STMT(NOTIFY_FINISH,
+	    "SELECT delivery_finish($1, $2::uuid, $3::integer, $4,"
+	    " nullif($5::integer, 0), $6,"
+	    " to_timestamp($7::bigint / 1000.0), $8::integer)"),
+	/* Milliseconds until the earliest retry, lease expiry or delayed
+	 * event; NULL when nothing waits. Each min() is one index probe. */
+	DB_STMT(NOTIFY_NEXT_DUE,
+	    "SELECT greatest(0, ceil(extract(epoch FROM least("
+	    "(SELECT min(next_attempt_at) FROM deliveries"
+	    " WHERE state = 'PENDING'),"
+	    " (SELECT min(lease_until) FROM deliveries"
+	    " WHERE state = 'IN_FLIGHT'),"
+	    " (SELECT min(next_attempt_at) FROM notification_outbox"
+	    " WHERE delivered_at IS NULL)) - now()) * 1000))::bigint"),
+};
+
+const struct db_stmt_table db_notify_stmts = DB_STMT_TABLE(stmts);
+
+/* The connection LISTEN was issued on: after a reconnect it must be
+ * issued again, as a new session listens to nothing. */
+static const PGconn *listening;
+
+enum sd_status
+db_notify_listen(struct sd_error *err)
+{
+	PGconn *conn;
+	PGresult *r;
+	int ok;
+
+	if (db_ready(err) != SD_OK)
+		return err->status;
+	conn = db_connection();
+	if (conn == listening)
+		return SD_OK;
+	r = PQexec(conn, "LISTEN " NOTIFY_CHANNEL);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		db_disconnect();
+		return sd_fail(
+		    err, SD_UNAVAILABLE, "database unavailable", NULL);
+	}
+	listening = conn;
+	log_info("event=notify_listening channel=" NOTIFY_CHANNEL);
+	return SD_OK;
+}
+
+/* Drains the notifications libpq has read; 1 when there was one. */
+static int
+drain(PGconn *conn)
+{
+	PGnotify *n;
+	int got = 0;
+
+	while ((n = PQnotifies(conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
+}
+
+int
+db_notify_wait(int timeout_ms)
+{
+	PGconn *conn = db_connection();
+	struct pollfd p;
+	int rc;
+
+	if (conn == NULL || conn != listening ||
+	    PQstatus(conn) != CONNECTION_OK)
+		return -1;
+	if (drain(conn))
+		return 1;
+	p.fd = PQsocket(conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	rc = poll(&p, 1, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -1;
+	if (rc == 0)
+		return 0;
+	if (!PQconsumeInput(conn)) {
+		db_disconnect();
+		return -1;
+	}
+	return drain(conn);
+}
+
+/* Runs a statement whose one value is a count. */
+static enum sd_status
+count_of(struct arena *a, enum notify_stmt s, int nparams,
+    const char *const *params, int *out, struct sd_error *err)
+{
+	const char *v;
+	enum sd_status st =
+	    db_one_value(a, &stmts[s], nparams, params, &v, "no result", err);
+
+	if (st == SD_OK)
+		*out = atoi(v);
+	return st;
+}
+
+enum sd_status
+db_notify_fan_out(struct arena *a, int limit, int *events, struct sd_error *err)
+{
+	char lim[16];
+	const char *params[1] = { lim };
+	enum sd_status st;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	if ((st = db_begin(err)) != SD_OK)
+		return st;
+	st = count_of(a, NOTIFY_FAN_OUT, 1, params, events, err);
+	if (st != SD_OK) {
+		db_rollback();
+		return st;
+	}
+	return db_commit(err);
+}
+
+enum sd_status
+db_notify_reap(struct arena *a, int *n, struct sd_error *err)
+{
+	return count_of(a, NOTIFY_REAP, 0, NULL, n, err);
+}
+
+static const char *
+column(struct arena *a, const PGresult *r, int row, int col)
+{
+	const char *v = db_value(r, row, col);
+
+	return v == NULL ? NULL : arena_strdup(a, v);
+}
+
+enum sd_status
+db_notify_claim(struct arena *a, int limit, int lease_seconds,
+    const char *notifier, struct notify_job **jobs, size_t *n,
+    struct sd_error *err)
+{
+	char lim[16], lease[16];
+	const char *params[3] = { lim, lease, notifier };
+	struct notify_job *j;
+	PGresult *r;
+	int i, rows;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	/* One statement outside a transaction block commits on its own. */
+	r = db_exec(a, &stmts[NOTIFY_CLAIM], 3, params, err);
+	if (r == NULL)
+		return err->status;
+	rows = PQntuples(r);
+	j = arena_zalloc(a, sizeof(*j) * (size_t)(rows ? rows : 1));
+	if (j == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	for (i = 0; i < rows; i++) {
+		j[i].cloud_id = column(a, r, i, 0);
+		j[i].id = column(a, r, i, 1);
+		j[i].attempt = atoi(db_value(r, i, 2));
+		j[i].channel = column(a, r, i, 3);
+		j[i].target = column(a, r, i, 4);
+		j[i].secret = column(a, r, i, 5);
+		j[i].event_id = column(a, r, i, 6);
+		j[i].kind = column(a, r, i, 7);
+		j[i].body = column(a, r, i, 8);
+	}
+	*jobs = j;
+	*n = (size_t)rows;
+	return SD_OK;
+}
+
+enum sd_status
+db_notify_finish(struct arena *a, const struct notify_job *j,
+    const struct notify_result *res, int *taken, struct sd_error *err)
+{
+	char attempt[16], status[16], next_at[32], max[16];
+	const char *params[8] = { j->cloud_id, j->id, attempt, res->outcome,
+		status, res->error, next_at, max };
+	const char *v;
+	enum sd_status st;
+
+	snprintf(attempt, sizeof(attempt), "%d", j->attempt);
+	snprintf(status, sizeof(status), "%d", res->status_code);
+	snprintf(next_at, sizeof(next_at), "%lld", res->next_at_ms);
+	snprintf(max, sizeof(max), "%d", res->max_attempts);
+	st = db_one_value(
+	    a, &stmts[NOTIFY_FINISH], 8, params, &v, "no result", err);
+	if (st == SD_OK)
+		*taken = strcmp(v, "t") == 0;
+	return st;
+}
+
+enum sd_status
+db_notify_next_due(struct arena *a, long long *ms, struct sd_error *err)
+{
+	PGresult *r = db_exec(a, &stmts[NOTIFY_NEXT_DUE], 0, NULL, err);
+	const char *v;
+
+	if (r == NULL)
+		return err->status;
+	v = PQntuples(r) == 1 ? db_value(r, 0, 0) : NULL;
+	*ms = v == NULL ? -1 : atoll(v);
+	return SD_OK;
+}

@@ -1,0 +1,274 @@
+/*
+ * statusd-notify: delivers what the outbox holds. One loop: take back the
+ * attempts of notifiers that died (their lease ran out), fan due outbox
+ * events out to deliveries, claim a batch of due deliveries (FOR UPDATE
+ * SKIP LOCKED, so several notifiers on several hosts never take the same
+ * attempt), send it, record each outcome with its next attempt; when
+ * nothing is due, sleep until a NOTIFY (a commit that added work) or the
+ * poll interval. SIGTERM stops claiming; the batch in flight is finished
+ * and recorded before the process exits.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "db/db.h"
+#include "db/notify.h"
+#include "log.h"
+#include "retry.h"
+#include "send.h"
+
+/* After this many failed attempts a delivery is given up (FAILED). */
+#define MAX_ATTEMPTS 10
+
+static struct config cfg;
+static struct db_settings db_settings;
+static struct send_settings send_settings;
+static volatile sig_atomic_t stopping;
+static char notifier[128];
+
+static void
+usage(void)
+{
+	fprintf(
+	    stderr, "usage: statusd-notify [-c config] [-d database_url]\n");
+	exit(2);
+}
+
+static void
+set_or_die(const char *key, const char *value)
+{
+	char err[256];
+
+	if (config_set(&cfg, key, value, err, sizeof(err)) != 0) {
+		fprintf(stderr, "statusd-notify: %s\n", err);
+		exit(2);
+	}
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	const char *env;
+	char err[512];
+	int i;
+
+	config_defaults(&cfg);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			if (config_load(&cfg, argv[++i], err, sizeof(err)) !=
+			    0) {
+				fprintf(stderr, "statusd-notify: %s\n", err);
+				exit(2);
+			}
+		} else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
+			set_or_die("database_url", argv[++i]);
+		} else {
+			usage();
+		}
+	}
+	if ((env = getenv("DATABASE_URL")) != NULL && *env != '\0')
+		set_or_die("database_url", env);
+	if (cfg.database_url[0] == '\0') {
+		fprintf(stderr, "statusd-notify: database_url is not set\n");
+		exit(2);
+	}
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a wait for NOTIFY returns at once. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static long long
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static double
+jitter(void)
+{
+	unsigned int r;
+
+	if (crypto_random((unsigned char *)&r, sizeof(r)) != 0)
+		return 0.5;
+	return (double)r / 4294967296.0;
+}
+
+/* One line per attempt: ids, outcome and status, never a target, secret
+ * or body. */
+static void
+log_attempt(const struct notify_job *j, const struct notify_result *r,
+    long long ms, int taken)
+{
+	log_info(
+	    "event=delivery_attempt cloud=%s delivery=%s event_id=%s "
+	    "kind=%s channel=%s attempt=%d outcome=%s status=%d ms=%lld%s%s%s",
+	    j->cloud_id, j->id, j->event_id, j->kind, j->channel, j->attempt,
+	    r->outcome, r->status_code, ms, r->error ? " reason=\"" : "",
+	    r->error ? r->error : "", r->error ? "\"" : "");
+	if (!taken)
+		log_error("event=delivery_lease_lost delivery=%s attempt=%d",
+		    j->id, j->attempt);
+}
+
+static void
+record(struct arena *a, const struct notify_job *j, const struct send_result *s,
+    long long ms)
+{
+	struct notify_result r;
+	struct sd_error err;
+	int taken = 1;
+
+	r.outcome = s->outcome;
+	r.status_code = s->status_code;
+	r.error = s->error;
+	r.max_attempts = MAX_ATTEMPTS;
+	r.next_at_ms = now_ms() +
+	    retry_delay_ms(j->attempt, cfg.notify_retry_base_ms,
+	        (long long)cfg.notify_retry_max_seconds * 1000,
+	        s->retry_after_s, jitter());
+	if (db_notify_finish(a, j, &r, &taken, &err) != SD_OK)
+		/* The lease runs out and another notifier tries again. */
+		log_error("event=delivery_record_failed delivery=%s "
+		          "attempt=%d error=\"%s\"",
+		    j->id, j->attempt, err.message);
+	log_attempt(j, &r, ms, taken);
+}
+
+/* Claims and sends one batch; the number of attempts made, -1 when the
+ * database is unavailable. */
+static int
+one_batch(struct arena *a)
+{
+	struct notify_job *jobs;
+	struct send_result *results;
+	struct sd_error err;
+	long long start;
+	size_t n, i;
+
+	if (db_notify_claim(a, cfg.notify_batch, cfg.notify_lease_seconds,
+	        notifier, &jobs, &n, &err) != SD_OK)
+		return -1;
+	if (n == 0)
+		return 0;
+	results = arena_zalloc(a, sizeof(*results) * n);
+	if (results == NULL)
+		return -1; /* the leases run out; nothing is lost */
+	start = now_ms();
+	send_batch(&send_settings, jobs, results, n);
+	for (i = 0; i < n; i++)
+		record(a, &jobs[i], &results[i], now_ms() - start);
+	return (int)n;
+}
+
+/* Everything due now, until nothing is: -1 when the database is away. */
+static int
+drain_due(struct arena *a)
+{
+	struct sd_error err;
+	int events, reaped, sent;
+
+	if (db_notify_listen(&err) != SD_OK)
+		return -1;
+	if (db_notify_reap(a, &reaped, &err) != SD_OK)
+		return -1;
+	if (reaped > 0)
+		log_error("event=delivery_leases_expired count=%d", reaped);
+	do {
+		if (db_notify_fan_out(a, cfg.notify_batch, &events, &err) !=
+		    SD_OK)
+			return -1;
+	} while (events > 0 && !stopping);
+	do {
+		arena_reset(a);
+		sent = one_batch(a);
+	} while (sent > 0 && !stopping);
+	return sent < 0 ? -1 : 0;
+}
+
+/* How long to sleep when nothing is due: until the next scheduled retry
+ * or lease expiry, at most the poll interval (a NOTIFY ends it sooner). A
+ * lease is given a little slack so it has surely expired on the server. */
+static int
+wait_ms(struct arena *a)
+{
+	struct sd_error err;
+	long long ms;
+
+	arena_reset(a);
+	if (db_notify_next_due(a, &ms, &err) != SD_OK || ms < 0 ||
+	    ms > cfg.notify_poll_ms)
+		return cfg.notify_poll_ms;
+	return (int)ms + 10;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct arena *a;
+	char host[64];
+
+	parse_args(argc, argv);
+	log_process_started();
+	install_signals();
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(notifier, sizeof(notifier), "%s:%ld", host, (long)getpid());
+	db_settings.url = cfg.database_url;
+	db_settings.public_domain = cfg.public_domain;
+	db_settings.statement_timeout_ms = 30000;
+	db_configure(&db_settings);
+	send_settings.connect_timeout_ms = cfg.webhook_connect_timeout_ms;
+	send_settings.timeout_ms = cfg.webhook_timeout_ms;
+	send_settings.ca_file = cfg.webhook_ca_file;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (a = arena_new(64 * 1024)) == NULL) {
+		log_error("event=notify_init_failed");
+		return 1;
+	}
+	log_info("event=notify_started notifier=%s", notifier);
+	while (!stopping) {
+		arena_reset(a);
+		if (drain_due(a) != 0) {
+			/* db.c backs off between connection attempts. */
+			usleep(200 * 1000);
+			continue;
+		}
+		if (!stopping)
+			db_notify_wait(wait_ms(a));
+	}
+	log_info("event=notify_stopped notifier=%s", notifier);
+	arena_free(a);
+	db_disconnect();
+	send_cleanup();
+	curl_global_cleanup();
+	return 0;
+}

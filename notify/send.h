@@ -1,0 +1,35 @@
+/*
+ * One batch of claimed attempts sent at once (libcurl multi): each job
+ * gets a result. Webhooks only go to an https URL whose name was resolved
+ * once, here, and pinned for the connection, so what was resolved is what
+ * is connected to; no redirect is followed.
+ */
+#ifndef STATUSD_NOTIFY_SEND_H
+#define STATUSD_NOTIFY_SEND_H
+
+#include <stddef.h>
+
+#include "db/notify.h"
+
+struct send_settings {
+	long connect_timeout_ms;
+	long timeout_ms;
+	const char *ca_file; /* "" or a PEM file trusted besides the system's */
+};
+
+/* What an attempt came to, before back-off is applied. */
+struct send_result {
+	const char *outcome; /* DELIVERED RETRY GONE FAILED REFUSED DROPPED */
+	int status_code;
+	const char *error; /* static text, or NULL */
+	long long retry_after_s; /* from the response; 0 when none */
+};
+
+/* Sends jobs[0..n) concurrently and fills results[0..n). */
+void send_batch(const struct send_settings *s, const struct notify_job *jobs,
+    struct send_result *results, size_t n);
+
+/* Closes the connections kept for the next batch. */
+void send_cleanup(void);
+
+#endif
