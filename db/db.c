@@ -80,7 +80,10 @@ db_settings_url(void)
 int
 db_schema_version(void)
 {
-	return (int)nmigrations;
+	/* The highest number, not the count: migrations from parallel work
+	 * land out of order (012 before 011), and a database must have the
+	 * newest one this binary uses. */
+	return nmigrations ? migrations[nmigrations - 1].number : 0;
 }
 
 int

@@ -44,7 +44,7 @@ int db_migrate(
 /* Seconds a client should wait after SD_UNAVAILABLE. */
 int db_retry_after(void);
 
-/* The schema version this binary needs (number of embedded migrations). */
+/* The schema version this binary needs (its highest migration number). */
 int db_schema_version(void);
 
 #endif

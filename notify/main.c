@@ -30,6 +30,7 @@
 static struct config cfg;
 static struct db_settings db_settings;
 static struct send_settings send_settings;
+static struct contact_nets allowed_networks;
 static volatile sig_atomic_t stopping;
 static char notifier[128];
 
@@ -75,6 +76,11 @@ parse_args(int argc, char **argv)
 	}
 	if ((env = getenv("DATABASE_URL")) != NULL && *env != '\0')
 		set_or_die("database_url", env);
+	if (contact_nets_parse(&allowed_networks, cfg.webhook_allowed_networks,
+	        err, sizeof(err)) != 0) {
+		fprintf(stderr, "statusd-notify: %s\n", err);
+		exit(2);
+	}
 	if (cfg.database_url[0] == '\0') {
 		fprintf(stderr, "statusd-notify: database_url is not set\n");
 		exit(2);
@@ -249,6 +255,7 @@ main(int argc, char **argv)
 	send_settings.connect_timeout_ms = cfg.webhook_connect_timeout_ms;
 	send_settings.timeout_ms = cfg.webhook_timeout_ms;
 	send_settings.ca_file = cfg.webhook_ca_file;
+	send_settings.allowed = &allowed_networks;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (a = arena_new(64 * 1024)) == NULL) {
 		log_error("event=notify_init_failed");

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "contact.h"
 #include "webhook_sign.h"
 
 #define USER_AGENT "statusd-notify"
@@ -16,6 +17,8 @@
 /* One transfer in flight. */
 struct transfer {
 	CURL *easy;
+	const struct contact_nets *allowed;
+	int refused; /* the socket was to go to an internal address */
 	struct curl_slist *headers;
 	struct curl_slist *pin;
 	struct send_result *result;
@@ -37,12 +40,15 @@ fail(struct send_result *r, const char *outcome, const char *error)
 	r->error = error;
 }
 
-/* Resolves host once and writes a CURLOPT_RESOLVE entry
- * "host:port:addr,addr" into pin: curl then connects to exactly these
- * addresses, so the name cannot resolve elsewhere between the check and
- * the connection. -1 when the name does not resolve. */
-static int
-resolve_pin(const char *host, const char *port, char pin[PIN_MAX])
+enum resolved { RESOLVED_OK, RESOLVED_NONE, RESOLVED_INTERNAL };
+
+/* Resolves host once, refuses it when any address is internal (and not in
+ * allowed), and writes a CURLOPT_RESOLVE entry "host:port:addr,addr" into
+ * pin: curl then connects to exactly these addresses, so the name cannot
+ * resolve elsewhere between the check and the connection. */
+static enum resolved
+resolve_pin(const char *host, const char *port,
+    const struct contact_nets *allowed, char pin[PIN_MAX])
 {
 	struct addrinfo hints, *res, *ai;
 	char addr[INET6_ADDRSTRLEN + 2];
@@ -52,7 +58,12 @@ resolve_pin(const char *host, const char *port, char pin[PIN_MAX])
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
+		return RESOLVED_NONE;
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (contact_address_internal(ai->ai_addr, allowed)) {
+			freeaddrinfo(res);
+			return RESOLVED_INTERNAL;
+		}
 	len = (size_t)snprintf(pin, PIN_MAX, "%s:%s:", host, port);
 	for (ai = res; ai != NULL && len < PIN_MAX - sizeof(addr) - 1;
 	     ai = ai->ai_next) {
@@ -68,7 +79,22 @@ resolve_pin(const char *host, const char *port, char pin[PIN_MAX])
 		    ai->ai_family == AF_INET6 ? addr : addr + 1);
 	}
 	freeaddrinfo(res);
-	return n > 0 ? 0 : -1;
+	return n > 0 ? RESOLVED_OK : RESOLVED_NONE;
+}
+
+/* The last check, as curl opens each socket: whatever made curl pick this
+ * address, an internal one is never connected to. */
+static curl_socket_t
+open_checked(void *data, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct transfer *t = data;
+
+	(void)purpose;
+	if (contact_address_internal(&a->addr, t->allowed)) {
+		t->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
 }
 
 /* The host and port of an https URL (curl's own parser, so what is pinned
@@ -141,6 +167,9 @@ common_options(CURL *e, const struct send_settings *s)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Straight to the checked address: no proxy from the environment. */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	/* The system's CAs stay trusted through CAPATH; ca_file adds. */
@@ -152,28 +181,53 @@ common_options(CURL *e, const struct send_settings *s)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 }
 
+/* Resolves and checks the URL's host and, for a name, pins what was
+ * checked in t->pin. 0, or -1 with the result filled. */
+static int
+check_and_pin(
+    struct transfer *t, const struct send_settings *s, const char *url)
+{
+	char host[256], port[8], pin[PIN_MAX];
+	int literal6;
+	size_t n;
+
+	if (https_host(url, host, sizeof(host), port, sizeof(port)) != 0) {
+		fail(t->result, "FAILED", "not an https url");
+		return -1;
+	}
+	/* An IPv6 literal is checked without its brackets and needs no pin:
+	 * there is no name to resolve elsewhere. */
+	literal6 = host[0] == '[';
+	if (literal6) {
+		n = strlen(host);
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	switch (resolve_pin(host, port, s->allowed, pin)) {
+	case RESOLVED_OK: break;
+	case RESOLVED_NONE:
+		fail(t->result, "RETRY", "name does not resolve");
+		return -1;
+	case RESOLVED_INTERNAL:
+		fail(t->result, "REFUSED", "resolves to an internal address");
+		return -1;
+	}
+	if (!literal6 && (t->pin = curl_slist_append(NULL, pin)) == NULL) {
+		fail(t->result, "RETRY", "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* Prepares a webhook POST; 0, or -1 with the result filled. */
 static int
 webhook_prepare(struct transfer *t, const struct send_settings *s,
     const struct notify_job *j)
 {
-	char host[256], port[8], pin[PIN_MAX];
-
-	if (https_host(j->target, host, sizeof(host), port, sizeof(port)) !=
-	    0) {
-		fail(t->result, "FAILED", "not an https url");
+	if (check_and_pin(t, s, j->target) != 0)
 		return -1;
-	}
-	if (host[0] != '[' && resolve_pin(host, port, pin) != 0) {
-		fail(t->result, "RETRY", "name does not resolve");
-		return -1;
-	}
 	if (sign_headers(t, j) != 0) {
 		fail(t->result, "FAILED", "no usable signing secret");
-		return -1;
-	}
-	if (host[0] != '[' && (t->pin = curl_slist_append(NULL, pin)) == NULL) {
-		fail(t->result, "RETRY", "out of memory");
 		return -1;
 	}
 	t->easy = curl_easy_init();
@@ -182,6 +236,9 @@ webhook_prepare(struct transfer *t, const struct send_settings *s,
 		return -1;
 	}
 	common_options(t->easy, s);
+	t->allowed = s->allowed;
+	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, t);
 	curl_easy_setopt(t->easy, CURLOPT_URL, j->target);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->pin);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
@@ -218,6 +275,10 @@ judge_http(struct transfer *t)
 static void
 judge_transport(struct transfer *t, CURLcode rc)
 {
+	if (t->refused) {
+		fail(t->result, "REFUSED", "connects to an internal address");
+		return;
+	}
 	switch (rc) {
 	case CURLE_OK: judge_http(t); break;
 	case CURLE_OPERATION_TIMEDOUT:

@@ -1,20 +1,24 @@
 /*
  * One batch of claimed attempts sent at once (libcurl multi): each job
  * gets a result. Webhooks only go to an https URL whose name was resolved
- * once, here, and pinned for the connection, so what was resolved is what
- * is connected to; no redirect is followed.
+ * once, here, every address checked against the internal ranges
+ * (core/contact.c, as at sign-up), and pinned for the connection, so what
+ * was checked is what is connected to (and checked again as the socket is
+ * opened); no redirect is followed, no proxy used.
  */
 #ifndef STATUSD_NOTIFY_SEND_H
 #define STATUSD_NOTIFY_SEND_H
 
 #include <stddef.h>
 
+#include "contact.h"
 #include "db/notify.h"
 
 struct send_settings {
 	long connect_timeout_ms;
 	long timeout_ms;
 	const char *ca_file; /* "" or a PEM file trusted besides the system's */
+	const struct contact_nets *allowed; /* exempt from the internal rule */
 };
 
 /* What an attempt came to, before back-off is applied. */

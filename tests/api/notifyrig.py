@@ -213,6 +213,8 @@ class Notifier:
             "database_url": ctx.database_url,
             "public_domain": "status.localhost",
             "webhook_ca_file": ca_file,
+            # the receiver is on loopback, internal by the rule
+            "webhook_allowed_networks": "127.0.0.0/8, ::1/128",
             "notify_batch": 16,
             "notify_poll_ms": 10000,  # so a prompt delivery proves NOTIFY
             "notify_lease_seconds": 3,
@@ -225,7 +227,8 @@ class Notifier:
         fd, self.conf = tempfile.mkstemp(prefix="notify-", suffix=".conf", dir=workdir)
         with os.fdopen(fd, "w") as f:
             for k, v in conf.items():
-                f.write("%s = %s\n" % (k, v))
+                if v is not None:  # None: leave the setting out
+                    f.write("%s = %s\n" % (k, v))
         fd, self.log = tempfile.mkstemp(prefix="notify-", suffix=".log", dir=workdir)
         self.logf = os.fdopen(fd, "w+")
         self.proc = subprocess.Popen(

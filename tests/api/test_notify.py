@@ -221,6 +221,31 @@ def test_notify_untrusted_certificate_refused(ctx):
         assert len(rec.requests) == seen
 
 
+def test_notify_internal_address_at_delivery_refused(ctx):
+    """Targets that passed sign-up but resolve to loopback when delivered
+    (here: straight into the table) are refused, names and literals alike,
+    and nothing reaches the receiver."""
+    _, _, rec = rig(ctx)
+    with notifier(ctx, webhook_allowed_networks=None) as n:
+        _, _, _, ev = new_event(ctx)
+        seen = len(rec.requests)
+        ids = []
+        for host in ("localhost", "127.0.0.1", "[::1]", "[::ffff:127.0.0.1]"):
+            did, = ctx.psql(
+                "INSERT INTO deliveries (cloud_id, event_id, subscriber_id, channel,"
+                " target, secret) VALUES ('%s', '%s', gen_random_uuid(), 'WEBHOOK',"
+                " '%s', '%s') RETURNING id"
+                % (ctx.cloud, ev, rec.url("/ok", host=host), rec.secret)).split()
+            ids.append(did)
+        for did in ids:
+            assert wait_state(ctx, did, ("FAILED",), 5) == ("FAILED", 1)
+            a = attempts(ctx, did)
+            assert [x[:3] for x in a] == [(1, "REFUSED", 0)], a
+        assert "reason=\"resolves to an internal address\"" in n.log_text()
+        time.sleep(0.3)
+        assert len(rec.requests) == seen
+
+
 # --- processes ----------------------------------------------------------------
 
 def test_notify_sigterm_finishes_attempt_in_flight(ctx):
