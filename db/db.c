@@ -81,7 +81,7 @@ int
 db_schema_version(void)
 {
 	/* The highest number, not the count: migrations from parallel work
-	 * land out of order (012 before 011), and a database must have the
+	 * land out of order (a number may be skipped), and a database must have the
 	 * newest one this binary uses. */
 	return nmigrations ? migrations[nmigrations - 1].number : 0;
 }

@@ -1,5 +1,5 @@
 -- statusd-notify: the wake-up, the fan-out, the event document, and how an
--- attempt is recorded (tables in migration 012).
+-- attempt is recorded (tables in migration 014).
 
 -- Notifiers LISTEN on statusd_notify; a commit that adds work wakes them
 -- (NOTIFY is delivered at commit, and never for a rolled-back write).
