@@ -368,7 +368,7 @@ cmd_token_create(
 		expires = expiry_in_days(a, days);
 	db_or_die();
 	if (api_token_new(token, sizeof(token), digest) != 0 ||
-	    uuid_v4(id) != 0)
+	    crypto_uuid_v4(id) != 0)
 		die("random source failed", NULL);
 	scope_format_list(mask, names, sizeof(names));
 	if (db_token_insert(a, cloud, id, digest, email, names, expires,
@@ -405,7 +405,7 @@ cmd_token_rotate(
 	struct sd_error err;
 
 	(void)c;
-	if (!uuid_valid(id))
+	if (!crypto_uuid_valid(id))
 		die("not a token id", id);
 	db_or_die();
 	if (api_token_new(token, sizeof(token), digest) != 0)
@@ -452,7 +452,7 @@ cmd_token_revoke(
 	struct sd_error err;
 
 	(void)c;
-	if (!uuid_valid(id))
+	if (!crypto_uuid_valid(id))
 		die("not a token id", id);
 	db_or_die();
 	if (db_token_revoke(a, id, &err) != SD_OK)

@@ -20,7 +20,7 @@ hash_hex(const char *salt, long number, char out[CAPTCHA_HEX_LEN + 1])
 	int n = snprintf(buf, sizeof(buf), "%s%ld", salt, number);
 
 	crypto_sha256(buf, (size_t)n, digest);
-	hex_encode(digest, SHA256_LEN, out);
+	crypto_hex_encode(digest, SHA256_LEN, out);
 }
 
 static void
@@ -31,7 +31,7 @@ sign_hex(const struct keyring_key *key, const char *challenge,
 
 	crypto_hmac_sha256(
 	    key->bytes, key->len, challenge, strlen(challenge), mac);
-	hex_encode(mac, SHA256_LEN, out);
+	crypto_hex_encode(mac, SHA256_LEN, out);
 }
 
 /* A uniform number in [0, max] without modulo bias worth the name: 64
@@ -60,11 +60,11 @@ captcha_challenge_new(const struct keyring *k, const char *page_id, long now,
 	long number;
 	int n;
 
-	if (!uuid_valid(page_id) || k->current.len == 0 ||
+	if (!crypto_uuid_valid(page_id) || k->current.len == 0 ||
 	    crypto_random(r, sizeof(r)) != 0 ||
 	    random_number(CAPTCHA_MAX_NUMBER, &number) != 0)
 		return -1;
-	hex_encode(r, sizeof(r), rhex);
+	crypto_hex_encode(r, sizeof(r), rhex);
 	out->expires = now + CAPTCHA_TTL_SECONDS;
 	out->maxnumber = CAPTCHA_MAX_NUMBER;
 	n = snprintf(out->salt, sizeof(out->salt),

@@ -156,7 +156,7 @@ base64_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 }
 
 void
-hex_encode(const unsigned char *src, size_t n, char *dst)
+crypto_hex_encode(const unsigned char *src, size_t n, char *dst)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
@@ -181,7 +181,7 @@ hex_value(unsigned char c)
 }
 
 long
-hex_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
+crypto_hex_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 {
 	size_t i;
 	int hi, lo;
@@ -199,11 +199,11 @@ hex_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap)
 }
 
 void
-uuid_format(const unsigned char b[16], char out[37])
+crypto_uuid_format(const unsigned char b[16], char out[37])
 {
 	char hex[33];
 
-	hex_encode(b, 16, hex);
+	crypto_hex_encode(b, 16, hex);
 	memcpy(out, hex, 8);
 	out[8] = '-';
 	memcpy(out + 9, hex + 8, 4);
@@ -217,7 +217,7 @@ uuid_format(const unsigned char b[16], char out[37])
 }
 
 int
-uuid_v4(char out[37])
+crypto_uuid_v4(char out[37])
 {
 	unsigned char b[16];
 
@@ -225,12 +225,12 @@ uuid_v4(char out[37])
 		return -1;
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	uuid_format(b, out);
+	crypto_uuid_format(b, out);
 	return 0;
 }
 
 int
-uuid_valid(const char *s)
+crypto_uuid_valid(const char *s)
 {
 	size_t i;
 

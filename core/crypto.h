@@ -29,15 +29,16 @@ long base64_decode(
     const char *src, size_t n, unsigned char *dst, size_t dstcap);
 
 /* Lower-case hex; dst must hold 2n + 1 bytes. */
-void hex_encode(const unsigned char *src, size_t n, char *dst);
+void crypto_hex_encode(const unsigned char *src, size_t n, char *dst);
 /* Returns bytes written or -1 on a non-hex digit or odd length. */
-long hex_decode(const char *src, size_t n, unsigned char *dst, size_t dstcap);
+long crypto_hex_decode(
+    const char *src, size_t n, unsigned char *dst, size_t dstcap);
 
 /* The canonical lower-case text of 16 bytes. */
-void uuid_format(const unsigned char b[16], char out[37]);
+void crypto_uuid_format(const unsigned char b[16], char out[37]);
 /* A random RFC 4122 version 4 UUID, 36 chars + NUL. -1 on RNG failure. */
-int uuid_v4(char out[37]);
+int crypto_uuid_v4(char out[37]);
 /* 1 when s is a canonical UUID (any version, either case). */
-int uuid_valid(const char *s);
+int crypto_uuid_valid(const char *s);
 
 #endif

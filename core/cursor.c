@@ -12,7 +12,7 @@
 static size_t
 key_from_secret(const char *secret, unsigned char out[64])
 {
-	long n = hex_decode(secret, strlen(secret), out, 64);
+	long n = crypto_hex_decode(secret, strlen(secret), out, 64);
 
 	if (n >= 16)
 		return (size_t)n;

@@ -38,7 +38,7 @@ parse_key(struct keyring_key *key, const char *setting, const char *value,
 		    setting, KEYRING_ID_MAX);
 		return -1;
 	}
-	n = hex_decode(
+	n = crypto_hex_decode(
 	    colon + 1, strlen(colon + 1), key->bytes, sizeof(key->bytes));
 	if (n < KEYRING_MIN_BYTES) {
 		snprintf(err, errlen,

@@ -1,7 +1,7 @@
 /*
  * The closed set of outcomes every layer returns, and the error record the
  * caller owns (like jansson's json_error_t). The mapping to HTTP lives in one
- * place: fcgi/response.c.
+ * place: core/status.c (sd_status_http); fcgi/response.c writes it.
  */
 #ifndef STATUSD_STATUS_H
 #define STATUSD_STATUS_H

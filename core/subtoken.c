@@ -32,13 +32,13 @@ uuid_to_bytes(const char *id, unsigned char out[16])
 	char hex[33];
 	size_t i, o = 0;
 
-	if (!uuid_valid(id))
+	if (!crypto_uuid_valid(id))
 		return -1;
 	for (i = 0; i < 36; i++) {
 		if (id[i] != '-')
 			hex[o++] = id[i];
 	}
-	return hex_decode(hex, 32, out, 16) == 16 ? 0 : -1;
+	return crypto_hex_decode(hex, 32, out, 16) == 16 ? 0 : -1;
 }
 
 int
@@ -127,7 +127,7 @@ subtoken_verify(const struct keyring *k, const char *token,
 		return -1;
 	out->purpose = expected;
 	out->expires = (long)expires;
-	uuid_format(payload + 9, out->subscriber_id);
+	crypto_uuid_format(payload + 9, out->subscriber_id);
 	memcpy(out->cloud_id, payload + FIXED_LEN, clen);
 	out->cloud_id[clen] = '\0';
 	return 0;

@@ -80,7 +80,7 @@ db_idem_claim(struct arena *a, const struct idem_owner *owner,
 	}
 	hex[0] = '\\';
 	hex[1] = 'x';
-	hex_encode(fingerprint, SHA256_LEN, hex + 2);
+	crypto_hex_encode(fingerprint, SHA256_LEN, hex + 2);
 	snprintf(hours, sizeof(hours), "%d", IDEMPOTENCY_KEEP_HOURS);
 	r = db_exec(a, &stmts[IDEM_CLAIM], 5, p, err);
 	if (r == NULL)

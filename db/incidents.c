@@ -141,7 +141,7 @@ not_found(struct sd_error *err)
 
 enum sd_status
 db_incident_page_status(struct arena *a, const char *cloud_id,
-    const char *page_id, char status[32], struct sd_error *err)
+    const char *page_id, enum page_status *status, struct sd_error *err)
 {
 	const char *p[2] = { cloud_id, page_id };
 	PGresult *r = db_exec(a, &stmts[INCIDENT_PAGE], 2, p, err);
@@ -150,8 +150,10 @@ db_incident_page_status(struct arena *a, const char *cloud_id,
 		return err->status;
 	if (PQntuples(r) != 1)
 		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	snprintf(status, 32, "%s", PQgetvalue(r, 0, 0));
-	return SD_OK;
+	*status = page_status_parse(PQgetvalue(r, 0, 0));
+	return *status == PS__MAX
+	    ? sd_fail(err, SD_INTERNAL, "internal error", NULL)
+	    : SD_OK;
 }
 
 enum sd_status
@@ -198,9 +200,10 @@ db_incident_lock(struct arena *a, const char *cloud_id, const char *page_id,
 		return not_found(err);
 	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, 0, 0));
 	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(r, 0, 1));
-	snprintf(out->page_status, sizeof(out->page_status), "%s",
-	    PQgetvalue(r, 0, 2));
-	return SD_OK;
+	out->page_status = page_status_parse(PQgetvalue(r, 0, 2));
+	return out->page_status == PS__MAX
+	    ? sd_fail(err, SD_INTERNAL, "internal error", NULL)
+	    : SD_OK;
 }
 
 enum sd_status

@@ -6,6 +6,7 @@
 #define STATUSD_DB_INCIDENTS_H
 
 #include "arena.h"
+#include "page_state.h"
 #include "status.h"
 
 /* A new incident row. */
@@ -48,14 +49,14 @@ struct incident_entry {
 struct incident_state {
 	char id[37];
 	char status[16];
-	char page_status[32];
+	enum page_status page_status;
 };
 
 /* The statements below run inside a transaction the caller opened. */
 /* The page's status (FOR KEY SHARE, so it stays while the incident is
  * written); SD_NOT_FOUND when the cloud has no such page. */
 enum sd_status db_incident_page_status(struct arena *a, const char *cloud_id,
-    const char *page_id, char status[32], struct sd_error *err);
+    const char *page_id, enum page_status *status, struct sd_error *err);
 /* Inserts the incident. *inserted is 0 when its code is taken (the caller
  * retries with another); SD_CONFLICT when the page already has an incident
  * with this external id. */

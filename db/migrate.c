@@ -140,7 +140,7 @@ rendering_inputs(char *out, size_t outlen)
 		p = stpcpy(p, definitions[i].sql);
 	crypto_sha256(all, len, digest);
 	free(all);
-	hex_encode(digest, SHA256_LEN, hex);
+	crypto_hex_encode(digest, SHA256_LEN, hex);
 	snprintf(
 	    out, outlen, "definitions=%.16s migrations=%zu", hex, nmigrations);
 	return 0;

@@ -238,7 +238,8 @@ db_page_insert(struct arena *a, const struct page_write *w, const char **doc,
     struct sd_error *err)
 {
 	const char *p[8] = { w->cloud_id, w->id, w->name, w->subdomain,
-		w->page_type, w->page_status, w->attrs, w->created_by };
+		w->page_type, page_status_name(w->page_status), w->attrs,
+		w->created_by };
 
 	return single_doc(a, &stmts[PAGE_INSERT], 8, p, doc, err);
 }
@@ -249,26 +250,13 @@ db_page_update(struct arena *a, const struct page_write *w, const char **doc,
 {
 	const char *p[7] = { w->cloud_id, w->id, w->name, w->subdomain,
 		w->page_type, w->attrs, w->expected_version };
-	struct page_state state;
 	enum sd_status st;
 
 	st = single_doc(a, &stmts[PAGE_UPDATE], 7, p, doc, err);
-	if (st == SD_OK)
-		return db_exec(a, &stmts[PAGE_DRAFT_FOLLOW], 6, p, err)
-		    ? SD_OK
-		    : err->status;
-	if (st != SD_NOT_FOUND)
-		return st;
-	/* No row: gone, deleted, or the version moved on. */
-	st = db_page_lock(a, w->cloud_id, w->id, &state, err);
 	if (st != SD_OK)
 		return st;
-	if (strcmp(state.status, "SOFT_DELETED") == 0)
-		return sd_fail(
-		    err, SD_CONFLICT, "page is deleted", "recover it first");
-	return sd_fail(err, SD_CONFLICT, "version conflict",
-	    "the page is at version %d; read it again and retry",
-	    state.version);
+	return db_exec(a, &stmts[PAGE_DRAFT_FOLLOW], 6, p, err) ? SD_OK
+	                                                        : err->status;
 }
 
 enum sd_status
@@ -282,10 +270,10 @@ db_page_lock(struct arena *a, const char *cloud_id, const char *id,
 		return err->status;
 	if (PQntuples(r) != 1)
 		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(r, 0, 0));
+	out->status = page_status_parse(PQgetvalue(r, 0, 0));
+	if (out->status == PS__MAX)
+		return sd_fail(err, SD_INTERNAL, "internal error", NULL);
 	out->version = atoi(PQgetvalue(r, 0, 1));
-	snprintf(out->status_before_delete, sizeof(out->status_before_delete),
-	    "%s", PQgetvalue(r, 0, 2));
 	out->has_draft = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
 	return SD_OK;
 }
@@ -314,9 +302,9 @@ db_page_draft_write(
 
 enum sd_status
 db_page_set_status(struct arena *a, const char *cloud_id, const char *id,
-    const char *status, const char **doc, struct sd_error *err)
+    enum page_status status, const char **doc, struct sd_error *err)
 {
-	const char *p[3] = { cloud_id, id, status };
+	const char *p[3] = { cloud_id, id, page_status_name(status) };
 
 	return single_doc(a, &stmts[PAGE_SET_STATUS], 3, p, doc, err);
 }

@@ -5,6 +5,7 @@
 #define STATUSD_DB_PAGES_H
 
 #include "arena.h"
+#include "page_state.h"
 #include "status.h"
 
 /* A create or a partial update. NULL fields are left as they are. */
@@ -14,7 +15,7 @@ struct page_write {
 	const char *name;
 	const char *subdomain;
 	const char *page_type;
-	const char *page_status; /* create only */
+	enum page_status page_status; /* create only */
 	const char *attrs; /* JSON object text: other fields */
 	const char *created_by; /* create only */
 	const char *expected_version; /* update only; NULL = unconditional */
@@ -22,8 +23,7 @@ struct page_write {
 
 /* What the lifecycle decides on, read under a row lock. */
 struct page_state {
-	char status[32];
-	char status_before_delete[32];
+	enum page_status status;
 	int version;
 	int has_draft;
 };
@@ -43,13 +43,14 @@ enum sd_status db_page_insert(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
 /* Changes the live version (and a pending draft the same way, so the
  * next publish keeps the change): two statements, so run it inside a
- * transaction. SD_NOT_FOUND, or SD_CONFLICT for a taken name, a stale
- * version or a soft-deleted page. */
+ * transaction, after db_page_lock. SD_NOT_FOUND (also for a stale version
+ * or a soft-deleted page), or SD_CONFLICT for a taken name. */
 enum sd_status db_page_update(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
 
 /* The statements below run inside a transaction the caller opened. */
-/* Locks the page row (FOR UPDATE) and reads its state. */
+/* Locks the page row (FOR UPDATE) and reads its state; SD_INTERNAL for a
+ * status page_state.h does not know. */
 enum sd_status db_page_lock(struct arena *a, const char *cloud_id,
     const char *id, struct page_state *out, struct sd_error *err);
 /* Creates or changes the draft version (w->name etc. NULL = keep). */
@@ -57,7 +58,8 @@ enum sd_status db_page_draft_write(
     struct arena *a, const struct page_write *w, struct sd_error *err);
 /* Sets pageStatus (and unpublishedAt accordingly); version + 1. */
 enum sd_status db_page_set_status(struct arena *a, const char *cloud_id,
-    const char *id, const char *status, const char **doc, struct sd_error *err);
+    const char *id, enum page_status status, const char **doc,
+    struct sd_error *err);
 /* The draft version (page fields and component tree) becomes the live
  * one; pageStatus PUBLISHED; version + 1. */
 enum sd_status db_page_publish(struct arena *a, const char *cloud_id,

@@ -49,7 +49,7 @@ digest_param(
 {
 	out[0] = '\\';
 	out[1] = 'x';
-	hex_encode(digest, SHA256_LEN, out + 2);
+	crypto_hex_encode(digest, SHA256_LEN, out + 2);
 }
 
 static void

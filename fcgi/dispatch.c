@@ -93,7 +93,8 @@ explain_unavailable(
 }
 
 void
-dispatch(struct request *req, struct principal *who, struct response *res)
+dispatch_request(
+    struct request *req, struct principal *who, struct response *res)
 {
 	enum sd_status st;
 

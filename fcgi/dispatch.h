@@ -6,6 +6,7 @@
 
 /* Runs the request (already parsed into req) and fills res. who receives
  * the principal (subject empty when authentication failed), for the log. */
-void dispatch(struct request *req, struct principal *who, struct response *res);
+void dispatch_request(
+    struct request *req, struct principal *who, struct response *res);
 
 #endif

@@ -118,7 +118,7 @@ listen_open(const char *addr, int mode, const char *group, char *err,
 }
 
 int
-drop_privileges(const char *user, char *err, unsigned long errlen)
+listen_drop_privileges(const char *user, char *err, unsigned long errlen)
 {
 	struct passwd *pw = getpwnam(user);
 

@@ -7,6 +7,6 @@
 int listen_open(const char *addr, int mode, const char *group, char *err,
     unsigned long errlen);
 /* Becomes user (and its primary group). -1 with a message in err. */
-int drop_privileges(const char *user, char *err, unsigned long errlen);
+int listen_drop_privileges(const char *user, char *err, unsigned long errlen);
 
 #endif

@@ -189,7 +189,7 @@ main(int argc, char **argv)
 		log_error(
 		    "event=warning message=\"running as root: set user\"");
 	if (geteuid() == 0 && cfg.user[0] != '\0' &&
-	    drop_privileges(cfg.user, err, sizeof(err)) != 0) {
+	    listen_drop_privileges(cfg.user, err, sizeof(err)) != 0) {
 		fprintf(stderr, "statusd: %s\n", err);
 		return 1;
 	}

@@ -110,7 +110,7 @@ read_request(FCGX_Request *fr, struct request *req, size_t max_body,
 	parse_request_id(
 	    FCGX_GetParam("HTTP_X_REQUEST_ID", env), req->request_id);
 	if (req->request_id[0] == '\0' && crypto_random(raw, sizeof(raw)) == 0)
-		hex_encode(raw, sizeof(raw), req->request_id);
+		crypto_hex_encode(raw, sizeof(raw), req->request_id);
 	st = parse_target(req, FCGX_GetParam("REQUEST_URI", env), &res->err);
 	if (st == SD_OK)
 		st = read_body(fr, req, max_body, &res->err);
@@ -181,7 +181,7 @@ serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
 	req.route_index = -1;
 	read_request(fr, &req, max_body, &res);
 	if (res.status == SD_OK && !health_serve(&req, &res))
-		dispatch(&req, &who, &res);
+		dispatch_request(&req, &who, &res);
 	injected_fault(fr, &res);
 	write_response(fr, &req, &res);
 	/* Counted before the response is flushed: a client that has its

@@ -12,7 +12,7 @@ decref(void *v)
 }
 
 enum sd_status
-body_json_object(struct request *req, json_t **out, struct sd_error *err)
+handler_body_object(struct request *req, json_t **out, struct sd_error *err)
 {
 	json_error_t jerr;
 	json_t *v;
@@ -44,8 +44,11 @@ body_json_object(struct request *req, json_t **out, struct sd_error *err)
 }
 
 enum sd_status
-respond_text(struct response *res, enum sd_status status, const char *json)
+handler_respond_text(
+    struct response *res, enum sd_status status, const char *json)
 {
+	if (json == NULL) /* an arena_printf that ran out of memory */
+		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 	res->status = status;
 	res->body = json;
 	res->body_len = strlen(json);
@@ -53,8 +56,8 @@ respond_text(struct response *res, enum sd_status status, const char *json)
 }
 
 enum sd_status
-respond_json(struct request *req, struct response *res, enum sd_status status,
-    const json_t *value)
+handler_respond_json(struct request *req, struct response *res,
+    enum sd_status status, const json_t *value)
 {
 	char *text = json_dumps(value, JSON_COMPACT);
 	char *copy;
@@ -68,24 +71,24 @@ respond_json(struct request *req, struct response *res, enum sd_status status,
 	free(text);
 	if (copy == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	return respond_text(res, status, copy);
+	return handler_respond_text(res, status, copy);
 }
 
 enum sd_status
-respond_json_new(struct request *req, struct response *res,
+handler_respond_json_new(struct request *req, struct response *res,
     enum sd_status status, json_t *value)
 {
 	enum sd_status st;
 
 	if (value == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	st = respond_json(req, res, status, value);
+	st = handler_respond_json(req, res, status, value);
 	json_decref(value);
 	return st;
 }
 
 enum sd_status
-tx_end(enum sd_status st, struct response *res)
+handler_tx_end(enum sd_status st, struct response *res)
 {
 	enum sd_status committed;
 

@@ -15,6 +15,7 @@
 #include "db/components.h"
 #include "db/db.h"
 #include "db/pages.h"
+#include "page_lifecycle.h"
 #include "pages.h"
 #include "paging.h"
 #include "settings.h"
@@ -26,9 +27,9 @@ static const char *const component_statuses[] = { "OPERATIONAL",
 	"UNDER_MAINTENANCE", NULL };
 
 static int
-check_uuid(const char *s)
+validate_uuid(const char *s)
 {
-	return uuid_valid(s);
+	return crypto_uuid_valid(s);
 }
 
 static const char uuid_message[] = "must be a component id (a UUID)";
@@ -38,13 +39,14 @@ static const char uuid_message[] = "must be a component id (a UUID)";
  * only pageId and type are required: a new item without a name gets
  * untitled_name(). */
 static const struct field item_fields[] = {
-	{ "id", FT_STRING, 0, 36, 0, 0, NULL, NULL, check_uuid, uuid_message },
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, check_uuid,
+	{ "id", FT_STRING, 0, 36, 0, 0, NULL, NULL, validate_uuid,
+	    uuid_message },
+	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, validate_uuid,
 	    "must be a page id (a UUID)" },
 	{ "type", FT_ENUM, F_REQUIRED, 0, 0, 0, component_types, NULL, NULL,
 	    NULL },
-	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL, check_not_blank,
-	    "must not be blank" },
+	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL,
+	    validate_not_blank, "must not be blank" },
 	{ "description", FT_STRING, 0, 1000, 0, 0, NULL, NULL, NULL, NULL },
 	{ "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, component_statuses, NULL,
 	    NULL, NULL },
@@ -59,12 +61,12 @@ static const struct field item_fields[] = {
 /* The document marks the batch's pageId optional: without it the items
  * name the page (read_batch). */
 const struct field component_batch_fields[] = {
-	{ "pageId", FT_STRING, 0, 36, 0, 0, NULL, NULL, check_uuid,
+	{ "pageId", FT_STRING, 0, 36, 0, 0, NULL, NULL, validate_uuid,
 	    "must be a page id (a UUID)" },
 	{ "createUpdateComponents", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX,
 	    0, 0, NULL, item_fields, NULL, NULL },
 	{ "deleteComponents", FT_STRING_ARRAY, 0, COMPONENTS_PER_PAGE_MAX, 0, 0,
-	    NULL, NULL, check_uuid, uuid_message },
+	    NULL, NULL, validate_uuid, uuid_message },
 	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -123,7 +125,8 @@ flatten(struct request *req, struct response *res, struct batch *b,
 	memset(row, 0, sizeof(*row));
 	row->is_new = str(item, "id") == NULL;
 	if (row->is_new) {
-		if ((id = arena_alloc(req->arena, 37)) == NULL || uuid_v4(id))
+		if ((id = arena_alloc(req->arena, 37)) == NULL ||
+		    crypto_uuid_v4(id))
 			return sd_fail(&res->err, SD_INTERNAL,
 			    "random source failed", NULL);
 		row->id = id;
@@ -204,7 +207,7 @@ read_batch(struct request *req, struct response *res, struct batch *b)
 	size_t i;
 	enum sd_status st;
 
-	st = body_json_object(req, &body, &res->err);
+	st = handler_body_object(req, &body, &res->err);
 	if (st == SD_OK)
 		st = validate_object(body, component_batch_fields,
 		    VALIDATE_CREATE, "body", &res->err);
@@ -237,44 +240,32 @@ read_batch(struct request *req, struct response *res, struct batch *b)
 	return check_unique_ids(res, b);
 }
 
-/* Editing components is a draft change: a page with a live version now
- * has unpublished changes. */
-static const char *
-status_after_edit(const char *status)
-{
-	if (strcmp(status, "PUBLISHED") == 0)
-		return "PUBLISHED_WITH_CHANGES";
-	if (strcmp(status, "UNPUBLISHED") == 0)
-		return "UNPUBLISHED_WITH_CHANGES";
-	return status;
-}
-
 static enum sd_status
 apply_batch(struct request *req, struct response *res, const struct batch *b,
     const char **tree)
 {
+	const struct page_transition *t;
 	struct page_state ps;
 	const char *doc;
 	enum sd_status st;
 
-	st =
-	    db_page_lock(req->arena, req->cloud_id, b->page_id, &ps, &res->err);
-	if (st == SD_OK && strcmp(ps.status, "SOFT_DELETED") == 0)
-		return sd_fail(&res->err, SD_CONFLICT,
-		    "page is deleted; recover it first", NULL);
+	/* Editing components is a draft change. */
+	st = page_lock_for(req, res, b->page_id, ACT_EDIT, &ps, &t);
 	if (st == SD_OK)
 		st = db_components_apply(req->arena, req->cloud_id, b->page_id,
 		    b->rows, b->nrows, b->deletes, b->ndeletes, &res->err);
 	if (st == SD_OK)
 		st = db_page_set_status(req->arena, req->cloud_id, b->page_id,
-		    status_after_edit(ps.status), &doc, &res->err);
+		    t->next, &doc, &res->err);
 	if (st == SD_OK)
 		st = db_components_draft_tree(
 		    req->arena, req->cloud_id, b->page_id, tree, &res->err);
 	return st;
 }
 
-HANDLER(components_batch_process)
+enum sd_status
+components_batch_process(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct batch b;
 	const char *tree;
@@ -287,11 +278,13 @@ HANDLER(components_batch_process)
 		return st;
 	st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = tx_end(apply_batch(req, res, &b, &tree), res);
-	return st != SD_OK ? st : respond_text(res, SD_OK, tree);
+		st = handler_tx_end(apply_batch(req, res, &b, &tree), res);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, tree);
 }
 
-HANDLER(components_draft_list)
+enum sd_status
+components_draft_list(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *tree;
 	enum sd_status st;
@@ -304,7 +297,7 @@ HANDLER(components_draft_list)
 	if (st != SD_OK)
 		return st;
 	tree = arena_printf(req->arena, "{\"components\":%s}", tree);
-	return tree ? respond_text(res, SD_OK, tree)
+	return tree ? handler_respond_text(res, SD_OK, tree)
 	            : sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 }
 
@@ -326,14 +319,16 @@ component_cursor(struct request *req, struct response *res, const char *scope,
 		return SD_OK;
 	if (cursor_decode(req->arena, &handlers_settings()->cursor_key, scope,
 	        pg->cursor, pos, id) != 0 ||
-	    !is_integer(*pos) || !uuid_valid(*id))
+	    !is_integer(*pos) || !crypto_uuid_valid(*id))
 		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid cursor",
 		    "%s: not a cursor of this list",
 		    pg->backward ? "before" : "after");
 	return SD_OK;
 }
 
-HANDLER(components_draft_list_v2)
+enum sd_status
+components_draft_list_v2(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct component_page cp;
 	struct paging pg;
@@ -355,6 +350,6 @@ HANDLER(components_draft_list_v2)
 		    &res->err);
 	if (st != SD_OK)
 		return st;
-	return respond_connection(req, res, "components", 1, &pg, scope,
-	    cp.items, cp.positions, cp.ids, cp.count, cp.total);
+	return paging_respond(req, res, "components", 1, &pg, scope, cp.items,
+	    cp.positions, cp.ids, cp.count, cp.total);
 }

@@ -2,12 +2,15 @@
 #ifndef STATUSD_HANDLERS_COMPONENTS_H
 #define STATUSD_HANDLERS_COMPONENTS_H
 
-#include "handler.h"
+#include "http.h"
 #include "validate.h"
 
-HANDLER(components_batch_process);
-HANDLER(components_draft_list);
-HANDLER(components_draft_list_v2);
+enum sd_status components_batch_process(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status components_draft_list(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status components_draft_list_v2(
+    struct request *req, const struct principal *who, struct response *res);
 
 struct paging;
 /* Decodes a (position, id) keyset cursor of the list named by scope;

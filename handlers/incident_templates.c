@@ -26,7 +26,7 @@ static const char blank_message[] = "must not be blank";
  * and groupId, and is refused for the others. */
 #define TEMPLATE_FIELDS(name_flags)                                            \
 	{ "name", FT_STRING, name_flags, TEMPLATE_TEXT_MAX, 0, 0, NULL, NULL,  \
-		check_not_blank, blank_message },                              \
+		validate_not_blank, blank_message },                           \
 	    { "title", FT_STRING, 0, TEMPLATE_TEXT_MAX, 0, 0, NULL, NULL,      \
 		    NULL, NULL },                                              \
 	    { "body", FT_STRING, 0, INCIDENT_MESSAGE_MAX, 0, 0, NULL, NULL,    \
@@ -42,8 +42,8 @@ static const char blank_message[] = "must not be blank";
 	    READONLY("id"), READONLY("createAt"), READONLY("updatedAt")
 
 static const struct field create_fields[] = {
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, uuid_valid,
-	    "must be a UUID" },
+	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
+	    crypto_uuid_valid, "must be a UUID" },
 	TEMPLATE_FIELDS(F_REQUIRED),
 	END,
 };
@@ -84,7 +84,7 @@ read_body(struct request *req, struct response *res,
 	char *text;
 	enum sd_status st;
 
-	st = body_json_object(req, &body, &res->err);
+	st = handler_body_object(req, &body, &res->err);
 	if (st == SD_OK && json_object_get(body, "incidentTemplate") == NULL)
 		st = sd_fail(&res->err, SD_BAD_REQUEST, "invalid request body",
 		    "body.incidentTemplate: is required");
@@ -101,7 +101,9 @@ read_body(struct request *req, struct response *res,
 	return SD_OK;
 }
 
-HANDLER(incident_template_create)
+enum sd_status
+incident_template_create(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const json_t *obj;
 	const char *fields, *doc;
@@ -113,39 +115,43 @@ HANDLER(incident_template_create)
 	    req, res, template_create_envelope, VALIDATE_CREATE, &obj, &fields);
 	if (st != SD_OK)
 		return st;
-	if (uuid_v4(id) != 0)
+	if (crypto_uuid_v4(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
 	st = db_template_insert(req->arena, req->cloud_id, id,
 	    json_string_value(json_object_get(obj, "pageId")), fields, &doc,
 	    &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_CREATED, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_CREATED, doc);
 }
 
-HANDLER(incident_template_update)
+enum sd_status
+incident_template_update(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const json_t *obj;
 	const char *fields, *doc;
 	enum sd_status st;
 
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return not_found(res);
 	st = read_body(
 	    req, res, template_update_envelope, VALIDATE_UPDATE, &obj, &fields);
 	if (st == SD_OK)
 		st = db_template_update(req->arena, req->cloud_id,
 		    req->params[0], fields, &doc, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
-HANDLER(incident_template_delete)
+enum sd_status
+incident_template_delete(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	json_t *o;
 	enum sd_status st;
 
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return not_found(res);
 	st = db_template_delete(
 	    req->arena, req->cloud_id, req->params[0], &res->err);
@@ -155,25 +161,29 @@ HANDLER(incident_template_delete)
 	    "{s:b,s:s}", "success", 1, "message", "incident template deleted");
 	if (o == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	st = respond_json(req, res, SD_OK, o);
+	st = handler_respond_json(req, res, SD_OK, o);
 	json_decref(o);
 	return st;
 }
 
-HANDLER(incident_template_get)
+enum sd_status
+incident_template_get(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *doc;
 	enum sd_status st;
 
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return not_found(res);
 	st = db_template_get(
 	    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
-HANDLER(incident_templates_list)
+enum sd_status
+incident_templates_list(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *page_id = request_query(req, "pageId"), *doc;
 	enum sd_status st;
@@ -184,10 +194,10 @@ HANDLER(incident_templates_list)
 		    "invalid query parameter", "pageId: given more than once");
 	if (page_id != NULL && *page_id == '\0')
 		page_id = NULL;
-	if (page_id != NULL && !uuid_valid(page_id))
+	if (page_id != NULL && !crypto_uuid_valid(page_id))
 		return sd_fail(&res->err, SD_BAD_REQUEST,
 		    "invalid query parameter", "pageId: must be a UUID");
 	st = db_templates_list(
 	    req->arena, req->cloud_id, page_id, &doc, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }

@@ -3,14 +3,19 @@
 #ifndef STATUSD_HANDLERS_INCIDENT_TEMPLATES_H
 #define STATUSD_HANDLERS_INCIDENT_TEMPLATES_H
 
-#include "handler.h"
+#include "http.h"
 #include "validate.h"
 
-HANDLER(incident_templates_list);
-HANDLER(incident_template_get);
-HANDLER(incident_template_create);
-HANDLER(incident_template_update);
-HANDLER(incident_template_delete);
+enum sd_status incident_templates_list(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incident_template_get(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incident_template_create(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incident_template_update(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incident_template_delete(
+    struct request *req, const struct principal *who, struct response *res);
 
 /* The request bodies' field tables, {"incidentTemplate": ...} (exported
  * for tests and fuzzing). */

@@ -19,6 +19,7 @@
 #include "db/db.h"
 #include "db/incidents.h"
 #include "db/pages.h"
+#include "page_lifecycle.h"
 #include "paging.h"
 #include "settings.h"
 
@@ -40,7 +41,7 @@ static const char blank_message[] = "must not be blank";
 
 static const struct field affected_fields[] = {
 	{ "componentId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
-	    uuid_valid, uuid_message },
+	    crypto_uuid_valid, uuid_message },
 	{ "status", FT_ENUM, F_REQUIRED, 0, 0, 0, component_statuses, NULL,
 	    NULL, NULL },
 	END,
@@ -50,7 +51,7 @@ static const struct field affected_fields[] = {
 /* clang-format off */
 #define INCIDENT_COMMON_FIELDS \
 	{ "jiraIncidentId", FT_STRING, 0, 255, 0, 0, NULL, NULL, \
-	    check_not_blank, blank_message }, \
+	    validate_not_blank, blank_message }, \
 	{ "message", FT_STRING, 0, INCIDENT_MESSAGE_MAX, 0, 0, NULL, NULL, \
 	    NULL, NULL }, \
 	{ "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, incident_statuses, NULL, \
@@ -63,10 +64,10 @@ static const struct field affected_fields[] = {
 /* clang-format on */
 
 const struct field incident_create_fields[] = {
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, uuid_valid,
-	    uuid_message },
-	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL, check_not_blank,
-	    blank_message },
+	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
+	    crypto_uuid_valid, uuid_message },
+	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL,
+	    validate_not_blank, blank_message },
 	INCIDENT_COMMON_FIELDS,
 	END,
 };
@@ -74,12 +75,12 @@ const struct field incident_create_fields[] = {
 /* incidentId is our extension: the document finds the incident by
  * (pageId, jiraIncidentId) only. */
 const struct field incident_update_fields[] = {
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, uuid_valid,
+	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
+	    crypto_uuid_valid, uuid_message },
+	{ "incidentId", FT_STRING, 0, 36, 0, 0, NULL, NULL, crypto_uuid_valid,
 	    uuid_message },
-	{ "incidentId", FT_STRING, 0, 36, 0, 0, NULL, NULL, uuid_valid,
-	    uuid_message },
-	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL, check_not_blank,
-	    blank_message },
+	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL,
+	    validate_not_blank, blank_message },
 	INCIDENT_COMMON_FIELDS,
 	END,
 };
@@ -130,7 +131,7 @@ read_request(struct request *req, struct response *res,
 	size_t i, j, n;
 	enum sd_status st;
 
-	st = body_json_object(req, &body, &res->err);
+	st = handler_body_object(req, &body, &res->err);
 	if (st == SD_OK)
 		st = validate_object(
 		    body, envelope, VALIDATE_CREATE, "body", &res->err);
@@ -173,13 +174,6 @@ bad_component(struct response *res, const struct incident_request *ir, int i)
 	    ir->path, i);
 }
 
-static enum sd_status
-page_deleted(struct response *res)
-{
-	return sd_fail(
-	    &res->err, SD_CONFLICT, "page is deleted; recover it first", NULL);
-}
-
 /* An unambiguous alphabet (no 0/o, 1/i/l): 31 symbols, so 8 of them give
  * about 8.5e11 codes. Retried on the rare collision. */
 #define CODE_LEN 8
@@ -218,7 +212,7 @@ insert_incident(struct request *req, struct response *res,
 	enum sd_status st;
 
 	for (attempt = 0; attempt < CODE_ATTEMPTS && !inserted; attempt++) {
-		if (uuid_v4(id) != 0 || make_code(code) != 0)
+		if (crypto_uuid_v4(id) != 0 || make_code(code) != 0)
 			return sd_fail(&res->err, SD_INTERNAL,
 			    "random source failed", NULL);
 		n->id = id;
@@ -239,7 +233,8 @@ create_in_tx(struct request *req, struct response *res,
 {
 	struct incident_new n = { 0 };
 	struct incident_entry e = { 0 };
-	char page_status[32], id[37], code[CODE_LEN + 1];
+	enum page_status page_status;
+	char id[37], code[CODE_LEN + 1];
 	int bad;
 	enum sd_status st;
 
@@ -251,11 +246,11 @@ create_in_tx(struct request *req, struct response *res,
 	n.impact = str(ir->obj, "impact") ? str(ir->obj, "impact") : "NONE";
 	n.external_id = str(ir->obj, "jiraIncidentId");
 	st = db_incident_page_status(
-	    req->arena, req->cloud_id, n.page_id, page_status, &res->err);
+	    req->arena, req->cloud_id, n.page_id, &page_status, &res->err);
+	if (st == SD_OK)
+		st = page_allows(res, ACT_REPORT_INCIDENT, page_status);
 	if (st != SD_OK)
 		return st;
-	if (strcmp(page_status, "SOFT_DELETED") == 0)
-		return page_deleted(res);
 	st = insert_incident(req, res, &n, id, code);
 	if (st != SD_OK)
 		return st;
@@ -278,7 +273,9 @@ create_in_tx(struct request *req, struct response *res,
 	    req->arena, req->cloud_id, id, doc, &res->err);
 }
 
-HANDLER(incident_create)
+enum sd_status
+incident_create(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_request ir;
 	const char *doc;
@@ -290,8 +287,8 @@ HANDLER(incident_create)
 		return st;
 	st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = tx_end(create_in_tx(req, res, &ir, &doc), res);
-	return st != SD_OK ? st : respond_text(res, SD_CREATED, doc);
+		st = handler_tx_end(create_in_tx(req, res, &ir, &doc), res);
+	return st != SD_OK ? st : handler_respond_text(res, SD_CREATED, doc);
 }
 
 static enum sd_status
@@ -308,10 +305,10 @@ update_in_tx(struct request *req, struct response *res,
 	st = db_incident_lock(req->arena, req->cloud_id, str(ir->obj, "pageId"),
 	    str(ir->obj, "incidentId"), str(ir->obj, "jiraIncidentId"), &state,
 	    &res->err);
+	if (st == SD_OK)
+		st = page_allows(res, ACT_REPORT_INCIDENT, state.page_status);
 	if (st != SD_OK)
 		return st;
-	if (strcmp(state.page_status, "SOFT_DELETED") == 0)
-		return page_deleted(res);
 	status = str(ir->obj, "status") ? str(ir->obj, "status") : state.status;
 	c.cloud_id = req->cloud_id;
 	c.id = state.id;
@@ -343,7 +340,9 @@ update_in_tx(struct request *req, struct response *res,
 	    req->arena, req->cloud_id, state.id, doc, &res->err);
 }
 
-HANDLER(incident_update)
+enum sd_status
+incident_update(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_request ir;
 	const char *doc;
@@ -361,11 +360,13 @@ HANDLER(incident_update)
 		    "jiraIncidentId or incidentId");
 	st = db_begin(&res->err);
 	if (st == SD_OK)
-		st = tx_end(update_in_tx(req, res, &ir, &doc), res);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+		st = handler_tx_end(update_in_tx(req, res, &ir, &doc), res);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
-HANDLER(incident_get)
+enum sd_status
+incident_get(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	static const char *const keys[] = { "incidentId", "incidentCode",
 		"externalIncidentId" };
@@ -397,7 +398,7 @@ HANDLER(incident_get)
 		return st;
 	st = db_incident_find(req->arena, req->cloud_id, (enum incident_key)k,
 	    v[k], page_id, &doc, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
 /* {"nodes":[...],"pageInfo":{...},"totalCount":N} from one keyset window.
@@ -414,15 +415,15 @@ connection(struct request *req, struct response *res,
 	c.list = "nodes";
 	c.both_ways = 1;
 	c.total = rows->total;
-	if (connection_from_rows(req->arena, &c, pg, scope, rows->nodes,
+	if (paging_connection_from_rows(req->arena, &c, pg, scope, rows->nodes,
 	        rows->keys, rows->ids, rows->count) != 0)
 		return oom(res);
 	if (pg->backward)
 		c.has_next = rows->beyond_cursor;
 	else
 		c.has_previous = rows->beyond_cursor;
-	out = connection_json(req->arena, &c);
-	return out == NULL ? oom(res) : respond_text(res, SD_OK, out);
+	out = paging_connection_json(req->arena, &c);
+	return out == NULL ? oom(res) : handler_respond_text(res, SD_OK, out);
 }
 
 static enum sd_status
@@ -457,7 +458,9 @@ run_list(struct request *req, struct response *res,
 }
 
 /* GET /incidents/list: the cloud's incidents, newest first. */
-HANDLER(incidents_list)
+enum sd_status
+incidents_list(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_list_query q = { 0 };
 	struct paging pg = { 0 };
@@ -465,7 +468,7 @@ HANDLER(incidents_list)
 	enum sd_status st;
 
 	(void)who;
-	st = query_int(req, "limit", 1, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT,
+	st = paging_query_int(req, "limit", 1, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT,
 	    &limit, &res->err);
 	if (st == SD_OK)
 		st = query_once(req, "cursor", &pg.cursor, &res->err);
@@ -478,7 +481,9 @@ HANDLER(incidents_list)
 
 /* GET /incidents/list/v2: optionally one page's, optionally only the
  * active ones; first/after forwards, last/before backwards. */
-HANDLER(incidents_list_v2)
+enum sd_status
+incidents_list_v2(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_list_query q = { 0 };
 	struct paging pg;

@@ -3,14 +3,19 @@
 #ifndef STATUSD_HANDLERS_INCIDENTS_H
 #define STATUSD_HANDLERS_INCIDENTS_H
 
-#include "handler.h"
+#include "http.h"
 #include "validate.h"
 
-HANDLER(incident_create);
-HANDLER(incident_update);
-HANDLER(incident_get);
-HANDLER(incidents_list);
-HANDLER(incidents_list_v2);
+enum sd_status incident_create(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incident_update(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incident_get(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incidents_list(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status incidents_list_v2(
+    struct request *req, const struct principal *who, struct response *res);
 
 /* Longest update message, in characters. */
 #define INCIDENT_MESSAGE_MAX 65536

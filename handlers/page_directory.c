@@ -21,7 +21,7 @@ summary_filter(struct request *req, const char **filter, struct response *res)
 	*filter = request_query(req, "filter");
 	if (*filter == NULL || **filter == '\0')
 		*filter = "ALL";
-	if (enum_index(summary_filters, *filter) < 0 ||
+	if (validate_enum_index(summary_filters, *filter) < 0 ||
 	    request_query_count(req, "filter") > 1)
 		return sd_fail(&res->err, SD_BAD_REQUEST,
 		    "invalid query parameter",
@@ -29,7 +29,9 @@ summary_filter(struct request *req, const char **filter, struct response *res)
 	return SD_OK;
 }
 
-HANDLER(pages_summary)
+enum sd_status
+pages_summary(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *filter, *json;
 	enum sd_status st;
@@ -40,7 +42,7 @@ HANDLER(pages_summary)
 		st = db_pages_summary(req->arena, req->cloud_id, filter,
 		    handlers_settings()->summary_v1_max_pages, &json,
 		    &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, json);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
 
 /* Cursors of the v2 summary belong to one cloud and one filter. */
@@ -51,7 +53,9 @@ summary_scope(struct request *req, const char *filter)
 	    req->arena, "pages-summary:%s:%s", req->cloud_id, filter);
 }
 
-HANDLER(pages_summary_v2)
+enum sd_status
+pages_summary_v2(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *filter, *scope, *key = NULL, *id = NULL;
 	struct summary_page sp;
@@ -76,39 +80,43 @@ HANDLER(pages_summary_v2)
 	    pg.limit, &sp, &res->err);
 	if (st != SD_OK)
 		return st;
-	return respond_connection(req, res, "pages", 0, &pg, scope, sp.items,
+	return paging_respond(req, res, "pages", 0, &pg, scope, sp.items,
 	    sp.keys, sp.ids, sp.count, sp.total);
 }
 
-HANDLER(page_summary_details)
+enum sd_status
+page_summary_details(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *json;
 	enum sd_status st;
 
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
 	st = db_page_summary_details(
 	    req->arena, req->cloud_id, req->params[0], &json, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, json);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
 
 static enum sd_status
 validation_answer(
     struct request *req, struct response *res, int valid, const char *message)
 {
-	return respond_json_new(req, res, SD_OK,
+	return handler_respond_json_new(req, res, SD_OK,
 	    json_pack("{s:b,s:s}", "valid", valid, "message", message));
 }
 
-HANDLER(page_validate_name)
+enum sd_status
+page_validate_name(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *name = req->params[0];
 	int taken;
 	enum sd_status st;
 
 	(void)who;
-	if (!check_not_blank(name) || utf8_length(name, strlen(name)) > 255)
+	if (!validate_not_blank(name) || utf8_length(name, strlen(name)) > 255)
 		return validation_answer(req, res, 0,
 		    "name must be 1 to 255 characters and not blank");
 	st = db_page_name_taken(
@@ -124,15 +132,17 @@ HANDLER(page_validate_name)
 static const char *
 subdomain_problem(const char *s)
 {
-	if (!check_not_reserved(s))
+	if (!validate_not_reserved(s))
 		return "subdomain is reserved";
-	if (!check_dns_label(s))
+	if (!validate_dns_label(s))
 		return "subdomain must be 3 to 63 lower-case letters, digits "
 		       "and inner hyphens";
 	return NULL;
 }
 
-HANDLER(page_validate_subdomain)
+enum sd_status
+page_validate_subdomain(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *problem = subdomain_problem(req->params[0]);
 	int taken;
@@ -254,7 +264,7 @@ note_taken(const char *subdomain, void *ctx)
 		sx->used[n] = 1;
 }
 
-/* A base that check_dns_label accepts: long enough, not reserved, with
+/* A base that validate_dns_label accepts: long enough, not reserved, with
  * room for a "-NNN" suffix. */
 static void
 suggestion_base(const char *name, char *base, size_t len)
@@ -265,11 +275,13 @@ suggestion_base(const char *name, char *base, size_t len)
 	n = strlen(base);
 	if (n == 0)
 		snprintf(base, len, "page");
-	else if (n < 3 || !check_not_reserved(base))
+	else if (n < 3 || !validate_not_reserved(base))
 		snprintf(base + n, len - n, "-page");
 }
 
-HANDLER(page_suggest_subdomain)
+enum sd_status
+page_suggest_subdomain(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct suffixes *sx;
 	char base[64], suggestion[64];
@@ -294,6 +306,6 @@ HANDLER(page_suggest_subdomain)
 		    "no free subdomain near this name", NULL);
 	if (sx->exact)
 		snprintf(suggestion, sizeof(suggestion), "%s-%d", base, n);
-	return respond_json_new(
+	return handler_respond_json_new(
 	    req, res, SD_OK, json_pack("{s:s}", "suggestion", suggestion));
 }

@@ -4,14 +4,20 @@
 
 #include <stddef.h>
 
-#include "handler.h"
+#include "http.h"
 
-HANDLER(pages_summary);
-HANDLER(pages_summary_v2);
-HANDLER(page_summary_details);
-HANDLER(page_validate_name);
-HANDLER(page_validate_subdomain);
-HANDLER(page_suggest_subdomain);
+enum sd_status pages_summary(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status pages_summary_v2(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_summary_details(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_validate_name(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_validate_subdomain(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_suggest_subdomain(
+    struct request *req, const struct principal *who, struct response *res);
 
 /* Derives a DNS label from a page name into out (at most outlen - 1 chars,
  * outlen <= 64): lower case, Latin letters transliterated, other non-ASCII

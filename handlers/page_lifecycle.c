@@ -16,105 +16,6 @@
 #include "pages.h"
 #include "settings.h"
 
-enum lifecycle_state {
-	PS_DRAFT,
-	PS_PUBLISHED,
-	PS_UNPUBLISHED,
-	PS_PUBLISHED_WITH_CHANGES,
-	PS_UNPUBLISHED_WITH_CHANGES,
-	PS_SOFT_DELETED,
-	PS__MAX
-};
-
-static const char *const state_names[PS__MAX + 1] = { "DRAFT", "PUBLISHED",
-	"UNPUBLISHED", "PUBLISHED_WITH_CHANGES", "UNPUBLISHED_WITH_CHANGES",
-	"SOFT_DELETED", NULL };
-
-enum action {
-	ACT_PUBLISH,
-	ACT_DISCARD_DRAFT,
-	ACT_UNPUBLISH,
-	ACT_SOFT_DELETE,
-	ACT_RECOVER,
-	ACT__MAX
-};
-
-enum effect {
-	EF_REFUSE, /* 409 with the message */
-	EF_NONE, /* already there: answer as if done */
-	EF_SET_STATUS, /* pageStatus := next */
-	EF_PUBLISH, /* draft version (if any) becomes live */
-	EF_DISCARD_DRAFT, /* draft version goes; pageStatus := next */
-	EF_DELETE_PAGE, /* never published: the page goes entirely */
-	EF_SOFT_DELETE,
-	EF_RECOVER,
-};
-
-struct transition {
-	enum effect effect;
-	enum lifecycle_state next;
-	const char *refusal;
-};
-
-#define T(e, n)                                                                \
-	{                                                                      \
-		e, n, NULL                                                     \
-	}
-#define NO(msg)                                                                \
-	{                                                                      \
-		EF_REFUSE, PS__MAX, msg                                        \
-	}
-
-static const char no_draft[] = "page has no draft to publish";
-static const char deleted[] = "page is deleted; recover it first";
-
-/* transitions[action][current state] */
-static const struct transition transitions[ACT__MAX][PS__MAX] = {
-	[ACT_PUBLISH] = {
-	    [PS_DRAFT] = T(EF_PUBLISH, PS_PUBLISHED),
-	    [PS_PUBLISHED] = NO(no_draft),
-	    /* Publishing an unpublished page puts its live version back. */
-	    [PS_UNPUBLISHED] = T(EF_PUBLISH, PS_PUBLISHED),
-	    [PS_PUBLISHED_WITH_CHANGES] = T(EF_PUBLISH, PS_PUBLISHED),
-	    [PS_UNPUBLISHED_WITH_CHANGES] = T(EF_PUBLISH, PS_PUBLISHED),
-	    [PS_SOFT_DELETED] = NO(deleted),
-	},
-	[ACT_DISCARD_DRAFT] = {
-	    [PS_DRAFT] = T(EF_DELETE_PAGE, PS__MAX),
-	    [PS_PUBLISHED] = NO("page has no draft"),
-	    [PS_UNPUBLISHED] = NO("page has no draft"),
-	    [PS_PUBLISHED_WITH_CHANGES] = T(EF_DISCARD_DRAFT, PS_PUBLISHED),
-	    [PS_UNPUBLISHED_WITH_CHANGES] = T(EF_DISCARD_DRAFT, PS_UNPUBLISHED),
-	    [PS_SOFT_DELETED] = NO(deleted),
-	},
-	[ACT_UNPUBLISH] = {
-	    [PS_DRAFT] = NO("page was never published"),
-	    [PS_PUBLISHED] = T(EF_SET_STATUS, PS_UNPUBLISHED),
-	    [PS_UNPUBLISHED] = T(EF_NONE, PS_UNPUBLISHED),
-	    [PS_PUBLISHED_WITH_CHANGES] =
-		T(EF_SET_STATUS, PS_UNPUBLISHED_WITH_CHANGES),
-	    [PS_UNPUBLISHED_WITH_CHANGES] =
-		T(EF_NONE, PS_UNPUBLISHED_WITH_CHANGES),
-	    [PS_SOFT_DELETED] = NO(deleted),
-	},
-	[ACT_SOFT_DELETE] = {
-	    [PS_DRAFT] = T(EF_SOFT_DELETE, PS_SOFT_DELETED),
-	    [PS_PUBLISHED] = T(EF_SOFT_DELETE, PS_SOFT_DELETED),
-	    [PS_UNPUBLISHED] = T(EF_SOFT_DELETE, PS_SOFT_DELETED),
-	    [PS_PUBLISHED_WITH_CHANGES] = T(EF_SOFT_DELETE, PS_SOFT_DELETED),
-	    [PS_UNPUBLISHED_WITH_CHANGES] = T(EF_SOFT_DELETE, PS_SOFT_DELETED),
-	    [PS_SOFT_DELETED] = T(EF_NONE, PS_SOFT_DELETED),
-	},
-	[ACT_RECOVER] = {
-	    [PS_DRAFT] = NO("page is not deleted"),
-	    [PS_PUBLISHED] = NO("page is not deleted"),
-	    [PS_UNPUBLISHED] = NO("page is not deleted"),
-	    [PS_PUBLISHED_WITH_CHANGES] = NO("page is not deleted"),
-	    [PS_UNPUBLISHED_WITH_CHANGES] = NO("page is not deleted"),
-	    [PS_SOFT_DELETED] = T(EF_RECOVER, PS__MAX),
-	},
-};
-
 static enum sd_status
 not_found(struct response *res)
 {
@@ -128,13 +29,13 @@ not_found(struct response *res)
 static enum sd_status
 mutation_ok(struct response *res, const char *json)
 {
-	return respond_text(res, SD_OK, json);
+	return handler_respond_text(res, SD_OK, json);
 }
 
 /* The optional {"deletedBy": "..."} body of the delete actions; defaults
  * to the caller. */
 static const struct field deleted_by_fields[] = {
-	{ "deletedBy", FT_STRING, 0, 255, 0, 0, NULL, NULL, check_not_blank,
+	{ "deletedBy", FT_STRING, 0, 255, 0, 0, NULL, NULL, validate_not_blank,
 	    "must not be blank" },
 	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
@@ -150,7 +51,7 @@ deleted_by(struct request *req, const struct principal *who,
 	*by = who->subject;
 	if (req->body_len == 0)
 		return SD_OK;
-	st = body_json_object(req, &body, &res->err);
+	st = handler_body_object(req, &body, &res->err);
 	if (st == SD_OK)
 		st = validate_object(body, deleted_by_fields, VALIDATE_UPDATE,
 		    "body", &res->err);
@@ -160,51 +61,66 @@ deleted_by(struct request *req, const struct principal *who,
 	return st;
 }
 
-/* Starts the transaction and locks the page; on success *state is set. */
-static enum sd_status
-begin_locked(struct request *req, struct response *res, struct page_state *ps,
-    enum lifecycle_state *state)
+enum sd_status
+page_allows(
+    struct response *res, enum page_action action, enum page_status status)
 {
-	enum sd_status st;
-	int i;
+	const struct page_transition *t = page_transition(action, status);
 
-	if (!uuid_valid(req->params[0]))
-		return not_found(res);
-	st = db_begin(&res->err);
-	if (st == SD_OK)
-		st = db_page_lock(
-		    req->arena, req->cloud_id, req->params[0], ps, &res->err);
-	if (st != SD_OK)
-		return st;
-	i = enum_index(state_names, ps->status);
-	if (i < 0)
-		return sd_fail(
-		    &res->err, SD_INTERNAL, "unknown page state", NULL);
-	*state = (enum lifecycle_state)i;
+	if (t->effect == EF_REFUSE)
+		return sd_fail(&res->err, SD_CONFLICT, t->refusal, NULL);
 	return SD_OK;
 }
 
+enum sd_status
+page_lock_for(struct request *req, struct response *res, const char *id,
+    enum page_action action, struct page_state *ps,
+    const struct page_transition **t)
+{
+	enum sd_status st;
+
+	st = db_page_lock(req->arena, req->cloud_id, id, ps, &res->err);
+	if (st == SD_OK)
+		st = page_allows(res, action, ps->status);
+	if (st == SD_OK)
+		*t = page_transition(action, ps->status);
+	return st;
+}
+
+/* Starts the transaction and locks the page named by the path. */
 static enum sd_status
-apply(struct request *req, const struct transition *t, const char *by,
+begin_locked(struct request *req, struct response *res, enum page_action action,
+    struct page_state *ps, const struct page_transition **t)
+{
+	enum sd_status st;
+
+	if (!crypto_uuid_valid(req->params[0]))
+		return not_found(res);
+	st = db_begin(&res->err);
+	if (st == SD_OK)
+		st = page_lock_for(req, res, req->params[0], action, ps, t);
+	return st;
+}
+
+static enum sd_status
+apply(struct request *req, const struct page_transition *t, const char *by,
     const char **doc, struct response *res)
 {
 	const char *cloud = req->cloud_id, *id = req->params[0];
 	enum sd_status st;
 
 	switch (t->effect) {
-	case EF_REFUSE:
-		return sd_fail(&res->err, SD_CONFLICT, t->refusal, NULL);
 	case EF_NONE: return db_page_get(req->arena, cloud, id, doc, &res->err);
 	case EF_SET_STATUS:
-		return db_page_set_status(req->arena, cloud, id,
-		    state_names[t->next], doc, &res->err);
+		return db_page_set_status(
+		    req->arena, cloud, id, t->next, doc, &res->err);
 	case EF_PUBLISH:
 		return db_page_publish(req->arena, cloud, id, doc, &res->err);
 	case EF_DISCARD_DRAFT:
 		st = db_page_discard_draft(req->arena, cloud, id, &res->err);
 		return st != SD_OK ? st
 		                   : db_page_set_status(req->arena, cloud, id,
-		                         state_names[t->next], doc, &res->err);
+		                         t->next, doc, &res->err);
 	case EF_DELETE_PAGE:
 		return db_page_delete(req->arena, cloud, id, &res->err);
 	case EF_SOFT_DELETE:
@@ -212,6 +128,9 @@ apply(struct request *req, const struct transition *t, const char *by,
 		    req->arena, cloud, id, by, &res->err);
 	case EF_RECOVER:
 		return db_page_recover(req->arena, cloud, id, doc, &res->err);
+	case EF_REFUSE: /* page_lock_for refused it */
+	case EF_EDIT_IN_PLACE: /* not a lifecycle action's */
+	case EF_EDIT_DRAFT: break;
 	}
 	return sd_fail(&res->err, SD_INTERNAL, "unknown transition", NULL);
 }
@@ -219,27 +138,27 @@ apply(struct request *req, const struct transition *t, const char *by,
 /* Runs action on the page named by the path; *doc is the page after it
  * (NULL when the page is gone). */
 static enum sd_status
-run_action(struct request *req, enum action action, const char *by,
+run_action(struct request *req, enum page_action action, const char *by,
     const char **doc, struct response *res)
 {
+	const struct page_transition *t;
 	struct page_state ps;
-	enum lifecycle_state state;
 	enum sd_status st;
 
 	*doc = NULL;
-	st = begin_locked(req, res, &ps, &state);
+	st = begin_locked(req, res, action, &ps, &t);
 	if (st == SD_OK)
-		st = apply(req, &transitions[action][state], by, doc, res);
-	return tx_end(st, res);
+		st = apply(req, t, by, doc, res);
+	return handler_tx_end(st, res);
 }
 
 static enum sd_status
-page_action(struct request *req, struct response *res, enum action action)
+run_simple(struct request *req, struct response *res, enum page_action action)
 {
 	const char *doc;
 	enum sd_status st = run_action(req, action, NULL, &doc, res);
 
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
 enum sd_status
@@ -247,7 +166,7 @@ page_publish(
     struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	return page_action(req, res, ACT_PUBLISH);
+	return run_simple(req, res, ACT_PUBLISH);
 }
 
 enum sd_status
@@ -255,7 +174,7 @@ page_unpublish(
     struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	return page_action(req, res, ACT_UNPUBLISH);
+	return run_simple(req, res, ACT_UNPUBLISH);
 }
 
 enum sd_status
@@ -263,7 +182,7 @@ page_recover(
     struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	return page_action(req, res, ACT_RECOVER);
+	return run_simple(req, res, ACT_RECOVER);
 }
 
 enum sd_status
@@ -303,7 +222,7 @@ page_permanent_delete(
 	const char *by;
 	enum sd_status st;
 
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return not_found(res);
 	st = deleted_by(req, who, res, &by);
 	if (st == SD_OK)
@@ -322,7 +241,7 @@ page_recover_deleted(
 	enum sd_status st;
 
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return not_found(res);
 	st = db_page_restore(req->arena, req->cloud_id, req->params[0],
 	    handlers_settings()->archive_retention_days, &res->err);
@@ -336,56 +255,82 @@ page_recover_deleted(
 	return mutation_ok(res, MUTATION_OK("page recovered"));
 }
 
+enum sd_status
+page_version_check(struct response *res, const struct page_write *w,
+    const struct page_state *ps)
+{
+	if (w->expected_version == NULL ||
+	    atoi(w->expected_version) == ps->version)
+		return SD_OK;
+	return sd_fail(&res->err, SD_CONFLICT, "version conflict",
+	    "the page is at version %d; read it again and retry", ps->version);
+}
+
 /* PUT /pages/draft/{id}: a never-published page changes in place; one
  * with a live version gets (or changes) its draft version. */
 static enum sd_status
 write_draft(struct request *req, struct page_write *w,
-    const struct page_state *ps, enum lifecycle_state state,
-    struct response *res)
+    const struct page_transition *t, struct response *res)
 {
 	const char *doc;
 	enum sd_status st;
 
-	if (state == PS_SOFT_DELETED)
-		return sd_fail(&res->err, SD_CONFLICT, deleted, NULL);
-	if (w->expected_version != NULL &&
-	    atoi(w->expected_version) != ps->version)
-		return sd_fail(&res->err, SD_CONFLICT, "version conflict",
-		    "the page is at version %d; read it again and retry",
-		    ps->version);
-	if (state == PS_DRAFT)
+	if (t->effect == EF_EDIT_IN_PLACE)
 		return db_page_update(req->arena, w, &doc, &res->err);
 	st = db_page_draft_write(req->arena, w, &res->err);
 	if (st != SD_OK)
 		return st;
-	return db_page_set_status(req->arena, w->cloud_id, w->id,
-	    state == PS_PUBLISHED || state == PS_PUBLISHED_WITH_CHANGES
-	        ? "PUBLISHED_WITH_CHANGES"
-	        : "UNPUBLISHED_WITH_CHANGES",
-	    &doc, &res->err);
+	return db_page_set_status(
+	    req->arena, w->cloud_id, w->id, t->next, &doc, &res->err);
+}
+
+/* The two PUTs: the body is read before the page is locked. */
+static enum sd_status
+run_update(struct request *req, struct response *res, enum page_action action,
+    const char **doc)
+{
+	const struct page_transition *t;
+	struct page_write w;
+	struct page_state ps;
+	enum sd_status st;
+
+	if (!crypto_uuid_valid(req->params[0]))
+		return not_found(res);
+	st = page_write_from_body(req, res, &w);
+	if (st == SD_OK)
+		st = begin_locked(req, res, action, &ps, &t);
+	if (st == SD_OK)
+		st = page_version_check(res, &w, &ps);
+	if (st == SD_OK && action == ACT_EDIT)
+		st = write_draft(req, &w, t, res);
+	if (st == SD_OK && action == ACT_EDIT)
+		st = db_page_draft_get(
+		    req->arena, req->cloud_id, req->params[0], doc, &res->err);
+	if (st == SD_OK && action == ACT_UPDATE_LIVE)
+		st = db_page_update(req->arena, &w, doc, &res->err);
+	return handler_tx_end(st, res);
 }
 
 enum sd_status
 page_draft_update(
     struct request *req, const struct principal *who, struct response *res)
 {
-	struct page_write w;
-	struct page_state ps;
-	enum lifecycle_state state;
 	const char *doc;
 	enum sd_status st;
 
 	(void)who;
-	if (!uuid_valid(req->params[0]))
-		return not_found(res);
-	st = page_write_from_body(req, res, &w);
-	if (st == SD_OK)
-		st = begin_locked(req, res, &ps, &state);
-	if (st == SD_OK)
-		st = write_draft(req, &w, &ps, state, res);
-	if (st == SD_OK)
-		st = db_page_draft_get(
-		    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
-	st = tx_end(st, res);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	st = run_update(req, res, ACT_EDIT, &doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
+}
+
+enum sd_status
+page_update(
+    struct request *req, const struct principal *who, struct response *res)
+{
+	const char *doc;
+	enum sd_status st;
+
+	(void)who;
+	st = run_update(req, res, ACT_UPDATE_LIVE, &doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }

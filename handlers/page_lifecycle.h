@@ -2,15 +2,41 @@
 #ifndef STATUSD_HANDLERS_PAGE_LIFECYCLE_H
 #define STATUSD_HANDLERS_PAGE_LIFECYCLE_H
 
-#include "handler.h"
+#include "db/pages.h"
+#include "http.h"
+#include "page_state.h"
 
-HANDLER(page_publish);
-HANDLER(page_unpublish);
-HANDLER(page_recover);
-HANDLER(page_discard_draft);
-HANDLER(page_soft_delete);
-HANDLER(page_permanent_delete);
-HANDLER(page_recover_deleted);
-HANDLER(page_draft_update);
+enum sd_status page_publish(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_unpublish(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_recover(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_discard_draft(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_soft_delete(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_permanent_delete(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_recover_deleted(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_draft_update(
+    struct request *req, const struct principal *who, struct response *res);
+
+enum sd_status page_update(
+    struct request *req, const struct principal *who, struct response *res);
+
+/* SD_OK when core/page_state.c lets action happen to a page in status,
+ * else its 409 with the table's message. */
+enum sd_status page_allows(
+    struct response *res, enum page_action action, enum page_status status);
+/* In the caller's transaction: locks the page id, reads its state into
+ * *ps and what action does to it into *t; 404, or page_allows's 409. */
+enum sd_status page_lock_for(struct request *req, struct response *res,
+    const char *id, enum page_action action, struct page_state *ps,
+    const struct page_transition **t);
+/* 409 when w carries a version (or If-Match) other than the page's. */
+enum sd_status page_version_check(struct response *res,
+    const struct page_write *w, const struct page_state *ps);
 
 #endif

@@ -61,7 +61,7 @@ static const char url_message[] = "must be an http or https URL";
  * than any value the document's examples use. */
 static const struct field link_fields[] = {
 	STR("label", 255),
-	STR_CHECK("url", 2048, check_http_url, url_message),
+	STR_CHECK("url", 2048, validate_http_url, url_message),
 	INT("position", 0, 1000),
 	END,
 };
@@ -107,7 +107,7 @@ static const struct field header_fields[] = {
 };
 
 static const char colour_message[] = "must be a CSS hex colour like #12ab34";
-#define COLOUR(n) STR_CHECK(n, 9, check_css_colour, colour_message)
+#define COLOUR(n) STR_CHECK(n, 9, validate_css_colour, colour_message)
 
 static const struct field colour_fields[] = {
 	COLOUR("cssBodyBackgroundColor"),
@@ -128,17 +128,17 @@ static const struct field colour_fields[] = {
 #define CUSTOM_CODE_MAX 65536
 
 const struct field page_fields[] = {
-	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL, check_not_blank,
-	    "must not be blank" },
+	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL,
+	    validate_not_blank, "must not be blank" },
 	{ "subdomain", FT_STRING, F_REQUIRED, 63, 0, 0, NULL, NULL,
-	    check_dns_label,
+	    validate_dns_label,
 	    "must be a lower-case DNS label of 3 to 63 "
 	    "letters, digits and inner hyphens, and not a reserved name" },
 	{ "pageType", FT_ENUM, F_REQUIRED, 0, 0, 0, page_types, NULL, NULL,
 	    NULL },
-	STR_CHECK("domain", 253, check_hostname, "must be a host name"),
+	STR_CHECK("domain", 253, validate_hostname, "must be a host name"),
 	STR("description", 10000),
-	STR_CHECK("timezone", 64, check_timezone,
+	STR_CHECK("timezone", 64, validate_timezone,
 	    "must be an IANA time zone name such as Europe/Paris"),
 	ENUM("pageTheme", page_themes),
 	ENUM("pageThemeMode", theme_modes),
@@ -146,11 +146,11 @@ const struct field page_fields[] = {
 	BOOL("statusEmbedEnabled"),
 	BOOL("allowPageSubscribers"),
 	BOOL("hiddenFromSearch"),
-	STR_CHECK("googleAnalyticsTrackingId", 64, check_token_chars,
+	STR_CHECK("googleAnalyticsTrackingId", 64, validate_token_chars,
 	    "must contain only letters, digits, '-', '_' and '.'"),
 	BOOL("allowRssAtomFields"),
-	STR_CHECK("privacyPolicyUrl", 2048, check_http_url, url_message),
-	STR_CHECK("helpCenterUrl", 2048, check_http_url, url_message),
+	STR_CHECK("privacyPolicyUrl", 2048, validate_http_url, url_message),
+	STR_CHECK("helpCenterUrl", 2048, validate_http_url, url_message),
 	STR("customCss", CUSTOM_CODE_MAX),
 	STR("customHeaderHtml", CUSTOM_CODE_MAX),
 	STR("customFooterHtml", CUSTOM_CODE_MAX),
@@ -243,9 +243,8 @@ attrs_text(struct request *req, const json_t *page)
 		return NULL;
 	/* A field that could not be copied (out of memory) must not be
 	 * left out silently: that would write part of the request. */
-	json_object_foreach((json_t *)page, key, v)
-	{
-		if (enum_index(column_fields, key) < 0 &&
+	json_object_foreach ((json_t *)page, key, v) {
+		if (validate_enum_index(column_fields, key) < 0 &&
 		    json_object_set(attrs, key, v) != 0) {
 			json_decref(attrs);
 			return NULL;
@@ -284,7 +283,7 @@ if_match_version(struct request *req)
  * that is not shown until its first publish. */
 static enum sd_status
 create_page(struct request *req, const struct principal *who,
-    struct response *res, const char *status)
+    struct response *res, enum page_status status)
 {
 	struct page_write w = { 0 };
 	const json_t *page;
@@ -293,13 +292,13 @@ create_page(struct request *req, const struct principal *who,
 	char id[37];
 	enum sd_status st;
 
-	st = body_json_object(req, &body, &res->err);
+	st = handler_body_object(req, &body, &res->err);
 	if (st == SD_OK)
 		st =
 		    page_validate_body(body, VALIDATE_CREATE, &page, &res->err);
 	if (st != SD_OK)
 		return st;
-	if (uuid_v4(id) != 0)
+	if (crypto_uuid_v4(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
 	w.cloud_id = req->cloud_id;
@@ -315,21 +314,21 @@ create_page(struct request *req, const struct principal *who,
 	st = db_page_insert(req->arena, &w, &doc, &res->err);
 	if (st != SD_OK)
 		return st;
-	return respond_text(res, SD_CREATED, doc);
+	return handler_respond_text(res, SD_CREATED, doc);
 }
 
 enum sd_status
 page_create(
     struct request *req, const struct principal *who, struct response *res)
 {
-	return create_page(req, who, res, "PUBLISHED");
+	return create_page(req, who, res, PS_PUBLISHED);
 }
 
 enum sd_status
 page_draft_create(
     struct request *req, const struct principal *who, struct response *res)
 {
-	return create_page(req, who, res, "DRAFT");
+	return create_page(req, who, res, PS_DRAFT);
 }
 
 /* Ids that are not UUIDs cannot exist: answer as for a missing page
@@ -350,7 +349,7 @@ page_write_from_body(
 	enum sd_status st;
 
 	memset(w, 0, sizeof(*w));
-	st = body_json_object(req, &body, &res->err);
+	st = handler_body_object(req, &body, &res->err);
 	if (st == SD_OK)
 		st =
 		    page_validate_body(body, VALIDATE_UPDATE, &page, &res->err);
@@ -378,26 +377,6 @@ page_write_from_body(
 	return SD_OK;
 }
 
-enum sd_status
-page_update(
-    struct request *req, const struct principal *who, struct response *res)
-{
-	struct page_write w;
-	const char *doc;
-	enum sd_status st;
-
-	(void)who;
-	if (!uuid_valid(req->params[0]))
-		return page_not_found(res);
-	st = page_write_from_body(req, res, &w);
-	if (st == SD_OK)
-		st = db_begin(&res->err);
-	if (st == SD_OK)
-		st = tx_end(
-		    db_page_update(req->arena, &w, &doc, &res->err), res);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
-}
-
 static enum sd_status
 get_doc(struct request *req, struct response *res,
     enum sd_status (*fetch)(struct arena *, const char *, const char *,
@@ -409,7 +388,7 @@ get_doc(struct request *req, struct response *res,
 	st = fetch(req->arena, req->cloud_id, req->params[0], &doc, &res->err);
 	if (st != SD_OK)
 		return st;
-	return respond_text(res, SD_OK, doc);
+	return handler_respond_text(res, SD_OK, doc);
 }
 
 enum sd_status
@@ -417,7 +396,7 @@ page_draft_get(
     struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return page_not_found(res);
 	return get_doc(req, res, db_page_draft_get);
 }
@@ -434,7 +413,7 @@ enum sd_status
 page_get(struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	if (!uuid_valid(req->params[0]))
+	if (!crypto_uuid_valid(req->params[0]))
 		return page_not_found(res);
 	return get_doc(req, res, db_page_get);
 }
@@ -452,7 +431,7 @@ page_exists(struct request *req, struct response *res, const char *id)
 {
 	const char *doc;
 
-	if (!uuid_valid(id))
+	if (!crypto_uuid_valid(id))
 		return page_not_found(res);
 	return db_page_get(req->arena, req->cloud_id, id, &doc, &res->err);
 }

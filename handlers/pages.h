@@ -3,16 +3,21 @@
 #define STATUSD_HANDLERS_PAGES_H
 
 #include "db/pages.h"
-#include "handler.h"
+#include "http.h"
 #include "validate.h"
 
-HANDLER(page_create);
-HANDLER(page_get);
-HANDLER(page_get_by_name);
-HANDLER(page_update);
-HANDLER(page_draft_create);
-HANDLER(page_draft_get);
-HANDLER(page_draft_get_by_name);
+enum sd_status page_create(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_get(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_get_by_name(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_draft_create(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_draft_get(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_draft_get_by_name(
+    struct request *req, const struct principal *who, struct response *res);
 
 /* The writable page fields (exported for the fuzz harness and tests). */
 extern const struct field page_fields[];

@@ -9,8 +9,8 @@
 #include "settings.h"
 
 enum sd_status
-query_int(const struct request *req, const char *name, long min, long max,
-    long def, long *out, struct sd_error *err)
+paging_query_int(const struct request *req, const char *name, long min,
+    long max, long def, long *out, struct sd_error *err)
 {
 	const char *v = request_query(req, name);
 	char *end;
@@ -51,7 +51,7 @@ query_uuid(const struct request *req, const char *name, const char **out,
 {
 	enum sd_status st = query_once(req, name, out, err);
 
-	if (st == SD_OK && *out != NULL && !uuid_valid(*out))
+	if (st == SD_OK && *out != NULL && !crypto_uuid_valid(*out))
 		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
 		    "%s: must be a UUID", name);
 	return st;
@@ -89,8 +89,8 @@ paging_parse(const struct request *req, int allow_backward, struct paging *out,
 		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
 		    "use first/after or last/before, not both");
 	out->backward = last != NULL || before != NULL;
-	st = query_int(req, out->backward ? "last" : "first", 1, PAGE_SIZE_MAX,
-	    PAGE_SIZE_DEFAULT, &n, err);
+	st = paging_query_int(req, out->backward ? "last" : "first", 1,
+	    PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT, &n, err);
 	if (st != SD_OK)
 		return st;
 	out->limit = (int)n;
@@ -115,13 +115,13 @@ paging_cursor(struct arena *a, const struct paging *pg, const char *scope,
 }
 
 static size_t
-json_len(const char *s)
+quoted_len(const char *s)
 {
 	return s ? strlen(s) + 2 : 4;
 }
 
 char *
-json_array_text(struct arena *a, const char **items, int n)
+paging_join_texts(struct arena *a, const char **items, int n)
 {
 	size_t len = 3;
 	char *out, *p;
@@ -141,16 +141,16 @@ json_array_text(struct arena *a, const char **items, int n)
 }
 
 char *
-connection_json(struct arena *a, const struct connection *c)
+paging_connection_json(struct arena *a, const struct connection *c)
 {
-	const char *list = json_array_text(a, c->items, c->count);
+	const char *list = paging_join_texts(a, c->items, c->count);
 	size_t len;
 	char *out, *p;
 
 	if (list == NULL)
 		return NULL;
-	len = strlen(c->list) + strlen(list) + 160 + json_len(c->start_cursor) +
-	    json_len(c->end_cursor);
+	len = strlen(c->list) + strlen(list) + 160 +
+	    quoted_len(c->start_cursor) + quoted_len(c->end_cursor);
 	out = arena_alloc(a, len);
 	if (out == NULL)
 		return NULL;
@@ -173,7 +173,7 @@ connection_json(struct arena *a, const struct connection *c)
 }
 
 int
-connection_from_rows(struct arena *a, struct connection *c,
+paging_connection_from_rows(struct arena *a, struct connection *c,
     const struct paging *pg, const char *scope, const char **items,
     const char **keys, const char **ids, int n)
 {
@@ -202,7 +202,7 @@ connection_from_rows(struct arena *a, struct connection *c,
 }
 
 enum sd_status
-respond_connection(struct request *req, struct response *res, const char *list,
+paging_respond(struct request *req, struct response *res, const char *list,
     int both_ways, const struct paging *pg, const char *scope,
     const char **items, const char **keys, const char **ids, int n, long total)
 {
@@ -213,9 +213,9 @@ respond_connection(struct request *req, struct response *res, const char *list,
 	c.both_ways = both_ways;
 	c.total = total;
 	if (scope == NULL ||
-	    connection_from_rows(
+	    paging_connection_from_rows(
 	        req->arena, &c, pg, scope, items, keys, ids, n) != 0 ||
-	    (json = connection_json(req->arena, &c)) == NULL)
+	    (json = paging_connection_json(req->arena, &c)) == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 	res->status = SD_OK;
 	res->body = json;

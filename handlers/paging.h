@@ -34,8 +34,8 @@ enum sd_status paging_cursor(struct arena *a, const struct paging *pg,
     struct sd_error *err);
 
 /* Parses a decimal integer parameter in [min, max]; def when absent. */
-enum sd_status query_int(const struct request *req, const char *name, long min,
-    long max, long def, long *out, struct sd_error *err);
+enum sd_status paging_query_int(const struct request *req, const char *name,
+    long min, long max, long def, long *out, struct sd_error *err);
 
 /* A keyset page as JSON: {"<list>": [items], "pageInfo": {...},
  * "totalCount": N}. pageInfo has hasNextPage and endCursor, plus
@@ -50,19 +50,19 @@ struct connection {
 	long total;
 };
 /* "[a,b,c]" from JSON texts; new arena string, NULL on OOM. */
-char *json_array_text(struct arena *a, const char **items, int n);
+char *paging_join_texts(struct arena *a, const char **items, int n);
 /* New arena string, NULL on OOM. */
-char *connection_json(struct arena *a, const struct connection *c);
+char *paging_connection_json(struct arena *a, const struct connection *c);
 
 /* Fills c from rows[0..n) of a page fetched with limit + 1: at most limit
  * items, cursors from the first and last row's keys under scope. */
-int connection_from_rows(struct arena *a, struct connection *c,
+int paging_connection_from_rows(struct arena *a, struct connection *c,
     const struct paging *pg, const char *scope, const char **items,
     const char **keys, const char **ids, int n);
 
 /* Answers with one keyset page of rows fetched with limit + 1 (see
- * connection_from_rows); both_ways adds hasPreviousPage/startCursor. */
-enum sd_status respond_connection(struct request *req, struct response *res,
+ * paging_connection_from_rows); both_ways adds hasPreviousPage/startCursor. */
+enum sd_status paging_respond(struct request *req, struct response *res,
     const char *list, int both_ways, const struct paging *pg, const char *scope,
     const char **items, const char **keys, const char **ids, int n, long total);
 

@@ -62,8 +62,8 @@ static const struct field subscription_data[] = {
 };
 
 static const struct field subscription_request[] = {
-	{ "itemId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, uuid_valid,
-	    "must be a UUID" },
+	{ "itemId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
+	    crypto_uuid_valid, "must be a UUID" },
 	{ "itemType", FT_ENUM, F_REQUIRED, 0, 0, 0, subscriber_item_types, NULL,
 	    NULL, NULL },
 	{ "subscriptionType", FT_ENUM, F_REQUIRED, 0, 0, 0, subscription_types,
@@ -89,7 +89,7 @@ static const struct field token_body[] = {
 
 static const struct field delete_body[] = {
 	{ "ids", FT_STRING_ARRAY, 0, DELETE_IDS_MAX, 0, 0, NULL, NULL,
-	    uuid_valid, "must be a UUID" },
+	    crypto_uuid_valid, "must be a UUID" },
 	END,
 };
 
@@ -115,7 +115,7 @@ static enum sd_status
 read_body(struct request *req, struct response *res, const struct field *table,
     json_t **body)
 {
-	enum sd_status st = body_json_object(req, body, &res->err);
+	enum sd_status st = handler_body_object(req, body, &res->err);
 
 	if (st == SD_OK)
 		st = validate_object(
@@ -244,7 +244,7 @@ read_contact(struct response *res, const json_t *request, struct contact_in *c)
 	const json_t *data = json_object_get(request, "subscriptionData");
 	const char *name;
 
-	c->type = (enum subscription_type)enum_index(
+	c->type = (enum subscription_type)validate_enum_index(
 	    subscription_types, body_string(request, "subscriptionType"));
 	name = field_of[c->type];
 	c->contact = body_string(data, name);
@@ -350,7 +350,9 @@ created_document(struct request *req, const struct principal *who,
 	return doc;
 }
 
-HANDLER(subscriber_create)
+enum sd_status
+subscriber_create(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct subscriber_new s = { 0 };
 	struct subscriber_created c;
@@ -375,7 +377,7 @@ HANDLER(subscriber_create)
 		st = check_captcha(res, who, request, page_id, &s, &sol);
 	if (st != SD_OK)
 		return st;
-	if (uuid_v4(id) != 0)
+	if (crypto_uuid_v4(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
 	s.cloud_id = req->cloud_id;
@@ -401,16 +403,19 @@ HANDLER(subscriber_create)
 	st = db_subscriber_create(req->arena, &s, &c, &res->err);
 	if (st == SD_OK && c.outcome != SUBSCRIBER_CREATED)
 		st = outcome_error(res, &c);
-	st = tx_end(st, res);
+	st = handler_tx_end(st, res);
 	if (st != SD_OK)
 		return st;
 	doc = created_document(req, who, &s, &c);
-	return doc == NULL ? oom(res) : respond_text(res, SD_CREATED, doc);
+	return doc == NULL ? oom(res)
+	                   : handler_respond_text(res, SD_CREATED, doc);
 }
 
 /* ---- GET /subscribers/captcha/challenge ---- */
 
-HANDLER(subscriber_captcha_challenge)
+enum sd_status
+subscriber_captcha_challenge(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct captcha_challenge c;
 	const char *page_id;
@@ -430,7 +435,7 @@ HANDLER(subscriber_captcha_challenge)
 	out = json_pack("{s:s, s:s, s:I, s:s, s:s}", "algorithm",
 	    CAPTCHA_ALGORITHM, "challenge", c.challenge, "maxnumber",
 	    (json_int_t)c.maxnumber, "salt", c.salt, "signature", c.signature);
-	return respond_json_new(req, res, SD_OK, out);
+	return handler_respond_json_new(req, res, SD_OK, out);
 }
 
 /* ---- tokens ---- */
@@ -456,7 +461,9 @@ token_subscriber(const struct request *req, const char *token,
 
 /* POST /subscribers/validate_token: a manage token of an existing
  * subscriber of this cloud is valid; every other token answers alike. */
-HANDLER(subscriber_validate_token)
+enum sd_status
+subscriber_validate_token(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct subtoken t;
 	const char *status;
@@ -477,7 +484,7 @@ HANDLER(subscriber_validate_token)
 			return st;
 		valid = st == SD_OK;
 	}
-	return respond_json_new(req, res, SD_OK,
+	return handler_respond_json_new(req, res, SD_OK,
 	    json_pack("{s:b, s:s}", "valid", valid, "message",
 	        valid ? "token is valid" : "token is not valid"));
 }
@@ -485,12 +492,14 @@ HANDLER(subscriber_validate_token)
 static enum sd_status
 mutation_ok(struct request *req, struct response *res, const char *message)
 {
-	return respond_json_new(req, res, SD_OK,
+	return handler_respond_json_new(req, res, SD_OK,
 	    json_pack("{s:b, s:s}", "success", 1, "message", message));
 }
 
 /* POST /subscribers/unsubscribe: an unsubscribe or manage token. */
-HANDLER(subscriber_unsubscribe)
+enum sd_status
+subscriber_unsubscribe(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct subtoken t;
 	json_t *body;
@@ -549,13 +558,13 @@ run_list(struct request *req, struct response *res,
 	c.list = "nodes";
 	c.both_ways = 1;
 	c.total = rows.total;
-	if (connection_from_rows(req->arena, &c, pg, scope, rows.nodes,
+	if (paging_connection_from_rows(req->arena, &c, pg, scope, rows.nodes,
 	        rows.keys, rows.ids, rows.count) != 0 ||
-	    (json = connection_json(req->arena, &c)) == NULL)
+	    (json = paging_connection_json(req->arena, &c)) == NULL)
 		return oom(res);
 	if (envelope != NULL)
 		json = arena_printf(req->arena, "{\"%s\":%s}", envelope, json);
-	return json == NULL ? oom(res) : respond_text(res, SD_OK, json);
+	return json == NULL ? oom(res) : handler_respond_text(res, SD_OK, json);
 }
 
 /* limit and cursor walk forwards (as documented); last and before walk
@@ -578,8 +587,8 @@ list_paging(const struct request *req, struct paging *pg, struct sd_error *err)
 	if (pg->backward && (after != NULL || request_query(req, "limit")))
 		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
 		    "use limit/cursor or last/before, not both");
-	st = query_int(req, pg->backward ? "last" : "limit", 1, PAGE_SIZE_MAX,
-	    PAGE_SIZE_DEFAULT, &limit, err);
+	st = paging_query_int(req, pg->backward ? "last" : "limit", 1,
+	    PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT, &limit, err);
 	if (st != SD_OK)
 		return st;
 	pg->limit = (int)limit;
@@ -588,7 +597,9 @@ list_paging(const struct request *req, struct paging *pg, struct sd_error *err)
 }
 
 /* GET /subscribers/list: an item's subscribers. */
-HANDLER(subscribers_list)
+enum sd_status
+subscribers_list(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct subscriber_list_query q = { 0 };
 	struct paging pg;
@@ -613,7 +624,9 @@ HANDLER(subscribers_list)
 }
 
 /* GET /subscribers/list/connection: a page's, or the cloud's. */
-HANDLER(subscribers_list_connection)
+enum sd_status
+subscribers_list_connection(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct subscriber_list_query q = { 0 };
 	struct paging pg;
@@ -636,7 +649,9 @@ HANDLER(subscribers_list_connection)
 }
 
 /* GET /subscribers/stats?itemId=&type= */
-HANDLER(subscribers_stats)
+enum sd_status
+subscribers_stats(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *item_type, *item_id, *doc;
 	enum sd_status st;
@@ -650,23 +665,27 @@ HANDLER(subscribers_stats)
 	if (st == SD_OK)
 		st = db_subscriber_stats(req->arena, req->cloud_id, item_type,
 		    item_id, &doc, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
 /* GET /subscribers/total_in_cloud */
-HANDLER(subscribers_total_in_cloud)
+enum sd_status
+subscribers_total_in_cloud(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char *doc;
 	enum sd_status st;
 
 	(void)who;
 	st = db_subscribers_total(req->arena, req->cloud_id, &doc, &res->err);
-	return st != SD_OK ? st : respond_text(res, SD_OK, doc);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
 /* POST /subscribers/delete {ids}: ids of another cloud are ignored and
  * not counted. */
-HANDLER(subscribers_delete)
+enum sd_status
+subscribers_delete(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	const char **ids;
 	const json_t *list;

@@ -72,7 +72,7 @@ uptime_range(const struct request *req, const char *from_name,
 static enum sd_status
 id_or_404(struct request *req, struct response *res, const char *what)
 {
-	if (uuid_valid(req->params[0]))
+	if (crypto_uuid_valid(req->params[0]))
 		return SD_OK;
 	return sd_fail(&res->err, SD_NOT_FOUND, what, NULL);
 }
@@ -97,7 +97,9 @@ one_component(struct request *req, struct response *res, const char *from_name,
 	return st;
 }
 
-HANDLER(component_uptime)
+enum sd_status
+component_uptime(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct time_range r;
 	const char *json, *pct;
@@ -105,7 +107,7 @@ HANDLER(component_uptime)
 
 	(void)who;
 	st = one_component(req, res, "startDate", "endDate", &r, &json, &pct);
-	return st != SD_OK ? st : respond_text(res, SD_OK, json);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
 
 /* {"<idkey>": id, "uptimePercentage": n, "from": ..., "to": ...}; the
@@ -119,11 +121,13 @@ percentage_answer(struct request *req, struct response *res, const char *idkey,
 	    "\"to\":\"%s\"}",
 	    idkey, req->params[0], pct, r->from_text, r->to_text);
 
-	return json ? respond_text(res, SD_OK, json)
+	return json ? handler_respond_text(res, SD_OK, json)
 	            : sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 }
 
-HANDLER(component_uptime_percentage)
+enum sd_status
+component_uptime_percentage(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct time_range r;
 	const char *json, *pct;
@@ -136,7 +140,9 @@ HANDLER(component_uptime_percentage)
 	    : percentage_answer(req, res, "componentId", pct, &r);
 }
 
-HANDLER(page_uptime_percentage)
+enum sd_status
+page_uptime_percentage(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct time_range r;
 	const char *pct;
@@ -181,7 +187,7 @@ status_filter(struct request *req, struct uptime_query *q, struct response *res)
 			    &res->err, SD_INTERNAL, "out of memory", NULL);
 		for (tok = strtok_r(copy, ",", &save); tok != NULL;
 		     tok = strtok_r(NULL, ",", &save)) {
-			if (enum_index(statuses, tok) < 0)
+			if (validate_enum_index(statuses, tok) < 0)
 				return sd_fail(&res->err, SD_BAD_REQUEST,
 				    "invalid query parameter",
 				    "statusFilter: unknown status");
@@ -211,7 +217,9 @@ uptime_query(struct request *req, struct response *res, struct time_range *r,
 	return SD_OK;
 }
 
-HANDLER(page_components_uptime)
+enum sd_status
+page_components_uptime(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct time_range r;
 	struct uptime_query q;
@@ -227,14 +235,17 @@ HANDLER(page_components_uptime)
 		st = db_components_uptime(req->arena, &q, &cp, &res->err);
 	if (st != SD_OK)
 		return st;
-	list = json_array_text(req->arena, cp.items, cp.count);
+	list = paging_join_texts(req->arena, cp.items, cp.count);
 	if (list == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	return respond_text(res, SD_OK,
+	/* A NULL from arena_printf is a 500 there, never strlen(NULL). */
+	return handler_respond_text(res, SD_OK,
 	    arena_printf(req->arena, "{\"pageComponentsUptime\":%s}", list));
 }
 
-HANDLER(page_components_uptime_v2)
+enum sd_status
+page_components_uptime_v2(
+    struct request *req, const struct principal *who, struct response *res)
 {
 	struct time_range r;
 	struct uptime_query q;
@@ -269,6 +280,6 @@ HANDLER(page_components_uptime_v2)
 		st = db_components_uptime(req->arena, &q, &cp, &res->err);
 	if (st != SD_OK)
 		return st;
-	return respond_connection(req, res, "components", 1, &pg, scope,
-	    cp.items, cp.positions, cp.ids, cp.count, cp.total);
+	return paging_respond(req, res, "components", 1, &pg, scope, cp.items,
+	    cp.positions, cp.ids, cp.count, cp.total);
 }

@@ -3,13 +3,18 @@
 #ifndef STATUSD_HANDLERS_UPTIME_H
 #define STATUSD_HANDLERS_UPTIME_H
 
-#include "handler.h"
+#include "http.h"
 
-HANDLER(component_uptime);
-HANDLER(component_uptime_percentage);
-HANDLER(page_components_uptime);
-HANDLER(page_components_uptime_v2);
-HANDLER(page_uptime_percentage);
+enum sd_status component_uptime(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status component_uptime_percentage(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_components_uptime(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_components_uptime_v2(
+    struct request *req, const struct principal *who, struct response *res);
+enum sd_status page_uptime_percentage(
+    struct request *req, const struct principal *who, struct response *res);
 
 /* The range of an uptime request: query parameters from_name and to_name
  * (RFC 3339 dates or date-times; a date as "to" means the end of that

@@ -11,7 +11,7 @@
 #define ZONEINFO "/usr/share/zoneinfo"
 
 int
-enum_index(const char *const *values, const char *s)
+validate_enum_index(const char *const *values, const char *s)
 {
 	int i;
 
@@ -71,7 +71,7 @@ validate_enum(const json_t *v, const struct field *f, const char *path,
 	int n;
 
 	if (json_is_string(v) &&
-	    enum_index(f->values, json_string_value(v)) >= 0)
+	    validate_enum_index(f->values, json_string_value(v)) >= 0)
 		return SD_OK;
 	n = snprintf(what, sizeof(what), "must be one of");
 	used = n > 0 ? (size_t)n : 0;
@@ -174,8 +174,7 @@ validate_object(const json_t *obj, const struct field *table,
 	if (!json_is_object(obj))
 		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
 		    "%s: must be an object", path);
-	json_object_foreach((json_t *)obj, key, v)
-	{
+	json_object_foreach ((json_t *)obj, key, v) {
 		f = find_field(table, key);
 		if (f == NULL)
 			return bad(err, path, key, "unknown field");
@@ -232,13 +231,13 @@ static const char *const reserved_labels[] = {
 };
 
 int
-check_not_reserved(const char *s)
+validate_not_reserved(const char *s)
 {
-	return enum_index(reserved_labels, s) < 0;
+	return validate_enum_index(reserved_labels, s) < 0;
 }
 
 int
-check_dns_label(const char *s)
+validate_dns_label(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -248,11 +247,11 @@ check_dns_label(const char *s)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		        (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return 0;
-	return check_not_reserved(s);
+	return validate_not_reserved(s);
 }
 
 int
-check_hostname(const char *s)
+validate_hostname(const char *s)
 {
 	size_t n = strlen(s), label = 0, labels = 0, i;
 
@@ -276,7 +275,7 @@ check_hostname(const char *s)
 }
 
 int
-check_http_url(const char *s)
+validate_http_url(const char *s)
 {
 	size_t i, n = strlen(s), scheme;
 
@@ -296,7 +295,7 @@ check_http_url(const char *s)
 }
 
 int
-check_css_colour(const char *s)
+validate_css_colour(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -309,7 +308,7 @@ check_css_colour(const char *s)
 }
 
 int
-check_timezone(const char *s)
+validate_timezone(const char *s)
 {
 	char path[128];
 	struct stat st;
@@ -332,7 +331,7 @@ check_timezone(const char *s)
 }
 
 int
-check_not_blank(const char *s)
+validate_not_blank(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (!isspace((unsigned char)*s))
@@ -341,7 +340,7 @@ check_not_blank(const char *s)
 }
 
 int
-check_token_chars(const char *s)
+validate_token_chars(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' ||

@@ -48,16 +48,17 @@ enum sd_status validate_object(const json_t *obj, const struct field *table,
     enum validate_mode mode, const char *path, struct sd_error *err);
 
 /* Index of s in a NULL-terminated list, or -1. */
-int enum_index(const char *const *values, const char *s);
+int validate_enum_index(const char *const *values, const char *s);
 
 /* String rules usable as field.check; 1 = acceptable. */
-int check_dns_label(const char *s); /* lower-case label, 3-63, not reserved */
-int check_not_reserved(const char *s);
-int check_hostname(const char *s);
-int check_http_url(const char *s);
-int check_css_colour(const char *s);
-int check_timezone(const char *s);
-int check_not_blank(const char *s);
-int check_token_chars(const char *s); /* [A-Za-z0-9._-] */
+int validate_dns_label(
+    const char *s); /* lower-case label, 3-63, not reserved */
+int validate_not_reserved(const char *s);
+int validate_hostname(const char *s);
+int validate_http_url(const char *s);
+int validate_css_colour(const char *s);
+int validate_timezone(const char *s);
+int validate_not_blank(const char *s);
+int validate_token_chars(const char *s); /* [A-Za-z0-9._-] */
 
 #endif

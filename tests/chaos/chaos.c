@@ -164,7 +164,7 @@ serve(enum http_method method, const char *target, const char *body,
 	snprintf(req.request_id, sizeof(req.request_id), "chaos");
 	res.status = parse_target(&req, target, &res.err);
 	if (res.status == SD_OK)
-		dispatch(&req, &who, &res);
+		dispatch_request(&req, &who, &res);
 	if (res.body == NULL)
 		res.body =
 		    response_error_body(req.arena, &res.err, &res.body_len);
@@ -447,7 +447,8 @@ set_up(void)
 	if (PQstatus(w.watch) != CONNECTION_OK)
 		die("cannot connect");
 	w.arena = arena_new(32 * 1024);
-	if (w.arena == NULL || uuid_v4(w.cloud) != 0 || uuid_v4(id) != 0 ||
+	if (w.arena == NULL || crypto_uuid_v4(w.cloud) != 0 ||
+	    crypto_uuid_v4(id) != 0 ||
 	    api_token_new(w.token, sizeof(w.token), digest) != 0)
 		die("set-up failed");
 	snprintf(api, sizeof(api), "/jsm/ops/api/%s", w.cloud);

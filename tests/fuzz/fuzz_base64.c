@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the byte-level decoders of core/: base64url_decode
- * and hex_decode (strict, so every accepted input must re-encode to itself)
+ * and crypto_hex_decode (strict, so every accepted input must re-encode to itself)
  * and utf8_valid / utf8_length (checked against a reference decoder written
  * from the Unicode standard's table of well-formed byte sequences).
  */
@@ -94,10 +94,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(size == 0 || memcmp(dec, data, size) == 0);
 
 	/* hex: accepted input re-encodes to its lower-case self. */
-	r = hex_decode(src, size, dec, size);
+	r = crypto_hex_decode(src, size, dec, size);
 	if (r >= 0) {
 		CHECK((size_t)r * 2 == size);
-		hex_encode(dec, (size_t)r, enc);
+		crypto_hex_encode(dec, (size_t)r, enc);
 		for (i = 0; i < size; i++)
 			CHECK(enc[i] == tolower((unsigned char)src[i]));
 	} else {
@@ -113,10 +113,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ref >= 0)
 		CHECK(utf8_length(src, size) == (size_t)ref);
 
-	/* uuid_valid on the NUL-terminated text. */
+	/* crypto_uuid_valid on the NUL-terminated text. */
 	memcpy(copy, src, size);
 	copy[size] = '\0';
-	if (uuid_valid(copy))
+	if (crypto_uuid_valid(copy))
 		CHECK(strlen(copy) == 36);
 out:
 	free(dec);

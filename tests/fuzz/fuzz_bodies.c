@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the request bodies of components, incidents and
  * incident templates: json_loadb with JSON_REJECT_DUPLICATES (as
- * body_json_object does), then validate_object against each body table
+ * handler_body_object does), then validate_object against each body table
  * (the component batch, the incident create and update envelopes and
  * their inner tables, the template create and update envelopes and theirs)
  * as a create and as an update.

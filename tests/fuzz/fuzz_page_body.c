@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for page bodies: json_loadb with JSON_REJECT_DUPLICATES
- * (as body_json_object does), then page_validate_body as a create and as an
+ * (as handler_body_object does), then page_validate_body as a create and as an
  * update, then the error body a client would get. Contracts checked:
  * only 400 or OK; on OK *page is the body's object; the body is never
  * modified; whatever create accepts, update accepts; the error body is JSON.

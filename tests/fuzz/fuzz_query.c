@@ -2,7 +2,7 @@
  * libFuzzer harness for query parameters: parse_target on the input (as
  * REQUEST_URI, NUL-terminated, with a fresh arena, as fuzz_target does),
  * then on success paging_parse (forwards only and both ways), uptime_range
- * with startDate/endDate and from/to, query_int on every parameter name,
+ * with startDate/endDate and from/to, paging_query_int on every parameter name,
  * and cursor_decode and rfc3339_parse on every parameter value; last,
  * rfc3339_parse on the whole input.
  * Contracts: only SD_OK or SD_BAD_REQUEST, a 400 with a message and a UTF-8
@@ -140,7 +140,7 @@ check_int(const struct request *req, const char *name)
 	long v = 12345;
 
 	sd_error_clear(&err);
-	st = query_int(req, name, -1000, 1000, 7, &v, &err);
+	st = paging_query_int(req, name, -1000, 1000, 7, &v, &err);
 	check_status(st, &err);
 	if (st != SD_OK)
 		return;

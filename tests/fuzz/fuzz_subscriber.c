@@ -60,7 +60,7 @@ fuzz_token(const struct keyring *k, const char *text)
 			continue;
 		/* Whatever verifies names a subscriber and a cloud, and is
 		 * what encoding that pair gives (for tokens without expiry). */
-		CHECK(uuid_valid(t.subscriber_id));
+		CHECK(crypto_uuid_valid(t.subscriber_id));
 		CHECK(t.cloud_id[0] != '\0');
 		if (t.expires == 0) {
 			CHECK(subtoken_encode(k, t.purpose, t.cloud_id,

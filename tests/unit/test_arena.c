@@ -304,9 +304,8 @@ arena_suite(void)
 	tcase_add_test(tc, test_null_safe);
 	suite_add_tcase(s, tc);
 
-	/* Tests of defects still present (see suites.h). */
-	tc = tcase_create("arena_bugs");
-	tcase_set_tags(tc, TAG_BUG);
+	/* Defects fixed since: kept as regression tests. */
+	tc = tcase_create("arena_regressions");
 	tcase_add_test(tc, test_alignment);
 	suite_add_tcase(s, tc);
 	return s;

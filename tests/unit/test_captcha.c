@@ -42,7 +42,7 @@ solve(const struct captcha_challenge *c)
 		int len = snprintf(buf, sizeof(buf), "%s%ld", c->salt, n);
 
 		crypto_sha256(buf, (size_t)len, d);
-		hex_encode(d, SHA256_LEN, hex);
+		crypto_hex_encode(d, SHA256_LEN, hex);
 		if (strcmp(hex, c->challenge) == 0)
 			return n;
 	}

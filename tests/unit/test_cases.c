@@ -1,7 +1,7 @@
 /*
  * Directory-driven page body cases (tests/unit/cases/page_body/, see the
  * README there): each case runs the path a page handler takes, parse
- * (body_json_object) then validate (page_validate_body), and compares the
+ * (handler_body_object) then validate (page_validate_body), and compares the
  * HTTP status and the error detail with the case's expected file. Paths are
  * relative to the repository root, where the tests run.
  */
@@ -86,7 +86,7 @@ START_TEST(test_case)
 	req.body_len = input_len;
 	sd_error_clear(&err);
 	page = NULL;
-	st = body_json_object(&req, &body, &err);
+	st = handler_body_object(&req, &body, &err);
 	if (st == SD_OK)
 		st = page_validate_body(body,
 		    strncmp(name, "update-", 7) == 0 ? VALIDATE_UPDATE

@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "scope.h"
 #include "status.h"
+#include "page_state.h"
 #include "suites.h"
 #include "text.h"
 
@@ -139,17 +140,17 @@ START_TEST(test_hex)
 	unsigned char dec[8];
 	char enc[16];
 
-	hex_encode(bytes, sizeof(bytes), enc);
+	crypto_hex_encode(bytes, sizeof(bytes), enc);
 	ck_assert_str_eq(enc, "00017f80abff");
-	ck_assert_int_eq(hex_decode(enc, 12, dec, sizeof(dec)), 6);
+	ck_assert_int_eq(crypto_hex_decode(enc, 12, dec, sizeof(dec)), 6);
 	ck_assert(memcmp(dec, bytes, 6) == 0);
 	/* Upper case is read too. */
-	ck_assert_int_eq(hex_decode("ABFF", 4, dec, sizeof(dec)), 2);
+	ck_assert_int_eq(crypto_hex_decode("ABFF", 4, dec, sizeof(dec)), 2);
 	ck_assert_uint_eq(dec[0], 0xab);
 	ck_assert_uint_eq(dec[1], 0xff);
-	hex_encode(bytes, 0, enc);
+	crypto_hex_encode(bytes, 0, enc);
 	ck_assert_str_eq(enc, "");
-	ck_assert_int_eq(hex_decode("", 0, dec, 0), 0);
+	ck_assert_int_eq(crypto_hex_decode("", 0, dec, 0), 0);
 }
 END_TEST
 
@@ -157,14 +158,14 @@ START_TEST(test_hex_refused)
 {
 	unsigned char dec[8];
 
-	ck_assert_int_eq(hex_decode("abc", 3, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(hex_decode("zz", 2, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(hex_decode("0g", 2, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(hex_decode(" 0", 2, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(hex_decode("0x", 2, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(hex_decode("\0\0", 2, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(hex_decode("00112233", 8, dec, 3), -1);
-	ck_assert_int_eq(hex_decode("00112233", 8, dec, 4), 4);
+	ck_assert_int_eq(crypto_hex_decode("abc", 3, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(crypto_hex_decode("zz", 2, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(crypto_hex_decode("0g", 2, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(crypto_hex_decode(" 0", 2, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(crypto_hex_decode("0x", 2, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(crypto_hex_decode("\0\0", 2, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(crypto_hex_decode("00112233", 8, dec, 3), -1);
+	ck_assert_int_eq(crypto_hex_decode("00112233", 8, dec, 4), 4);
 }
 END_TEST
 
@@ -177,9 +178,9 @@ START_TEST(test_uuid_v4_format)
 
 	for (k = 0; k < 200; k++) {
 		memset(a, 'x', sizeof(a));
-		ck_assert_int_eq(uuid_v4(a), 0);
+		ck_assert_int_eq(crypto_uuid_v4(a), 0);
 		ck_assert_uint_eq(strlen(a), 36);
-		ck_assert(uuid_valid(a));
+		ck_assert(crypto_uuid_valid(a));
 		for (i = 0; i < 36; i++) {
 			if (i == 8 || i == 13 || i == 18 || i == 23)
 				ck_assert_int_eq(a[i], '-');
@@ -190,27 +191,27 @@ START_TEST(test_uuid_v4_format)
 		ck_assert_int_eq(a[14], '4'); /* version */
 		ck_assert(strchr("89ab", a[19]) != NULL); /* variant */
 	}
-	ck_assert_int_eq(uuid_v4(b), 0);
+	ck_assert_int_eq(crypto_uuid_v4(b), 0);
 	ck_assert_str_ne(a, b);
 }
 END_TEST
 
 START_TEST(test_uuid_valid)
 {
-	ck_assert(uuid_valid("123e4567-e89b-12d3-a456-426614174000"));
-	ck_assert(uuid_valid("123E4567-E89B-12D3-A456-426614174000"));
-	ck_assert(uuid_valid("00000000-0000-0000-0000-000000000000"));
-	ck_assert(!uuid_valid(""));
-	ck_assert(!uuid_valid("summary"));
-	ck_assert(!uuid_valid("123e4567-e89b-12d3-a456-42661417400"));
-	ck_assert(!uuid_valid("123e4567-e89b-12d3-a456-4266141740000"));
-	ck_assert(!uuid_valid("123e4567e89b12d3a456426614174000"));
-	ck_assert(!uuid_valid("{123e4567-e89b-12d3-a456-426614174000}"));
-	ck_assert(!uuid_valid("123e4567-e89b-12d3-a456_426614174000"));
-	ck_assert(!uuid_valid("123e4567-e89b-12d3-a456-42661417400g"));
-	ck_assert(!uuid_valid("123e4567-e89b-12d3-a4560426614174000"));
-	ck_assert(!uuid_valid("123e4567-e89b-12d3-a456-426614174000\n"));
-	ck_assert(!uuid_valid(" 123e4567-e89b-12d3-a456-426614174000"));
+	ck_assert(crypto_uuid_valid("123e4567-e89b-12d3-a456-426614174000"));
+	ck_assert(crypto_uuid_valid("123E4567-E89B-12D3-A456-426614174000"));
+	ck_assert(crypto_uuid_valid("00000000-0000-0000-0000-000000000000"));
+	ck_assert(!crypto_uuid_valid(""));
+	ck_assert(!crypto_uuid_valid("summary"));
+	ck_assert(!crypto_uuid_valid("123e4567-e89b-12d3-a456-42661417400"));
+	ck_assert(!crypto_uuid_valid("123e4567-e89b-12d3-a456-4266141740000"));
+	ck_assert(!crypto_uuid_valid("123e4567e89b12d3a456426614174000"));
+	ck_assert(!crypto_uuid_valid("{123e4567-e89b-12d3-a456-426614174000}"));
+	ck_assert(!crypto_uuid_valid("123e4567-e89b-12d3-a456_426614174000"));
+	ck_assert(!crypto_uuid_valid("123e4567-e89b-12d3-a456-42661417400g"));
+	ck_assert(!crypto_uuid_valid("123e4567-e89b-12d3-a4560426614174000"));
+	ck_assert(!crypto_uuid_valid("123e4567-e89b-12d3-a456-426614174000\n"));
+	ck_assert(!crypto_uuid_valid(" 123e4567-e89b-12d3-a456-426614174000"));
 }
 END_TEST
 
@@ -220,7 +221,7 @@ START_TEST(test_uuid_valid_short_heap)
 	 * past its NUL fails the test. */
 	char *s = strdup("123e4567-e89b");
 
-	ck_assert(!uuid_valid(s));
+	ck_assert(!crypto_uuid_valid(s));
 	free(s);
 }
 END_TEST
@@ -744,6 +745,69 @@ START_TEST(test_status_mapping)
 }
 END_TEST
 
+START_TEST(test_page_status_names)
+{
+	int i;
+
+	for (i = 0; i < PS__MAX; i++)
+		ck_assert_int_eq(
+		    page_status_parse(page_status_name((enum page_status)i)),
+		    i);
+	ck_assert_str_eq(page_status_name(PS_UNPUBLISHED_WITH_CHANGES),
+	    "UNPUBLISHED_WITH_CHANGES");
+	ck_assert_int_eq(page_status_parse("published"), PS__MAX);
+	ck_assert_int_eq(page_status_parse(""), PS__MAX);
+	ck_assert_int_eq(page_status_parse(NULL), PS__MAX);
+	ck_assert_ptr_null(page_status_name(PS__MAX));
+}
+END_TEST
+
+/* Every cell of the table is filled: a refusal has its message, anything
+ * else is an effect; a deleted page refuses all but deleting and
+ * recovering, with one message. */
+START_TEST(test_page_transitions_complete)
+{
+	const struct page_transition *t;
+	int a, s;
+
+	for (a = 0; a < ACT__MAX; a++) {
+		for (s = 0; s < PS__MAX; s++) {
+			t = page_transition(a, s);
+			ck_assert_ptr_nonnull(t);
+			if (t->effect == EF_REFUSE)
+				ck_assert_ptr_nonnull(t->refusal);
+		}
+		t = page_transition(a, PS_SOFT_DELETED);
+		if (a == ACT_SOFT_DELETE || a == ACT_RECOVER)
+			ck_assert_int_ne(t->effect, EF_REFUSE);
+		else
+			ck_assert_str_eq(
+			    t->refusal, "page is deleted; recover it first");
+	}
+}
+END_TEST
+
+/* Editing the draft (PUT /pages/draft/{id}, components/batch_process):
+ * the rule components.c and page_lifecycle.c each had their own copy of. */
+START_TEST(test_page_edit_row)
+{
+	ck_assert_int_eq(
+	    page_transition(ACT_EDIT, PS_DRAFT)->effect, EF_EDIT_IN_PLACE);
+	ck_assert_int_eq(page_transition(ACT_EDIT, PS_DRAFT)->next, PS_DRAFT);
+	ck_assert_int_eq(page_transition(ACT_EDIT, PS_PUBLISHED)->next,
+	    PS_PUBLISHED_WITH_CHANGES);
+	ck_assert_int_eq(page_transition(ACT_EDIT, PS_UNPUBLISHED)->next,
+	    PS_UNPUBLISHED_WITH_CHANGES);
+	ck_assert_int_eq(
+	    page_transition(ACT_EDIT, PS_PUBLISHED_WITH_CHANGES)->effect,
+	    EF_EDIT_DRAFT);
+	ck_assert_int_eq(
+	    page_transition(ACT_UPDATE_LIVE, PS_DRAFT)->effect, EF_NONE);
+	ck_assert_int_eq(
+	    page_transition(ACT__MAX, PS_DRAFT)->effect, EF_REFUSE);
+}
+END_TEST
+
 Suite *
 core_suite(void)
 {
@@ -791,13 +855,18 @@ core_suite(void)
 	tcase_add_test(tc, test_config_load_errors);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("page_state");
+	tcase_add_test(tc, test_page_status_names);
+	tcase_add_test(tc, test_page_transitions_complete);
+	tcase_add_test(tc, test_page_edit_row);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("status");
 	tcase_add_test(tc, test_status_mapping);
 	suite_add_tcase(s, tc);
 
-	/* Tests of defects still present (see suites.h). */
-	tc = tcase_create("core_bugs");
-	tcase_set_tags(tc, TAG_BUG);
+	/* Defects fixed since: kept as regression tests. */
+	tc = tcase_create("core_regressions");
 	tcase_add_test(tc, test_scope_format_truncation_whole_names);
 	tcase_add_test(tc, test_config_long_comment_line);
 	suite_add_tcase(s, tc);

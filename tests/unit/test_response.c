@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fcgi/response.h"
+#include "handlers/common.h"
 #include "suites.h"
 
 static struct arena *arena;
@@ -190,6 +191,22 @@ has_line(const char *h, const char *line)
 	ck_assert_msg(has_line(h, line), "no '%s' in:\n%s", line, h)
 #define LACKS(h, name)                                                         \
 	ck_assert_msg(strstr(h, name) == NULL, "'%s' in:\n%s", name, h)
+
+/* A handler answering with a text whose allocation failed (arena_printf
+ * returned NULL) gets a 500, not strlen(NULL). */
+START_TEST(test_respond_text_null)
+{
+	struct response res;
+
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(handler_respond_text(&res, SD_OK, NULL), SD_INTERNAL);
+	ck_assert_int_eq(res.err.status, SD_INTERNAL);
+	ck_assert_ptr_null(res.body);
+	ck_assert_int_eq(handler_respond_text(&res, SD_OK, "{}"), SD_OK);
+	ck_assert_str_eq(res.body, "{}");
+	ck_assert_uint_eq(res.body_len, 2);
+}
+END_TEST
 
 START_TEST(test_headers_ok)
 {
@@ -402,6 +419,7 @@ response_suite(void)
 	tc = tcase_create("headers");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_headers_ok);
+	tcase_add_test(tc, test_respond_text_null);
 	tcase_add_test(tc, test_headers_statuses);
 	tcase_add_test(tc, test_headers_405_allow);
 	tcase_add_test(tc, test_headers_401_challenge);
@@ -411,8 +429,7 @@ response_suite(void)
 	tcase_add_test(tc, test_headers_content_length);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("response_bugs");
-	tcase_set_tags(tc, TAG_BUG);
+	tc = tcase_create("response_regressions");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_headers_long_extras);
 	suite_add_tcase(s, tc);

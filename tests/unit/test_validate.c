@@ -20,7 +20,7 @@ static const json_t *page_out;
 	"\"name\":\"Acme\",\"subdomain\":\"acme\",\"pageType\":\"PUBLIC\""
 
 /* Validates the JSON text (printf format) in mode; the body is parsed as
- * body_json_object parses it. */
+ * handler_body_object parses it. */
 static enum sd_status
 check_body(enum validate_mode mode, const char *fmt, ...)
 {
@@ -478,10 +478,10 @@ START_TEST(test_subdomains)
 	BAD(UPDATE("{\"page\":{\"subdomain\":\"%s\"}}", label),
 	    "body.page.subdomain: must be at most 63 characters");
 	/* The rule functions directly. */
-	ck_assert(check_dns_label("abc"));
-	ck_assert(!check_dns_label("www"));
-	ck_assert(!check_not_reserved("api"));
-	ck_assert(check_not_reserved("apis"));
+	ck_assert(validate_dns_label("abc"));
+	ck_assert(!validate_dns_label("www"));
+	ck_assert(!validate_not_reserved("api"));
+	ck_assert(validate_not_reserved("apis"));
 }
 END_TEST
 
@@ -516,18 +516,18 @@ START_TEST(test_other_strings)
 	/* Labels of at most 63, names of at most 253 characters. */
 	memset(host, 'a', sizeof(host));
 	memcpy(host + 63, ".com", 5);
-	ck_assert(check_hostname(host));
+	ck_assert(validate_hostname(host));
 	memset(host, 'a', sizeof(host));
 	memcpy(host + 64, ".com", 5);
-	ck_assert(!check_hostname(host));
+	ck_assert(!validate_hostname(host));
 	for (i = 0; i < 4; i++) /* 4 x 63 + 3 dots = 255 */
 		memset(host + 64 * i, i == 0 ? 'b' : 'a', 63),
 		    host[64 * i + 63] = '.';
 	host[64 * 3 + 63] = '\0';
 	ck_assert_uint_eq(strlen(host), 255);
-	ck_assert(!check_hostname(host));
+	ck_assert(!validate_hostname(host));
 	host[64 * 3 + 61] = '\0'; /* 253 */
-	ck_assert(check_hostname(host));
+	ck_assert(validate_hostname(host));
 	/* Time zones. */
 	OK(UPDATE("{\"page\":{\"timezone\":\"UTC\"}}"));
 	OK(UPDATE(
@@ -664,10 +664,10 @@ START_TEST(test_enum_index)
 {
 	static const char *const v[] = { "A", "BB", NULL };
 
-	ck_assert_int_eq(enum_index(v, "A"), 0);
-	ck_assert_int_eq(enum_index(v, "BB"), 1);
-	ck_assert_int_eq(enum_index(v, "B"), -1);
-	ck_assert_int_eq(enum_index(v, ""), -1);
+	ck_assert_int_eq(validate_enum_index(v, "A"), 0);
+	ck_assert_int_eq(validate_enum_index(v, "BB"), 1);
+	ck_assert_int_eq(validate_enum_index(v, "B"), -1);
+	ck_assert_int_eq(validate_enum_index(v, ""), -1);
 }
 END_TEST
 
@@ -714,8 +714,7 @@ validate_suite(void)
 	tcase_add_test(tc, test_enum_index);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("validate_bugs");
-	tcase_set_tags(tc, TAG_BUG);
+	tc = tcase_create("validate_regressions");
 	tcase_add_test(tc, test_detail_valid_utf8);
 	suite_add_tcase(s, tc);
 	return s;
