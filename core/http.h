@@ -30,6 +30,8 @@ enum http_method {
 #define REQ_MAX_PARAMS 4
 #define REQUEST_ID_MAX 128
 
+struct input; /* handlers/input.h */
+
 struct query_param {
 	const char *name; /* decoded, NUL-free, valid UTF-8 */
 	const char *value;
@@ -56,6 +58,9 @@ struct request {
 	const char *route_pattern;
 	int route_index; /* in the routing table; -1 (set by the worker) when
 	                    nothing matched */
+	/* Set by the dispatcher: the query and body as the route declares
+	 * them, checked (handlers/input.h). */
+	struct input *input;
 };
 
 struct response {

@@ -61,7 +61,7 @@ route_request(struct request *req, struct principal *who, struct response *res)
 		    "request body must be application/json", NULL);
 	if (route_changes_state(route) && req->idempotency_key != NULL)
 		return idempotent_run(req, route, who, res);
-	return route->handler(req, who, res);
+	return route_run(route, req, who, res);
 }
 
 /* Seconds before a client should try a request that hit the statement

@@ -129,7 +129,7 @@ run_claimed(struct request *req, const struct route *route,
     const struct principal *who, const struct idem_owner *owner,
     struct response *res)
 {
-	enum sd_status st = route->handler(req, who, res);
+	enum sd_status st = route_run(route, req, who, res);
 
 	if (st != SD_OK && st != SD_CREATED)
 		return st;

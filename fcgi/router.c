@@ -157,3 +157,12 @@ router_match(const struct route *routes, size_t nroutes, struct request *req,
 	}
 	return ROUTE_NO_METHOD;
 }
+
+enum sd_status
+route_run(const struct route *route, struct request *req,
+    const struct principal *who, struct response *res)
+{
+	enum sd_status st = input_check(&route->input, req, &res->err);
+
+	return st != SD_OK ? st : route->handler(req, who, res);
+}

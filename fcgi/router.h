@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "handlers/input.h"
 #include "http.h"
 
 typedef enum sd_status (*handler_fn)(
@@ -23,6 +24,7 @@ struct route {
 	enum scope scope;
 	handler_fn handler;
 	unsigned flags;
+	struct input_decl input; /* what it takes, checked before handler */
 };
 
 enum route_result { ROUTE_MATCHED, ROUTE_NO_PATH, ROUTE_NO_METHOD };
@@ -33,6 +35,11 @@ enum route_result { ROUTE_MATCHED, ROUTE_NO_PATH, ROUTE_NO_METHOD };
 enum route_result router_match(const struct route *routes, size_t nroutes,
     struct request *req, const struct route **found, char *allow,
     size_t allowlen);
+
+/* Runs route's handler on req once its declared input has been checked
+ * (handlers/input.c): what the dispatcher and an idempotent run call. */
+enum sd_status route_run(const struct route *route, struct request *req,
+    const struct principal *who, struct response *res);
 
 /* The table statusd serves (fcgi/routes.c). */
 extern const struct route statusd_routes[];

@@ -1,116 +1,185 @@
 /*
- * Every route statusd serves, with the scope endpoints.md gives it. A route
- * that is not here does not exist: tests/api/test_openapi.py checks this
- * table against docs/openapi.yaml.
+ * Every route statusd serves: method, path, the scope endpoints.md gives
+ * it, its handler, and what it takes (handlers/input.h), which the
+ * dispatcher checks before the handler runs. Query parameters are named by
+ * their key in query_keys[] (handlers/input.c); a keyset list says how it
+ * pages and what its cursors are bound to; a body names its field table.
+ * A route that is not here does not exist: tests/api/test_openapi.py checks
+ * this table against docs/openapi.yaml.
  */
 #include "router.h"
 
 #include "handlers/components.h"
-#include "handlers/page_directory.h"
-#include "handlers/page_lifecycle.h"
 #include "handlers/incident_templates.h"
 #include "handlers/incidents.h"
+#include "handlers/page_directory.h"
+#include "handlers/page_lifecycle.h"
 #include "handlers/pages.h"
 #include "handlers/subscribers.h"
 #include "handlers/uptime.h"
 
-#define R(method, pattern, scope, handler, flags)                              \
-	{                                                                      \
-		HTTP_##method, pattern, SCOPE_##scope, handler, flags          \
-	}
+#define GET(p, s, h)                                                           \
+	.method = HTTP_GET, .pattern = p, .scope = SCOPE_##s, .handler = h
+#define POST(p, s, h)                                                          \
+	.method = HTTP_POST, .pattern = p, .scope = SCOPE_##s, .handler = h,   \
+	.flags = ROUTE_BODY
+#define PUT(p, s, h)                                                           \
+	.method = HTTP_PUT, .pattern = p, .scope = SCOPE_##s, .handler = h,    \
+	.flags = ROUTE_BODY
+#define DELETE(p, s, h)                                                        \
+	.method = HTTP_DELETE, .pattern = p, .scope = SCOPE_##s, .handler = h
+
+/* What a path id that is not a UUID answers (404). */
+#define PAGE_404 "page not found"
+#define COMPONENT_404 "component not found"
+#define TEMPLATE_404 "incident template not found"
+
+#define RANGE(from, to) .input.query = QUERY(from, to)
 
 const struct route statusd_routes[] = {
 	/* Pages: the live version. */
-	R(POST, "/pages", WRITE_PAGE, page_create, ROUTE_BODY),
-	R(GET, "/pages/{pageId}", READ_PAGE, page_get, 0),
-	R(PUT, "/pages/{pageId}", WRITE_PAGE, page_update, ROUTE_BODY),
-	R(GET, "/pages/by_name/{name}", READ_PAGE, page_get_by_name, 0),
+	{ POST("/pages", WRITE_PAGE, page_create),
+	    .input.body = CREATE_BODY(page_envelope) },
+	{ GET("/pages/{pageId}", READ_PAGE, page_get),
+	    .input.unknown_id = PAGE_404 },
+	{ PUT("/pages/{pageId}", WRITE_PAGE, page_update),
+	    .input.body = UPDATE_BODY(page_envelope),
+	    .input.unknown_id = PAGE_404 },
+	{ GET("/pages/by_name/{name}", READ_PAGE, page_get_by_name) },
 	/* Drafts. */
-	R(POST, "/pages/draft", WRITE_PAGE, page_draft_create, ROUTE_BODY),
-	R(GET, "/pages/draft/{pageId}", READ_PAGE, page_draft_get, 0),
-	R(PUT, "/pages/draft/{draftPageId}", WRITE_PAGE, page_draft_update,
-	    ROUTE_BODY),
-	R(GET, "/pages/draft/by_name/{name}", READ_PAGE, page_draft_get_by_name,
-	    0),
-	R(POST, "/pages/draft/{draftPageId}/publish", WRITE_PAGE, page_publish,
-	    ROUTE_BODY),
-	R(POST, "/pages/draft/{draftPageId}/delete", DELETE_PAGE,
-	    page_discard_draft, ROUTE_BODY),
+	{ POST("/pages/draft", WRITE_PAGE, page_draft_create),
+	    .input.body = CREATE_BODY(page_envelope) },
+	{ GET("/pages/draft/{pageId}", READ_PAGE, page_draft_get),
+	    .input.unknown_id = PAGE_404 },
+	{ PUT("/pages/draft/{draftPageId}", WRITE_PAGE, page_draft_update),
+	    .input.body = UPDATE_BODY(page_envelope),
+	    .input.unknown_id = PAGE_404 },
+	{ GET(
+	    "/pages/draft/by_name/{name}", READ_PAGE, page_draft_get_by_name) },
+	{ POST("/pages/draft/{draftPageId}/publish", WRITE_PAGE, page_publish),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/draft/{draftPageId}/delete", DELETE_PAGE,
+	      page_discard_draft),
+	    .input.unknown_id = PAGE_404 },
 	/* Lifecycle. */
-	R(POST, "/pages/{pageId}/unpublish", WRITE_PAGE, page_unpublish,
-	    ROUTE_BODY),
-	R(POST, "/pages/{pageId}/soft_delete", DELETE_PAGE, page_soft_delete,
-	    ROUTE_BODY),
-	R(POST, "/pages/{pageId}/delete", DELETE_PAGE, page_soft_delete,
-	    ROUTE_BODY),
-	R(POST, "/pages/{pageId}/recover", WRITE_PAGE, page_recover,
-	    ROUTE_BODY),
-	R(POST, "/pages/{pageId}/permanent_delete", DELETE_PAGE,
-	    page_permanent_delete, ROUTE_BODY),
-	R(POST, "/pages/{pageId}/delete_permanently", DELETE_PAGE,
-	    page_permanent_delete, ROUTE_BODY),
-	R(POST, "/pages/{pageId}/recover_deleted", WRITE_PAGE,
-	    page_recover_deleted, ROUTE_BODY),
+	{ POST("/pages/{pageId}/unpublish", WRITE_PAGE, page_unpublish),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/{pageId}/soft_delete", DELETE_PAGE, page_soft_delete),
+	    .input.body = OPTIONAL_BODY(deleted_by_fields),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/{pageId}/delete", DELETE_PAGE, page_soft_delete),
+	    .input.body = OPTIONAL_BODY(deleted_by_fields),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/{pageId}/recover", WRITE_PAGE, page_recover),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/{pageId}/permanent_delete", DELETE_PAGE,
+	      page_permanent_delete),
+	    .input.body = OPTIONAL_BODY(deleted_by_fields),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/{pageId}/delete_permanently", DELETE_PAGE,
+	      page_permanent_delete),
+	    .input.body = OPTIONAL_BODY(deleted_by_fields),
+	    .input.unknown_id = PAGE_404 },
+	{ POST("/pages/{pageId}/recover_deleted", WRITE_PAGE,
+	      page_recover_deleted),
+	    .input.unknown_id = PAGE_404 },
 	/* Directory: summaries, names, subdomains. */
-	R(GET, "/pages/summary", READ_PAGE, pages_summary, 0),
-	R(GET, "/pages/summary/v2", READ_PAGE, pages_summary_v2, 0),
-	R(GET, "/pages/{pageId}/summary", READ_PAGE, page_summary_details, 0),
-	R(GET, "/pages/validate/name/{name}", READ_PAGE, page_validate_name, 0),
-	R(GET, "/pages/subdomain/validate/{subdomain}", READ_PAGE,
-	    page_validate_subdomain, 0),
-	R(GET, "/pages/subdomain/suggest/{pageName}", READ_PAGE,
-	    page_suggest_subdomain, 0),
-	R(GET, "/pages/{pageId}/uptime_percentage", READ_PAGE,
-	    page_uptime_percentage, 0),
+	{ GET("/pages/summary", READ_PAGE, pages_summary),
+	    .input.query = QUERY(QK_FILTER) },
+	{ GET("/pages/summary/v2", READ_PAGE, pages_summary_v2),
+	    .input.query = QUERY(QK_FILTER),
+	    .input.list = { .paging = PAGING_FORWARD,
+	        .name = "pages-summary",
+	        .scope = { QK_FILTER } } },
+	{ GET("/pages/{pageId}/summary", READ_PAGE, page_summary_details),
+	    .input.unknown_id = PAGE_404 },
+	{ GET("/pages/validate/name/{name}", READ_PAGE, page_validate_name) },
+	{ GET("/pages/subdomain/validate/{subdomain}", READ_PAGE,
+	    page_validate_subdomain) },
+	{ GET("/pages/subdomain/suggest/{pageName}", READ_PAGE,
+	    page_suggest_subdomain) },
+	{ GET("/pages/{pageId}/uptime_percentage", READ_PAGE,
+	      page_uptime_percentage),
+	    RANGE(QK_FROM, QK_TO), .input.unknown_id = PAGE_404 },
 	/* Components and their uptime. */
-	R(POST, "/components/batch_process", WRITE_COMPONENT,
-	    components_batch_process, ROUTE_BODY),
-	R(GET, "/pages/{pageId}/components/draft", READ_COMPONENT,
-	    components_draft_list, 0),
-	R(GET, "/pages/{pageId}/components/draft/v2", READ_COMPONENT,
-	    components_draft_list_v2, 0),
-	R(GET, "/pages/{pageId}/components/uptime", READ_COMPONENT,
-	    page_components_uptime, 0),
-	R(GET, "/pages/{pageId}/components/uptime/v2", READ_COMPONENT,
-	    page_components_uptime_v2, 0),
-	R(GET, "/components/{componentId}/uptime", READ_COMPONENT,
-	    component_uptime, 0),
-	R(GET, "/components/{componentId}/uptime_percentage", READ_COMPONENT,
-	    component_uptime_percentage, 0),
+	{ POST("/components/batch_process", WRITE_COMPONENT,
+	      components_batch_process),
+	    .input.body = CREATE_BODY(component_batch_fields) },
+	{ GET("/pages/{pageId}/components/draft", READ_COMPONENT,
+	      components_draft_list),
+	    .input.unknown_id = PAGE_404 },
+	{ GET("/pages/{pageId}/components/draft/v2", READ_COMPONENT,
+	      components_draft_list_v2),
+	    .input.list = { .paging = PAGING_BOTH,
+	        .name = "components-draft",
+	        .numeric_keys = 1 },
+	    .input.unknown_id = PAGE_404 },
+	{ GET("/pages/{pageId}/components/uptime", READ_COMPONENT,
+	      page_components_uptime),
+	    RANGE(QK_START_DATE, QK_END_DATE), .input.unknown_id = PAGE_404 },
+	{ GET("/pages/{pageId}/components/uptime/v2", READ_COMPONENT,
+	      page_components_uptime_v2),
+	    .input.query = QUERY(
+	        QK_START_DATE, QK_END_DATE, QK_STATUS_FILTER, QK_SEARCH_TERM),
+	    .input.list = { .paging = PAGING_BOTH,
+	        .name = "components-uptime",
+	        .numeric_keys = 1 },
+	    .input.unknown_id = PAGE_404 },
+	{ GET("/components/{componentId}/uptime", READ_COMPONENT,
+	      component_uptime),
+	    RANGE(QK_START_DATE, QK_END_DATE),
+	    .input.unknown_id = COMPONENT_404 },
+	{ GET("/components/{componentId}/uptime_percentage", READ_COMPONENT,
+	      component_uptime_percentage),
+	    RANGE(QK_FROM, QK_TO), .input.unknown_id = COMPONENT_404 },
 	/* Incidents and their templates (templates: create, update and delete
 	 * are our extension). */
-	R(POST, "/incidents", WRITE_INCIDENT, incident_create, ROUTE_BODY),
-	R(PUT, "/incidents", WRITE_INCIDENT, incident_update, ROUTE_BODY),
-	R(GET, "/incidents/get", READ_INCIDENT, incident_get, 0),
-	R(GET, "/incidents/list", READ_INCIDENT, incidents_list, 0),
-	R(GET, "/incidents/list/v2", READ_INCIDENT, incidents_list_v2, 0),
-	R(GET, "/incidents/templates/list", READ_INCIDENT,
-	    incident_templates_list, 0),
-	R(GET, "/incidents/templates/{incidentTemplateId}", READ_INCIDENT,
-	    incident_template_get, 0),
-	R(POST, "/incidents/templates", WRITE_INCIDENT,
-	    incident_template_create, ROUTE_BODY),
-	R(PUT, "/incidents/templates/{incidentTemplateId}", WRITE_INCIDENT,
-	    incident_template_update, ROUTE_BODY),
-	R(DELETE, "/incidents/templates/{incidentTemplateId}", DELETE_INCIDENT,
-	    incident_template_delete, 0),
-	/* Subscribers (the captcha challenge is our extension). */
-	R(POST, "/subscribers", WRITE_SUBSCRIBER, subscriber_create,
-	    ROUTE_BODY),
-	R(GET, "/subscribers/captcha/challenge", WRITE_SUBSCRIBER,
-	    subscriber_captcha_challenge, 0),
-	R(POST, "/subscribers/validate_token", READ_SUBSCRIBER,
-	    subscriber_validate_token, ROUTE_BODY),
-	R(POST, "/subscribers/unsubscribe", DELETE_SUBSCRIBER,
-	    subscriber_unsubscribe, ROUTE_BODY),
-	R(GET, "/subscribers/list", READ_SUBSCRIBER, subscribers_list, 0),
-	R(GET, "/subscribers/list/connection", READ_SUBSCRIBER,
-	    subscribers_list_connection, 0),
-	R(GET, "/subscribers/stats", READ_SUBSCRIBER, subscribers_stats, 0),
-	R(GET, "/subscribers/total_in_cloud", READ_SUBSCRIBER,
-	    subscribers_total_in_cloud, 0),
-	R(POST, "/subscribers/delete", DELETE_SUBSCRIBER, subscribers_delete,
-	    ROUTE_BODY),
+	{ POST("/incidents", WRITE_INCIDENT, incident_create),
+	    .input.body = CREATE_BODY(incident_create_envelope) },
+	{ PUT("/incidents", WRITE_INCIDENT, incident_update),
+	    .input.body = CREATE_BODY(incident_update_envelope) },
+	{ GET("/incidents/get", READ_INCIDENT, incident_get),
+	    .input.query = QUERY(QK_INCIDENT_ID, QK_INCIDENT_CODE,
+	        QK_EXTERNAL_INCIDENT_ID, QK_PAGE_ID) },
+	{ GET("/incidents/list", READ_INCIDENT, incidents_list),
+	    .input.list = { .paging = PAGING_LIMIT, .name = "incidents" } },
+	{ GET("/incidents/list/v2", READ_INCIDENT, incidents_list_v2),
+	    .input.query = QUERY(QK_PAGE_ID, QK_SHOW_ACTIVE),
+	    .input.list = { .paging = PAGING_BOTH,
+	        .name = "incidents-v2",
+	        .scope = { QK_PAGE_ID, QK_SHOW_ACTIVE } } },
+	{ GET("/incidents/templates/list", READ_INCIDENT,
+	      incident_templates_list),
+	    .input.query = QUERY(QK_PAGE_ID) },
+	{ GET("/incidents/templates/{incidentTemplateId}", READ_INCIDENT,
+	      incident_template_get),
+	    .input.unknown_id = TEMPLATE_404 },
+	{ POST(
+	      "/incidents/templates", WRITE_INCIDENT, incident_template_create),
+	    .input.body = CREATE_BODY(template_create_envelope) },
+	{ PUT("/incidents/templates/{incidentTemplateId}", WRITE_INCIDENT,
+	      incident_template_update),
+	    .input.body = UPDATE_BODY(template_update_envelope),
+	    .input.unknown_id = TEMPLATE_404 },
+	{ DELETE("/incidents/templates/{incidentTemplateId}", DELETE_INCIDENT,
+	      incident_template_delete),
+	    .input.unknown_id = TEMPLATE_404 },
+	/* Subscribers (the captcha challenge is our extension). Their query
+	 * and bodies are still read by handlers/subscribers.c itself. */
+	{ POST("/subscribers", WRITE_SUBSCRIBER, subscriber_create) },
+	{ GET("/subscribers/captcha/challenge", WRITE_SUBSCRIBER,
+	    subscriber_captcha_challenge) },
+	{ POST("/subscribers/validate_token", READ_SUBSCRIBER,
+	    subscriber_validate_token) },
+	{ POST("/subscribers/unsubscribe", DELETE_SUBSCRIBER,
+	    subscriber_unsubscribe) },
+	{ GET("/subscribers/list", READ_SUBSCRIBER, subscribers_list) },
+	{ GET("/subscribers/list/connection", READ_SUBSCRIBER,
+	    subscribers_list_connection) },
+	{ GET("/subscribers/stats", READ_SUBSCRIBER, subscribers_stats) },
+	{ GET("/subscribers/total_in_cloud", READ_SUBSCRIBER,
+	    subscribers_total_in_cloud) },
+	{ POST("/subscribers/delete", DELETE_SUBSCRIBER, subscribers_delete) },
 };
 
 const size_t statusd_nroutes =

@@ -15,6 +15,8 @@
 #include "db/components.h"
 #include "db/db.h"
 #include "db/pages.h"
+#include "enums.h"
+#include "input.h"
 #include "page_lifecycle.h"
 #include "pages.h"
 #include "paging.h"
@@ -22,52 +24,62 @@
 
 static const char *const component_types[] = { "COMPONENT", "GROUP_COMPONENT",
 	NULL };
-static const char *const component_statuses[] = { "OPERATIONAL",
-	"DEGRADED_PERFORMANCE", "PARTIAL_OUTAGE", "MAJOR_OUTAGE",
-	"UNDER_MAINTENANCE", NULL };
 
-static int
-validate_uuid(const char *s)
-{
-	return crypto_uuid_valid(s);
-}
-
-static const char uuid_message[] = "must be a component id (a UUID)";
+static const char page_id_message[] = "must be a page id (a UUID)";
 
 /* StakeholderCommsNestedDraftComponentInput; "components" nests the same
  * table (one level: enforced when flattening). As in the official schema,
  * only pageId and type are required: a new item without a name gets
  * untitled_name(). */
 static const struct field item_fields[] = {
-	{ "id", FT_STRING, 0, 36, 0, 0, NULL, NULL, validate_uuid,
-	    uuid_message },
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL, validate_uuid,
-	    "must be a page id (a UUID)" },
-	{ "type", FT_ENUM, F_REQUIRED, 0, 0, 0, component_types, NULL, NULL,
-	    NULL },
-	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL,
-	    validate_not_blank, "must not be blank" },
-	{ "description", FT_STRING, 0, 1000, 0, 0, NULL, NULL, NULL, NULL },
-	{ "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, component_statuses, NULL,
-	    NULL, NULL },
-	{ "serviceId", FT_STRING, 0, 255, 0, 0, NULL, NULL, NULL, NULL },
-	{ "position", FT_INT, F_NOT_NULL, 0, 0, 100000, NULL, NULL, NULL,
-	    NULL },
-	{ "components", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX, 0, 0, NULL,
-	    item_fields, NULL, NULL },
-	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+	{ .name = "id",
+	    .type = FT_UUID,
+	    .message = "must be a component id (a UUID)" },
+	{ .name = "pageId",
+	    .type = FT_UUID,
+	    .flags = F_REQUIRED,
+	    .message = page_id_message },
+	{ .name = "type",
+	    .type = FT_ENUM,
+	    .flags = F_REQUIRED,
+	    .values = component_types },
+	{ .name = "name",
+	    .type = FT_STRING,
+	    .flags = F_NOT_NULL,
+	    .max = 255,
+	    .check = validate_not_blank,
+	    .message = "must not be blank" },
+	{ .name = "description", .type = FT_STRING, .max = 1000 },
+	{ .name = "status",
+	    .type = FT_ENUM,
+	    .flags = F_NOT_NULL,
+	    .values = component_statuses },
+	{ .name = "serviceId", .type = FT_STRING, .max = 255 },
+	{ .name = "position",
+	    .type = FT_INT,
+	    .flags = F_NOT_NULL,
+	    .max_int = 100000 },
+	{ .name = "components",
+	    .type = FT_OBJECT_ARRAY,
+	    .max = COMPONENTS_PER_PAGE_MAX,
+	    .children = item_fields },
+	FIELDS_END,
 };
 
 /* The document marks the batch's pageId optional: without it the items
  * name the page (read_batch). */
 const struct field component_batch_fields[] = {
-	{ "pageId", FT_STRING, 0, 36, 0, 0, NULL, NULL, validate_uuid,
-	    "must be a page id (a UUID)" },
-	{ "createUpdateComponents", FT_OBJECT_ARRAY, 0, COMPONENTS_PER_PAGE_MAX,
-	    0, 0, NULL, item_fields, NULL, NULL },
-	{ "deleteComponents", FT_STRING_ARRAY, 0, COMPONENTS_PER_PAGE_MAX, 0, 0,
-	    NULL, NULL, validate_uuid, uuid_message },
-	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+	{ .name = "pageId", .type = FT_UUID, .message = page_id_message },
+	{ .name = "createUpdateComponents",
+	    .type = FT_OBJECT_ARRAY,
+	    .max = COMPONENTS_PER_PAGE_MAX,
+	    .children = item_fields },
+	{ .name = "deleteComponents",
+	    .type = FT_STRING_ARRAY,
+	    .max = COMPONENTS_PER_PAGE_MAX,
+	    .check = validate_uuid,
+	    .message = "must be a component id (a UUID)" },
+	FIELDS_END,
 };
 
 struct batch {
@@ -201,19 +213,13 @@ check_unique_ids(struct response *res, const struct batch *b)
 static enum sd_status
 read_batch(struct request *req, struct response *res, struct batch *b)
 {
-	const json_t *items;
-	json_t *body;
+	const json_t *items, *body = req->input->body;
 	char path[64];
 	size_t i;
 	enum sd_status st;
 
-	st = handler_body_object(req, &body, &res->err);
-	if (st == SD_OK)
-		st = validate_object(body, component_batch_fields,
-		    VALIDATE_CREATE, "body", &res->err);
-	if (st == SD_OK)
-		st = read_deletes(
-		    req, res, b, json_object_get(body, "deleteComponents"));
+	st = read_deletes(
+	    req, res, b, json_object_get(body, "deleteComponents"));
 	if (st != SD_OK)
 		return st;
 	items = json_object_get(body, "createUpdateComponents");
@@ -301,55 +307,23 @@ components_draft_list(
 	            : sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 }
 
-static int
-is_integer(const char *s)
-{
-	char *end;
-
-	strtol(s, &end, 10);
-	return *s != '\0' && *end == '\0';
-}
-
-enum sd_status
-component_cursor(struct request *req, struct response *res, const char *scope,
-    const struct paging *pg, const char **pos, const char **id)
-{
-	*pos = *id = NULL;
-	if (pg->cursor == NULL)
-		return SD_OK;
-	if (cursor_decode(req->arena, &handlers_settings()->cursor_key, scope,
-	        pg->cursor, pos, id) != 0 ||
-	    !is_integer(*pos) || !crypto_uuid_valid(*id))
-		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid cursor",
-		    "%s: not a cursor of this list",
-		    pg->backward ? "before" : "after");
-	return SD_OK;
-}
-
 enum sd_status
 components_draft_list_v2(
     struct request *req, const struct principal *who, struct response *res)
 {
+	const struct input *in = req->input;
 	struct component_page cp;
-	struct paging pg;
-	const char *scope, *pos, *id;
 	enum sd_status st;
 
 	(void)who;
 	st = page_exists(req, res, req->params[0]);
 	if (st == SD_OK)
-		st = paging_parse(req, 1, &pg, &res->err);
-	if (st != SD_OK)
-		return st;
-	scope = arena_printf(req->arena, "components-draft:%s:%s",
-	    req->cloud_id, req->params[0]);
-	st = component_cursor(req, res, scope, &pg, &pos, &id);
-	if (st == SD_OK)
 		st = db_components_draft_keyset(req->arena, req->cloud_id,
-		    req->params[0], pos, id, pg.backward, pg.limit, &cp,
-		    &res->err);
+		    req->params[0], in->cursor_key, in->cursor_id,
+		    in->paging.backward, in->paging.limit, &cp, &res->err);
 	if (st != SD_OK)
 		return st;
-	return paging_respond(req, res, "components", 1, &pg, scope, cp.items,
-	    cp.positions, cp.ids, cp.count, cp.total);
+	return paging_respond(req, res, "components", 1, &in->paging,
+	    in->cursor_scope, cp.items, cp.positions, cp.ids, cp.count,
+	    cp.total);
 }

@@ -12,13 +12,6 @@ enum sd_status components_draft_list(
 enum sd_status components_draft_list_v2(
     struct request *req, const struct principal *who, struct response *res);
 
-struct paging;
-/* Decodes a (position, id) keyset cursor of the list named by scope;
- * *pos and *id stay NULL without a cursor. 400 for a foreign one. */
-enum sd_status component_cursor(struct request *req, struct response *res,
-    const char *scope, const struct paging *pg, const char **pos,
-    const char **id);
-
 /* The batch body's field tables (for tests and the fuzz harness). */
 extern const struct field component_batch_fields[];
 

@@ -19,82 +19,93 @@
 #include "db/db.h"
 #include "db/incidents.h"
 #include "db/pages.h"
+#include "enums.h"
 #include "page_lifecycle.h"
+#include "input.h"
 #include "paging.h"
 #include "settings.h"
 
-const char *const incident_statuses[] = { "INVESTIGATING", "IDENTIFIED",
-	"MONITORING", "RESOLVED", NULL };
 static const char *const impacts[] = { "NONE", "MINOR", "MAJOR", "CRITICAL",
 	NULL };
-static const char *const component_statuses[] = { "OPERATIONAL",
-	"DEGRADED_PERFORMANCE", "PARTIAL_OUTAGE", "MAJOR_OUTAGE",
-	"UNDER_MAINTENANCE", NULL };
 
-static const char uuid_message[] = "must be a UUID";
 static const char blank_message[] = "must not be blank";
 
-#define END                                                                    \
-	{                                                                      \
-		NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL         \
-	}
-
 static const struct field affected_fields[] = {
-	{ "componentId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
-	    crypto_uuid_valid, uuid_message },
-	{ "status", FT_ENUM, F_REQUIRED, 0, 0, 0, component_statuses, NULL,
-	    NULL, NULL },
-	END,
+	{ .name = "componentId", .type = FT_UUID, .flags = F_REQUIRED },
+	{ .name = "status",
+	    .type = FT_ENUM,
+	    .flags = F_REQUIRED,
+	    .values = component_statuses },
+	FIELDS_END,
 };
 
 /* The fields both requests share, after their first ones. */
-/* clang-format off */
-#define INCIDENT_COMMON_FIELDS \
-	{ "jiraIncidentId", FT_STRING, 0, 255, 0, 0, NULL, NULL, \
-	    validate_not_blank, blank_message }, \
-	{ "message", FT_STRING, 0, INCIDENT_MESSAGE_MAX, 0, 0, NULL, NULL, \
-	    NULL, NULL }, \
-	{ "status", FT_ENUM, F_NOT_NULL, 0, 0, 0, incident_statuses, NULL, \
-	    NULL, NULL }, \
-	{ "impact", FT_ENUM, F_NOT_NULL, 0, 0, 0, impacts, NULL, NULL, NULL }, \
-	{ "affectedComponents", FT_OBJECT_ARRAY, 0, INCIDENT_COMPONENTS_MAX, \
-	    0, 0, NULL, affected_fields, NULL, NULL }, \
-	{ "shouldSendNotifications", FT_BOOL, 0, 0, 0, 0, NULL, NULL, NULL, \
-	    NULL }
-/* clang-format on */
+#define INCIDENT_COMMON_FIELDS                                                 \
+	{ .name = "jiraIncidentId",                                            \
+		.type = FT_STRING,                                             \
+		.max = 255,                                                    \
+		.check = validate_not_blank,                                   \
+		.message = blank_message },                                    \
+	    { .name = "message",                                               \
+		    .type = FT_STRING,                                         \
+		    .max = INCIDENT_MESSAGE_MAX },                             \
+	    { .name = "status",                                                \
+		    .type = FT_ENUM,                                           \
+		    .flags = F_NOT_NULL,                                       \
+		    .values = incident_statuses },                             \
+	    { .name = "impact",                                                \
+		    .type = FT_ENUM,                                           \
+		    .flags = F_NOT_NULL,                                       \
+		    .values = impacts },                                       \
+	    { .name = "affectedComponents",                                    \
+		    .type = FT_OBJECT_ARRAY,                                   \
+		    .max = INCIDENT_COMPONENTS_MAX,                            \
+		    .children = affected_fields },                             \
+	{                                                                      \
+		.name = "shouldSendNotifications", .type = FT_BOOL             \
+	}
 
 const struct field incident_create_fields[] = {
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
-	    crypto_uuid_valid, uuid_message },
-	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL,
-	    validate_not_blank, blank_message },
+	{ .name = "pageId", .type = FT_UUID, .flags = F_REQUIRED },
+	{ .name = "name",
+	    .type = FT_STRING,
+	    .flags = F_REQUIRED,
+	    .max = 255,
+	    .check = validate_not_blank,
+	    .message = blank_message },
 	INCIDENT_COMMON_FIELDS,
-	END,
+	FIELDS_END,
 };
 
 /* incidentId is our extension: the document finds the incident by
  * (pageId, jiraIncidentId) only. */
 const struct field incident_update_fields[] = {
-	{ "pageId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
-	    crypto_uuid_valid, uuid_message },
-	{ "incidentId", FT_STRING, 0, 36, 0, 0, NULL, NULL, crypto_uuid_valid,
-	    uuid_message },
-	{ "name", FT_STRING, F_NOT_NULL, 255, 0, 0, NULL, NULL,
-	    validate_not_blank, blank_message },
+	{ .name = "pageId", .type = FT_UUID, .flags = F_REQUIRED },
+	{ .name = "incidentId", .type = FT_UUID },
+	{ .name = "name",
+	    .type = FT_STRING,
+	    .flags = F_NOT_NULL,
+	    .max = 255,
+	    .check = validate_not_blank,
+	    .message = blank_message },
 	INCIDENT_COMMON_FIELDS,
-	END,
+	FIELDS_END,
 };
 
 const struct field incident_create_envelope[] = {
-	{ "incidentCreateRequest", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
-	    incident_create_fields, NULL, NULL },
-	END,
+	{ .name = "incidentCreateRequest",
+	    .type = FT_OBJECT,
+	    .flags = F_REQUIRED,
+	    .children = incident_create_fields },
+	FIELDS_END,
 };
 
 const struct field incident_update_envelope[] = {
-	{ "incidentUpdateRequest", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
-	    incident_update_fields, NULL, NULL },
-	END,
+	{ .name = "incidentUpdateRequest",
+	    .type = FT_OBJECT,
+	    .flags = F_REQUIRED,
+	    .children = incident_update_fields },
+	FIELDS_END,
 };
 
 static enum sd_status
@@ -123,22 +134,14 @@ struct incident_request {
 /* Reads the body, validates it against envelope, and fills *ir. Named
  * components must be distinct. */
 static enum sd_status
-read_request(struct request *req, struct response *res,
-    const struct field *envelope, struct incident_request *ir)
+read_request(struct request *req, struct response *res, const char *envelope,
+    struct incident_request *ir)
 {
 	const json_t *list, *item, *notify;
-	json_t *body;
 	size_t i, j, n;
-	enum sd_status st;
 
-	st = handler_body_object(req, &body, &res->err);
-	if (st == SD_OK)
-		st = validate_object(
-		    body, envelope, VALIDATE_CREATE, "body", &res->err);
-	if (st != SD_OK)
-		return st;
-	ir->obj = json_object_get(body, envelope[0].name);
-	ir->path = arena_printf(req->arena, "body.%s", envelope[0].name);
+	ir->obj = json_object_get(req->input->body, envelope);
+	ir->path = arena_printf(req->arena, "body.%s", envelope);
 	notify = json_object_get(ir->obj, "shouldSendNotifications");
 	ir->notify = json_is_boolean(notify) ? json_is_true(notify) : 1;
 	list = json_object_get(ir->obj, "affectedComponents");
@@ -282,7 +285,7 @@ incident_create(
 	enum sd_status st;
 
 	(void)who;
-	st = read_request(req, res, incident_create_envelope, &ir);
+	st = read_request(req, res, "incidentCreateRequest", &ir);
 	if (st != SD_OK)
 		return st;
 	st = db_begin(&res->err);
@@ -349,7 +352,7 @@ incident_update(
 	enum sd_status st;
 
 	(void)who;
-	st = read_request(req, res, incident_update_envelope, &ir);
+	st = read_request(req, res, "incidentUpdateRequest", &ir);
 	if (st != SD_OK)
 		return st;
 	if (str(ir.obj, "incidentId") == NULL &&
@@ -368,19 +371,16 @@ enum sd_status
 incident_get(
     struct request *req, const struct principal *who, struct response *res)
 {
-	static const char *const keys[] = { "incidentId", "incidentCode",
-		"externalIncidentId" };
-	const char *v[3], *page_id, *doc;
+	static const enum query_key keys[] = { QK_INCIDENT_ID, QK_INCIDENT_CODE,
+		QK_EXTERNAL_INCIDENT_ID };
+	const struct input_value *q = req->input->query;
+	const char *doc;
 	int given = 0, k = 0, i;
 	enum sd_status st;
 
 	(void)who;
 	for (i = 0; i < 3; i++) {
-		st = i == 0 ? query_uuid(req, keys[i], &v[i], &res->err)
-		            : query_once(req, keys[i], &v[i], &res->err);
-		if (st != SD_OK)
-			return st;
-		if (v[i] != NULL) {
+		if (q[keys[i]].text != NULL) {
 			given++;
 			k = i;
 		}
@@ -390,14 +390,8 @@ incident_get(
 		    "invalid query parameter",
 		    "give exactly one of incidentId, incidentCode, "
 		    "externalIncidentId");
-	if (strlen(v[k]) > 255)
-		return sd_fail(&res->err, SD_BAD_REQUEST,
-		    "invalid query parameter", "%s: too long", keys[k]);
-	st = query_uuid(req, "pageId", &page_id, &res->err);
-	if (st != SD_OK)
-		return st;
 	st = db_incident_find(req->arena, req->cloud_id, (enum incident_key)k,
-	    v[k], page_id, &doc, &res->err);
+	    q[keys[k]].text, q[QK_PAGE_ID].text, &doc, &res->err);
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
@@ -426,21 +420,21 @@ connection(struct request *req, struct response *res,
 	return out == NULL ? oom(res) : handler_respond_text(res, SD_OK, out);
 }
 
+/* The list the route declared (handlers/input.h): its paging and cursor
+ * come checked in req->input. */
 static enum sd_status
-run_list(struct request *req, struct response *res,
-    struct incident_list_query *q, const struct paging *pg, const char *scope,
-    const char *cursor_name)
+run_list(
+    struct request *req, struct response *res, struct incident_list_query *q)
 {
+	const struct input *in = req->input;
 	struct incident_rows rows;
 	enum sd_status st;
 
-	st = paging_cursor(
-	    req->arena, pg, scope, cursor_name, &q->key, &q->id, &res->err);
-	if (st != SD_OK)
-		return st;
 	q->cloud_id = req->cloud_id;
-	q->backward = pg->backward;
-	q->limit = pg->limit;
+	q->key = in->cursor_key;
+	q->id = in->cursor_id;
+	q->backward = in->paging.backward;
+	q->limit = in->paging.limit;
 	st = db_incidents_list(req->arena, q, &rows, &res->err);
 	if (st != SD_OK)
 		return st;
@@ -454,29 +448,19 @@ run_list(struct request *req, struct response *res,
 		if (st != SD_OK)
 			return st;
 	}
-	return connection(req, res, &rows, pg, scope);
+	return connection(req, res, &rows, &in->paging, in->cursor_scope);
 }
 
-/* GET /incidents/list: the cloud's incidents, newest first. */
+/* GET /incidents/list: the cloud's incidents, newest first (limit,
+ * cursor). */
 enum sd_status
 incidents_list(
     struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_list_query q = { 0 };
-	struct paging pg = { 0 };
-	long limit;
-	enum sd_status st;
 
 	(void)who;
-	st = paging_query_int(req, "limit", 1, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT,
-	    &limit, &res->err);
-	if (st == SD_OK)
-		st = query_once(req, "cursor", &pg.cursor, &res->err);
-	if (st != SD_OK)
-		return st;
-	pg.limit = (int)limit;
-	return run_list(req, res, &q, &pg,
-	    arena_printf(req->arena, "incidents:%s", req->cloud_id), "cursor");
+	return run_list(req, res, &q);
 }
 
 /* GET /incidents/list/v2: optionally one page's, optionally only the
@@ -485,27 +469,11 @@ enum sd_status
 incidents_list_v2(
     struct request *req, const struct principal *who, struct response *res)
 {
+	const struct input_value *in = req->input->query;
 	struct incident_list_query q = { 0 };
-	struct paging pg;
-	const char *active;
-	enum sd_status st;
 
 	(void)who;
-	st = query_uuid(req, "pageId", &q.page_id, &res->err);
-	if (st == SD_OK)
-		st = query_once(req, "showActive", &active, &res->err);
-	if (st == SD_OK && active != NULL && strcmp(active, "true") != 0 &&
-	    strcmp(active, "false") != 0)
-		st = sd_fail(&res->err, SD_BAD_REQUEST,
-		    "invalid query parameter",
-		    "showActive: must be true or false");
-	if (st == SD_OK)
-		st = paging_parse(req, 1, &pg, &res->err);
-	if (st != SD_OK)
-		return st;
-	q.active_only = active != NULL && strcmp(active, "true") == 0;
-	return run_list(req, res, &q, &pg,
-	    arena_printf(req->arena, "incidents-v2:%s:%s:%d", req->cloud_id,
-	        q.page_id ? q.page_id : "*", q.active_only),
-	    pg.backward ? "before" : "after");
+	q.page_id = in[QK_PAGE_ID].text;
+	q.active_only = (int)in[QK_SHOW_ACTIVE].number;
+	return run_list(req, res, &q);
 }

@@ -28,6 +28,5 @@ extern const struct field incident_update_fields[];
 /* {"incidentCreateRequest": ...} and {"incidentUpdateRequest": ...}. */
 extern const struct field incident_create_envelope[];
 extern const struct field incident_update_envelope[];
-extern const char *const incident_statuses[];
 
 #endif

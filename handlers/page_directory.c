@@ -7,81 +7,43 @@
 #include "common.h"
 #include "crypto.h"
 #include "db/page_summary.h"
+#include "input.h"
 #include "paging.h"
 #include "settings.h"
 #include "text.h"
 #include "validate.h"
 
-static const char *const summary_filters[] = { "ALL", "DRAFT", "PUBLISHED",
-	NULL };
-
-static enum sd_status
-summary_filter(struct request *req, const char **filter, struct response *res)
-{
-	*filter = request_query(req, "filter");
-	if (*filter == NULL || **filter == '\0')
-		*filter = "ALL";
-	if (validate_enum_index(summary_filters, *filter) < 0 ||
-	    request_query_count(req, "filter") > 1)
-		return sd_fail(&res->err, SD_BAD_REQUEST,
-		    "invalid query parameter",
-		    "filter: must be one of ALL, DRAFT, PUBLISHED");
-	return SD_OK;
-}
-
 enum sd_status
 pages_summary(
     struct request *req, const struct principal *who, struct response *res)
 {
-	const char *filter, *json;
+	const char *json;
 	enum sd_status st;
 
 	(void)who;
-	st = summary_filter(req, &filter, res);
-	if (st == SD_OK)
-		st = db_pages_summary(req->arena, req->cloud_id, filter,
-		    handlers_settings()->summary_v1_max_pages, &json,
-		    &res->err);
+	st = db_pages_summary(req->arena, req->cloud_id,
+	    req->input->query[QK_FILTER].text,
+	    handlers_settings()->summary_v1_max_pages, &json, &res->err);
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
 
-/* Cursors of the v2 summary belong to one cloud and one filter. */
-static const char *
-summary_scope(struct request *req, const char *filter)
-{
-	return arena_printf(
-	    req->arena, "pages-summary:%s:%s", req->cloud_id, filter);
-}
-
+/* Sorted by name; cursors are bound to the cloud and the filter. */
 enum sd_status
 pages_summary_v2(
     struct request *req, const struct principal *who, struct response *res)
 {
-	const char *filter, *scope, *key = NULL, *id = NULL;
+	const struct input *in = req->input;
 	struct summary_page sp;
-	struct paging pg;
 	enum sd_status st;
 
 	(void)who;
-	st = summary_filter(req, &filter, res);
-	if (st == SD_OK)
-		st = paging_parse(req, 0, &pg, &res->err);
+	st = db_pages_summary_keyset(req->arena, req->cloud_id,
+	    in->query[QK_FILTER].text, in->cursor_key, in->cursor_id,
+	    in->paging.limit, &sp, &res->err);
 	if (st != SD_OK)
 		return st;
-	scope = summary_scope(req, filter);
-	if (scope == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	if (pg.cursor != NULL &&
-	    cursor_decode(req->arena, &handlers_settings()->cursor_key, scope,
-	        pg.cursor, &key, &id) != 0)
-		return sd_fail(&res->err, SD_BAD_REQUEST, "invalid cursor",
-		    "after: not a cursor of this list");
-	st = db_pages_summary_keyset(req->arena, req->cloud_id, filter, key, id,
-	    pg.limit, &sp, &res->err);
-	if (st != SD_OK)
-		return st;
-	return paging_respond(req, res, "pages", 0, &pg, scope, sp.items,
-	    sp.keys, sp.ids, sp.count, sp.total);
+	return paging_respond(req, res, "pages", 0, &in->paging,
+	    in->cursor_scope, sp.items, sp.keys, sp.ids, sp.count, sp.total);
 }
 
 enum sd_status

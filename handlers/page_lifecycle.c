@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "db/pages.h"
+#include "input.h"
 #include "pages.h"
 #include "settings.h"
 
@@ -34,31 +35,23 @@ mutation_ok(struct response *res, const char *json)
 
 /* The optional {"deletedBy": "..."} body of the delete actions; defaults
  * to the caller. */
-static const struct field deleted_by_fields[] = {
-	{ "deletedBy", FT_STRING, 0, 255, 0, 0, NULL, NULL, validate_not_blank,
-	    "must not be blank" },
-	{ NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
+const struct field deleted_by_fields[] = {
+	{ .name = "deletedBy",
+	    .type = FT_STRING,
+	    .max = 255,
+	    .check = validate_not_blank,
+	    .message = "must not be blank" },
+	FIELDS_END,
 };
 
-static enum sd_status
-deleted_by(struct request *req, const struct principal *who,
-    struct response *res, const char **by)
+/* The optional body's deletedBy, else the caller. */
+static const char *
+deleted_by(const struct request *req, const struct principal *who)
 {
-	json_t *body;
-	const char *s;
-	enum sd_status st;
+	const char *by =
+	    json_string_value(json_object_get(req->input->body, "deletedBy"));
 
-	*by = who->subject;
-	if (req->body_len == 0)
-		return SD_OK;
-	st = handler_body_object(req, &body, &res->err);
-	if (st == SD_OK)
-		st = validate_object(body, deleted_by_fields, VALIDATE_UPDATE,
-		    "body", &res->err);
-	if (st == SD_OK &&
-	    (s = json_string_value(json_object_get(body, "deletedBy"))) != NULL)
-		*by = s;
-	return st;
+	return by != NULL ? by : who->subject;
 }
 
 enum sd_status
@@ -205,12 +198,10 @@ enum sd_status
 page_soft_delete(
     struct request *req, const struct principal *who, struct response *res)
 {
-	const char *by, *doc;
+	const char *doc;
 	enum sd_status st;
 
-	st = deleted_by(req, who, res, &by);
-	if (st == SD_OK)
-		st = run_action(req, ACT_SOFT_DELETE, by, &doc, res);
+	st = run_action(req, ACT_SOFT_DELETE, deleted_by(req, who), &doc, res);
 	return st != SD_OK ? st
 	                   : mutation_ok(res, MUTATION_OK("page archived"));
 }
@@ -219,15 +210,12 @@ enum sd_status
 page_permanent_delete(
     struct request *req, const struct principal *who, struct response *res)
 {
-	const char *by;
 	enum sd_status st;
 
 	if (!crypto_uuid_valid(req->params[0]))
 		return not_found(res);
-	st = deleted_by(req, who, res, &by);
-	if (st == SD_OK)
-		st = db_page_archive(
-		    req->arena, req->cloud_id, req->params[0], by, &res->err);
+	st = db_page_archive(req->arena, req->cloud_id, req->params[0],
+	    deleted_by(req, who), &res->err);
 	return st != SD_OK
 	    ? st
 	    : mutation_ok(res, MUTATION_OK("page permanently deleted"));

@@ -5,6 +5,7 @@
 #include "db/pages.h"
 #include "http.h"
 #include "page_state.h"
+#include "validate.h"
 
 enum sd_status page_publish(
     struct request *req, const struct principal *who, struct response *res);
@@ -22,6 +23,9 @@ enum sd_status page_recover_deleted(
     struct request *req, const struct principal *who, struct response *res);
 enum sd_status page_draft_update(
     struct request *req, const struct principal *who, struct response *res);
+
+/* The optional body of the delete actions: {"deletedBy": "..."}. */
+extern const struct field deleted_by_fields[];
 
 enum sd_status page_update(
     struct request *req, const struct principal *who, struct response *res);

@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "db/pages.h"
+#include "input.h"
 
 static const char *const page_types[] = { "PUBLIC", "PRIVATE", NULL };
 static const char *const page_themes[] = { "BLANK", "ALL_SYSTEMS_GLOW",
@@ -17,41 +18,34 @@ static const char *const uptime_styles[] = { "DETAIL_CARD", "ONLY_STATUS",
 	NULL };
 static const char *const component_styles[] = { "CARD", "TABLE", NULL };
 
-#define STR(n, max)                                                            \
+#define STR(n, len)                                                            \
 	{                                                                      \
-		n, FT_STRING, 0, max, 0, 0, NULL, NULL, NULL, NULL             \
+		.name = n, .type = FT_STRING, .max = len                       \
 	}
-#define STR_CHECK(n, max, fn, msg)                                             \
+#define STR_CHECK(n, len, fn, msg)                                             \
 	{                                                                      \
-		n, FT_STRING, 0, max, 0, 0, NULL, NULL, fn, msg                \
+		.name = n, .type = FT_STRING, .max = len, .check = fn,         \
+		.message = msg                                                 \
 	}
 #define BOOL(n)                                                                \
 	{                                                                      \
-		n, FT_BOOL, 0, 0, 0, 0, NULL, NULL, NULL, NULL                 \
+		.name = n, .type = FT_BOOL                                     \
 	}
 #define INT(n, lo, hi)                                                         \
 	{                                                                      \
-		n, FT_INT, 0, 0, lo, hi, NULL, NULL, NULL, NULL                \
+		.name = n, .type = FT_INT, .min_int = lo, .max_int = hi        \
 	}
 #define ENUM(n, v)                                                             \
 	{                                                                      \
-		n, FT_ENUM, 0, 0, 0, 0, v, NULL, NULL, NULL                    \
+		.name = n, .type = FT_ENUM, .values = v                        \
 	}
 #define OBJECT(n, t)                                                           \
 	{                                                                      \
-		n, FT_OBJECT, 0, 0, 0, 0, NULL, t, NULL, NULL                  \
+		.name = n, .type = FT_OBJECT, .children = t                    \
 	}
-#define OBJECTS(n, max, t)                                                     \
+#define OBJECTS(n, len, t)                                                     \
 	{                                                                      \
-		n, FT_OBJECT_ARRAY, 0, max, 0, 0, NULL, t, NULL, NULL          \
-	}
-#define READONLY(n)                                                            \
-	{                                                                      \
-		n, FT_READONLY, 0, 0, 0, 0, NULL, NULL, NULL, NULL             \
-	}
-#define END                                                                    \
-	{                                                                      \
-		NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL         \
+		.name = n, .type = FT_OBJECT_ARRAY, .max = len, .children = t  \
 	}
 
 static const char url_message[] = "must be an http or https URL";
@@ -63,7 +57,7 @@ static const struct field link_fields[] = {
 	STR("label", 255),
 	STR_CHECK("url", 2048, validate_http_url, url_message),
 	INT("position", 0, 1000),
-	END,
+	FIELDS_END,
 };
 
 static const struct field seo_fields[] = {
@@ -71,7 +65,7 @@ static const struct field seo_fields[] = {
 	STR("title", 255),
 	STR("description", 1000),
 	STR("keywords", 1000),
-	END,
+	FIELDS_END,
 };
 
 static const struct field body_config_fields[] = {
@@ -85,7 +79,7 @@ static const struct field body_config_fields[] = {
 	INT("numberOfCardsPerRow", 1, 100),
 	BOOL("componentUptimeDisplay"),
 	INT("componentUptimeRange", 1, 365),
-	END,
+	FIELDS_END,
 };
 
 static const struct field footer_fields[] = {
@@ -93,7 +87,7 @@ static const struct field footer_fields[] = {
 	STR("footerText", 1000),
 	STR("copyrightText", 255),
 	OBJECTS("links", 20, link_fields),
-	END,
+	FIELDS_END,
 };
 
 static const struct field header_fields[] = {
@@ -103,7 +97,7 @@ static const struct field header_fields[] = {
 	STR("headerText", 1000),
 	BOOL("coverImageImmersive"),
 	OBJECTS("links", 20, link_fields),
-	END,
+	FIELDS_END,
 };
 
 static const char colour_message[] = "must be a CSS hex colour like #12ab34";
@@ -122,20 +116,29 @@ static const struct field colour_fields[] = {
 	COLOUR("cssLinkColor"),
 	COLOUR("cssBlueColor"),
 	COLOUR("cssNoDataColor"),
-	END,
+	FIELDS_END,
 };
 
 #define CUSTOM_CODE_MAX 65536
 
 const struct field page_fields[] = {
-	{ "name", FT_STRING, F_REQUIRED, 255, 0, 0, NULL, NULL,
-	    validate_not_blank, "must not be blank" },
-	{ "subdomain", FT_STRING, F_REQUIRED, 63, 0, 0, NULL, NULL,
-	    validate_dns_label,
-	    "must be a lower-case DNS label of 3 to 63 "
-	    "letters, digits and inner hyphens, and not a reserved name" },
-	{ "pageType", FT_ENUM, F_REQUIRED, 0, 0, 0, page_types, NULL, NULL,
-	    NULL },
+	{ .name = "name",
+	    .type = FT_STRING,
+	    .flags = F_REQUIRED,
+	    .max = 255,
+	    .check = validate_not_blank,
+	    .message = "must not be blank" },
+	{ .name = "subdomain",
+	    .type = FT_STRING,
+	    .flags = F_REQUIRED,
+	    .max = 63,
+	    .check = validate_dns_label,
+	    .message = "must be a lower-case DNS label of 3 to 63 letters, "
+	               "digits and inner hyphens, and not a reserved name" },
+	{ .name = "pageType",
+	    .type = FT_ENUM,
+	    .flags = F_REQUIRED,
+	    .values = page_types },
 	STR_CHECK("domain", 253, validate_hostname, "must be a host name"),
 	STR("description", 10000),
 	STR_CHECK("timezone", 64, validate_timezone,
@@ -159,9 +162,13 @@ const struct field page_fields[] = {
 	OBJECT("footerData", footer_fields),
 	OBJECT("headerData", header_fields),
 	OBJECT("colours", colour_fields),
-	/* version is a precondition on update; page_validate_body allows it
-	 * there and nowhere else. */
-	READONLY("version"),
+	/* A precondition of an update (409 when stale), read-only on create. */
+	{ .name = "version",
+	    .type = FT_INT,
+	    .flags = F_PRECONDITION,
+	    .min_int = 1,
+	    .max_int = 2147483647,
+	    .message = "must be a positive integer" },
 	READONLY("id"),
 	READONLY("url"),
 	READONLY("cloudId"),
@@ -176,47 +183,26 @@ const struct field page_fields[] = {
 	READONLY("customDomainConfig"),
 	READONLY("createdAt"),
 	READONLY("updatedAt"),
-	END,
+	FIELDS_END,
 };
 
-static const struct field page_envelope[] = {
-	{ "page", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL, page_fields, NULL,
-	    NULL },
-	END,
+const struct field page_envelope[] = {
+	{ .name = "page",
+	    .type = FT_OBJECT,
+	    .flags = F_REQUIRED,
+	    .children = page_fields },
+	FIELDS_END,
 };
 
 enum sd_status
 page_validate_body(const json_t *body, enum validate_mode mode,
     const json_t **page, struct sd_error *err)
 {
-	json_t *copy, *version;
-	const json_t *inner;
 	enum sd_status st;
 
-	inner = json_object_get(body, "page");
-	if (!json_is_object(inner))
-		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
-		    "body.page: is required and must be an object");
-	version = json_object_get(inner, "version");
-	if (mode == VALIDATE_CREATE || version == NULL) {
-		st = validate_object(body, page_envelope, mode, "body", err);
-	} else if (!json_is_integer(version) ||
-	    json_integer_value(version) < 1 ||
-	    json_integer_value(version) > 2147483647) {
-		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
-		    "body.page.version: must be a positive integer");
-	} else {
-		/* The one read-only field an update may carry, as a
-		 * precondition: validate the rest without it. */
-		copy = json_deep_copy(body);
-		if (copy == NULL)
-			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
-		json_object_del(json_object_get(copy, "page"), "version");
-		st = validate_object(copy, page_envelope, mode, "body", err);
-		json_decref(copy);
-	}
+	st = validate_object(body, page_envelope, mode, "body", err);
 	if (st == SD_OK)
-		*page = inner;
+		*page = json_object_get(body, "page");
 	return st;
 }
 
@@ -286,18 +272,11 @@ create_page(struct request *req, const struct principal *who,
     struct response *res, enum page_status status)
 {
 	struct page_write w = { 0 };
-	const json_t *page;
-	json_t *body;
+	const json_t *page = json_object_get(req->input->body, "page");
 	const char *doc;
 	char id[37];
 	enum sd_status st;
 
-	st = handler_body_object(req, &body, &res->err);
-	if (st == SD_OK)
-		st =
-		    page_validate_body(body, VALIDATE_CREATE, &page, &res->err);
-	if (st != SD_OK)
-		return st;
 	if (crypto_uuid_v4(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
@@ -343,18 +322,11 @@ enum sd_status
 page_write_from_body(
     struct request *req, struct response *res, struct page_write *w)
 {
-	const json_t *page, *version;
+	const json_t *page = json_object_get(req->input->body, "page");
+	const json_t *version;
 	const char *header_version;
-	json_t *body;
-	enum sd_status st;
 
 	memset(w, 0, sizeof(*w));
-	st = handler_body_object(req, &body, &res->err);
-	if (st == SD_OK)
-		st =
-		    page_validate_body(body, VALIDATE_UPDATE, &page, &res->err);
-	if (st != SD_OK)
-		return st;
 	header_version = if_match_version(req);
 	if (header_version != NULL && header_version[0] == '\0')
 		return sd_fail(&res->err, SD_BAD_REQUEST,

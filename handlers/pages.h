@@ -21,12 +21,14 @@ enum sd_status page_draft_get_by_name(
 
 /* The writable page fields (exported for the fuzz harness and tests). */
 extern const struct field page_fields[];
+/* {"page": {...}}: the body of creates and updates. */
+extern const struct field page_envelope[];
 /* Validates a create or update body ({"page": {...}}); on SD_OK *page is
  * the inner object, borrowed from body. */
 enum sd_status page_validate_body(const json_t *body, enum validate_mode mode,
     const json_t **page, struct sd_error *err);
-/* Reads an update body ({"page": {...}}, optional version or If-Match)
- * into *w for the page named by the path. */
+/* Reads the checked update body ({"page": {...}}, optional version or
+ * If-Match) into *w for the page named by the path. */
 enum sd_status page_write_from_body(
     struct request *req, struct response *res, struct page_write *w);
 

@@ -57,49 +57,6 @@ query_uuid(const struct request *req, const char *name, const char **out,
 	return st;
 }
 
-static enum sd_status
-single(const struct request *req, const char *name, const char **out,
-    struct sd_error *err)
-{
-	if (request_query_count(req, name) > 1)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: given more than once", name);
-	*out = request_query(req, name);
-	return SD_OK;
-}
-
-enum sd_status
-paging_parse(const struct request *req, int allow_backward, struct paging *out,
-    struct sd_error *err)
-{
-	const char *first = NULL, *last = NULL, *after = NULL, *before = NULL;
-	long n;
-	enum sd_status st;
-
-	if ((st = single(req, "first", &first, err)) != SD_OK ||
-	    (st = single(req, "last", &last, err)) != SD_OK ||
-	    (st = single(req, "after", &after, err)) != SD_OK ||
-	    (st = single(req, "before", &before, err)) != SD_OK)
-		return st;
-	if (!allow_backward && (last != NULL || before != NULL))
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "this list pages forwards only: use first and after");
-	if ((first != NULL || after != NULL) &&
-	    (last != NULL || before != NULL))
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "use first/after or last/before, not both");
-	out->backward = last != NULL || before != NULL;
-	st = paging_query_int(req, out->backward ? "last" : "first", 1,
-	    PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT, &n, err);
-	if (st != SD_OK)
-		return st;
-	out->limit = (int)n;
-	out->cursor = out->backward ? before : after;
-	if (out->cursor != NULL && *out->cursor == '\0')
-		out->cursor = NULL;
-	return SD_OK;
-}
-
 enum sd_status
 paging_cursor(struct arena *a, const struct paging *pg, const char *scope,
     const char *name, const char **key, const char **id, struct sd_error *err)

@@ -1,4 +1,5 @@
-/* Query parameters of keyset pagination (DESIGN.md section 7). */
+/* Keyset pagination (DESIGN.md section 7): the page asked for (read by
+ * handlers/input.c) and the connection JSON answered. */
 #ifndef STATUSD_PAGING_H
 #define STATUSD_PAGING_H
 
@@ -13,11 +14,8 @@ struct paging {
 	const char *cursor; /* after or before; NULL = from the edge */
 };
 
-/* Reads first/after (and, when allow_backward, last/before). Mixing the
- * directions, numbers outside 1..100, or repeated parameters are 400. */
-enum sd_status paging_parse(const struct request *req, int allow_backward,
-    struct paging *out, struct sd_error *err);
-
+/* Query helpers of the subscriber routes (handlers/subscribers.c), which
+ * predate the declared input of handlers/input.h. */
 /* A query parameter given at most once (repeated: 400); "" counts as
  * absent (*out NULL). */
 enum sd_status query_once(const struct request *req, const char *name,

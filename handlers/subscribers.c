@@ -33,13 +33,9 @@ static const char *const subscription_types[] = { "EMAIL", "SMS", "WEBHOOK",
 	"SLACK", NULL };
 enum subscription_type { SUB_EMAIL, SUB_SMS, SUB_WEBHOOK, SUB_SLACK };
 
-#define END                                                                    \
+#define TEXT(n, len)                                                           \
 	{                                                                      \
-		NULL, FT_TYPE__MAX, 0, 0, 0, 0, NULL, NULL, NULL, NULL         \
-	}
-#define TEXT(n, max)                                                           \
-	{                                                                      \
-		n, FT_STRING, 0, max, 0, 0, NULL, NULL, NULL, NULL             \
+		.name = n, .type = FT_STRING, .max = len                       \
 	}
 
 /* ISO 3166-1 alpha-2, as phoneCountry is spelt. */
@@ -54,43 +50,55 @@ check_country(const char *s)
  * C, below); the others are bounded and otherwise ignored. */
 static const struct field subscription_data[] = {
 	TEXT("phoneNumber", 32),
-	{ "phoneCountry", FT_STRING, 0, 2, 0, 0, NULL, NULL, check_country,
-	    "must be an ISO 3166-1 alpha-2 code" },
+	{ .name = "phoneCountry",
+	    .type = FT_STRING,
+	    .max = 2,
+	    .check = check_country,
+	    .message = "must be an ISO 3166-1 alpha-2 code" },
 	TEXT("email", 254),
 	TEXT("webhookEndpoint", CONTACT_URL_MAX),
-	END,
+	FIELDS_END,
 };
 
 static const struct field subscription_request[] = {
-	{ "itemId", FT_STRING, F_REQUIRED, 36, 0, 0, NULL, NULL,
-	    crypto_uuid_valid, "must be a UUID" },
-	{ "itemType", FT_ENUM, F_REQUIRED, 0, 0, 0, subscriber_item_types, NULL,
-	    NULL, NULL },
-	{ "subscriptionType", FT_ENUM, F_REQUIRED, 0, 0, 0, subscription_types,
-	    NULL, NULL, NULL },
-	{ "subscriptionData", FT_OBJECT, 0, 0, 0, 0, NULL, subscription_data,
-	    NULL, NULL },
+	{ .name = "itemId", .type = FT_UUID, .flags = F_REQUIRED },
+	{ .name = "itemType",
+	    .type = FT_ENUM,
+	    .flags = F_REQUIRED,
+	    .values = subscriber_item_types },
+	{ .name = "subscriptionType",
+	    .type = FT_ENUM,
+	    .flags = F_REQUIRED,
+	    .values = subscription_types },
+	{ .name = "subscriptionData",
+	    .type = FT_OBJECT,
+	    .children = subscription_data },
 	TEXT("captchaToken", CAPTCHA_TOKEN_MAX),
 	/* Honoured for trusted credentials only. */
-	{ "skipConfirmation", FT_BOOL, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
-	END,
+	{ .name = "skipConfirmation", .type = FT_BOOL },
+	FIELDS_END,
 };
 
 static const struct field create_envelope[] = {
-	{ "subscriptionRequest", FT_OBJECT, F_REQUIRED, 0, 0, 0, NULL,
-	    subscription_request, NULL, NULL },
-	END,
+	{ .name = "subscriptionRequest",
+	    .type = FT_OBJECT,
+	    .flags = F_REQUIRED,
+	    .children = subscription_request },
+	FIELDS_END,
 };
 
 static const struct field token_body[] = {
 	TEXT("token", SUBTOKEN_TEXT_MAX),
-	END,
+	FIELDS_END,
 };
 
 static const struct field delete_body[] = {
-	{ "ids", FT_STRING_ARRAY, 0, DELETE_IDS_MAX, 0, 0, NULL, NULL,
-	    crypto_uuid_valid, "must be a UUID" },
-	END,
+	{ .name = "ids",
+	    .type = FT_STRING_ARRAY,
+	    .max = DELETE_IDS_MAX,
+	    .check = validate_uuid,
+	    .message = "must be a UUID" },
+	FIELDS_END,
 };
 
 static const struct subscriber_keys *

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "text.h"
 
 #define ZONEINFO "/usr/share/zoneinfo"
@@ -58,8 +59,40 @@ validate_string(const json_t *v, const struct field *f, const char *path,
 		return bad(err, path, f->name, what);
 	}
 	if (f->check != NULL && !f->check(s))
-		return bad(err, path, f->name, f->check_message);
+		return bad(err, path, f->name, f->message);
 	return SD_OK;
+}
+
+/* A UUID is a string of at most 36 characters that crypto_uuid_valid
+ * accepts. */
+static enum sd_status
+validate_uuid_value(const json_t *v, const struct field *f, const char *path,
+    struct sd_error *err)
+{
+	struct field as_string = *f;
+
+	as_string.max = 36;
+	as_string.check = validate_uuid;
+	if (as_string.message == NULL)
+		as_string.message = "must be a UUID";
+	return validate_string(v, &as_string, path, err);
+}
+
+void
+validate_enum_message(const char *const *values, char *buf, size_t buflen)
+{
+	size_t used, i;
+	int n;
+
+	n = snprintf(buf, buflen, "must be one of");
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 0; values[i] != NULL && used < buflen; i++) {
+		n = snprintf(buf + used, buflen - used, "%s %s", i ? "," : "",
+		    values[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 static enum sd_status
@@ -67,21 +100,11 @@ validate_enum(const json_t *v, const struct field *f, const char *path,
     struct sd_error *err)
 {
 	char what[SD_ERR_DETAIL / 2];
-	size_t used = 0, i;
-	int n;
 
 	if (json_is_string(v) &&
 	    validate_enum_index(f->values, json_string_value(v)) >= 0)
 		return SD_OK;
-	n = snprintf(what, sizeof(what), "must be one of");
-	used = n > 0 ? (size_t)n : 0;
-	for (i = 0; f->values[i] != NULL && used < sizeof(what); i++) {
-		n = snprintf(what + used, sizeof(what) - used, "%s %s",
-		    i ? "," : "", f->values[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
+	validate_enum_message(f->values, what, sizeof(what));
 	return bad(err, path, f->name, what);
 }
 
@@ -104,8 +127,7 @@ validate_strings(const json_t *v, const struct field *f, const char *path,
 
 		if (s == NULL || (f->check != NULL && !f->check(s)))
 			return bad(err, path, f->name,
-			    f->check_message ? f->check_message
-			                     : "must hold strings");
+			    f->message ? f->message : "must hold strings");
 	}
 	return SD_OK;
 }
@@ -131,10 +153,12 @@ validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
 			snprintf(what, sizeof(what),
 			    "must be an integer from %lld to %lld", f->min_int,
 			    f->max_int);
-			return bad(err, path, f->name, what);
+			return bad(
+			    err, path, f->name, f->message ? f->message : what);
 		}
 		return SD_OK;
 	case FT_ENUM: return validate_enum(v, f, path, err);
+	case FT_UUID: return validate_uuid_value(v, f, path, err);
 	case FT_OBJECT:
 		snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
 		return validate_object(v, f->children, mode, sub, err);
@@ -157,6 +181,8 @@ validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
 		}
 		return SD_OK;
 	case FT_STRING_ARRAY: return validate_strings(v, f, path, err);
+	case FT_TIME: /* query parameters only */
+	case FT_CURSOR:
 	case FT_TYPE__MAX: break;
 	}
 	return bad(err, path, f->name, "is not accepted");
@@ -171,6 +197,13 @@ validate_object(const json_t *obj, const struct field *table,
 	json_t *v;
 	enum sd_status st;
 
+	/* A missing envelope ("page") says more than its unknown
+	 * neighbours. */
+	for (f = table; f->name != NULL; f++)
+		if ((f->flags & F_REQUIRED) && f->type == FT_OBJECT &&
+		    !json_is_object(json_object_get(obj, f->name)))
+			return bad(err, path, f->name,
+			    "is required and must be an object");
 	if (!json_is_object(obj))
 		return sd_fail(err, SD_BAD_REQUEST, "invalid request body",
 		    "%s: must be an object", path);
@@ -178,7 +211,10 @@ validate_object(const json_t *obj, const struct field *table,
 		f = find_field(table, key);
 		if (f == NULL)
 			return bad(err, path, key, "unknown field");
-		if (json_is_null(v) && f->type != FT_READONLY) {
+		if ((f->flags & F_PRECONDITION) && mode == VALIDATE_CREATE)
+			return bad(err, path, key, "is read-only");
+		if (json_is_null(v) && f->type != FT_READONLY &&
+		    !(f->flags & F_PRECONDITION)) {
 			if ((f->flags & (F_REQUIRED | F_NOT_NULL)) != 0)
 				return bad(err, path, key, "must not be null");
 			continue; /* null clears an optional field */
@@ -187,12 +223,13 @@ validate_object(const json_t *obj, const struct field *table,
 		if (st != SD_OK)
 			return st;
 	}
-	if (mode != VALIDATE_CREATE)
-		return SD_OK;
-	for (f = table; f->name != NULL; f++)
-		if ((f->flags & F_REQUIRED) &&
-		    json_object_get(obj, f->name) == NULL)
+	for (f = table; f->name != NULL; f++) {
+		if (!(f->flags & F_REQUIRED) ||
+		    json_object_get(obj, f->name) != NULL)
+			continue;
+		if (mode == VALIDATE_CREATE)
 			return bad(err, path, f->name, "is required");
+	}
 	return SD_OK;
 }
 
@@ -337,6 +374,12 @@ validate_not_blank(const char *s)
 		if (!isspace((unsigned char)*s))
 			return 1;
 	return 0;
+}
+
+int
+validate_uuid(const char *s)
+{
+	return crypto_uuid_valid(s);
 }
 
 int

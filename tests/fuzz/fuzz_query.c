@@ -1,13 +1,18 @@
 /*
  * libFuzzer harness for query parameters: parse_target on the input (as
  * REQUEST_URI, NUL-terminated, with a fresh arena, as fuzz_target does),
- * then on success paging_parse (forwards only and both ways), uptime_range
- * with startDate/endDate and from/to, paging_query_int on every parameter name,
- * and cursor_decode and rfc3339_parse on every parameter value; last,
+ * then on success the declared checker (handlers/input.c) with every
+ * route's declaration of statusd_routes, input_check (cursors included)
+ * for the routes without path parameters, paging forwards only and both
+ * ways, uptime_range on the checked startDate/endDate and from/to, and
+ * cursor_decode and rfc3339_parse on every parameter value; last,
  * rfc3339_parse on the whole input.
  * Contracts: only SD_OK or SD_BAD_REQUEST, a 400 with a message and a UTF-8
- * detail; a page size of 1..100, and what forwards accepts both ways
- * accepts alike; an uptime range with from < to, at most ten years (as
+ * detail; every value the checker passes is of its declared type (a UUID,
+ * an integer in range, one of the enum's values, a time in 2000..2100) and
+ * a key declared at most once was given at most once; a page size of
+ * 1..100, and what forwards accepts both ways accepts alike; an uptime
+ * range with from < to, at most ten years (as
  * uptime.c counts them: 3660 days) and texts that parse back to it; a
  * cursor decodes only with the MAC computed here, re-encodes to one that
  * decodes to the same key and id, and still decodes after a key rotation;
@@ -22,8 +27,12 @@
 #include "crypto.h"
 #include "cursor.h"
 #include "fcgi/parse.h"
+#include "fcgi/router.h"
+#include "handlers/input.h"
 #include "handlers/paging.h"
+#include "handlers/settings.h"
 #include "handlers/uptime.h"
+#include "handlers/validate.h"
 #include "text.h"
 #include "timeparse.h"
 #include "fuzz_check.h"
@@ -40,6 +49,7 @@
 #define TAG_LEN 16 /* cursor.c */
 
 static struct cursor_key key, rotated;
+static struct handler_settings settings;
 
 static void
 init(void)
@@ -51,6 +61,8 @@ init(void)
 	CHECK(cursor_key_init(&key, SECRET, NULL) == 0);
 	/* A new secret, with the seeds' one being rotated out. */
 	CHECK(cursor_key_init(&rotated, "a-newer-cursor-secret", SECRET) == 0);
+	settings.cursor_key = key;
+	handlers_configure(&settings);
 	done = 1;
 }
 
@@ -69,36 +81,95 @@ check_status(enum sd_status st, const struct sd_error *err)
 	CHECK(utf8_valid(err->detail, n));
 }
 
+/* Every value the checker let through is of its declared type. */
 static void
-check_paging(const struct request *req)
+check_values(const struct request *req, const struct input *in)
 {
-	struct paging fwd, both;
+	const struct input_value *v;
+	const struct field *f;
+	size_t i;
+	int k;
+
+	for (k = 1; k < QK__MAX; k++) {
+		v = &in->query[k];
+		f = &query_keys[k];
+		if (f->flags & F_ONCE)
+			CHECK(request_query_count(req, f->name) <= 1 ||
+			    !v->given);
+		for (i = 0; i < v->nlist; i++)
+			CHECK(validate_enum_index(f->values, v->list[i]) >= 0);
+		if (v->text == NULL || v->text == f->def)
+			continue;
+		CHECK(v->text[0] != '\0' || f->type == FT_INT);
+		switch (f->type) {
+		case FT_UUID: CHECK(crypto_uuid_valid(v->text)); break;
+		case FT_INT:
+			CHECK(
+			    v->number >= f->min_int && v->number <= f->max_int);
+			break;
+		case FT_BOOL: CHECK(v->number == 0 || v->number == 1); break;
+		case FT_ENUM:
+			CHECK(validate_enum_index(f->values, v->text) >= 0);
+			break;
+		case FT_TIME:
+			CHECK(v->number >= Y2000 && v->number < Y2100);
+			break;
+		case FT_STRING:
+			CHECK(f->max == 0 ||
+			    utf8_length(v->text, strlen(v->text)) <= f->max);
+			break;
+		default: break;
+		}
+	}
+}
+
+/* The query part of d on req; NULL when refused. */
+static struct input *
+checked(struct request *req, const struct input_decl *d)
+{
+	struct input *in = arena_zalloc(req->arena, sizeof(*in));
 	struct sd_error err;
-	enum sd_status st, st2;
+	enum sd_status st;
+
+	CHECK(in != NULL);
+	sd_error_clear(&err);
+	st = input_check_query(d, req, in, &err);
+	check_status(st, &err);
+	if (st != SD_OK)
+		return NULL;
+	check_values(req, in);
+	return in;
+}
+
+static void
+check_paging(struct request *req)
+{
+	static const struct input_decl fwd_decl = { .list.paging =
+		                                        PAGING_FORWARD },
+	                               both_decl = { .list.paging =
+		                                         PAGING_BOTH };
+	const struct input *fwd = checked(req, &fwd_decl);
+	const struct input *both = checked(req, &both_decl);
 	const char *given;
 
-	sd_error_clear(&err);
-	memset(&fwd, 0, sizeof(fwd));
-	st = paging_parse(req, 0, &fwd, &err);
-	check_status(st, &err);
-	sd_error_clear(&err);
-	memset(&both, 0, sizeof(both));
-	st2 = paging_parse(req, 1, &both, &err);
-	check_status(st2, &err);
-	if (st == SD_OK) {
-		CHECK(fwd.limit >= 1 && fwd.limit <= PAGE_SIZE_MAX);
-		CHECK(!fwd.backward);
-		CHECK(st2 == SD_OK && both.limit == fwd.limit &&
-		    both.backward == fwd.backward && both.cursor == fwd.cursor);
+	if (fwd != NULL) {
+		CHECK(fwd->paging.limit >= 1 &&
+		    fwd->paging.limit <= PAGE_SIZE_MAX);
+		CHECK(!fwd->paging.backward);
+		CHECK(both != NULL && both->paging.limit == fwd->paging.limit &&
+		    both->paging.backward == fwd->paging.backward &&
+		    both->paging.cursor == fwd->paging.cursor);
 	}
-	if (st2 != SD_OK)
+	if (both == NULL)
 		return;
-	CHECK(both.limit >= 1 && both.limit <= PAGE_SIZE_MAX);
-	CHECK(both.cursor == NULL || both.cursor[0] != '\0');
-	given = request_query(req, both.backward ? "before" : "after");
-	CHECK(both.cursor == given || (given != NULL && given[0] == '\0'));
-	if (request_query(req, both.backward ? "last" : "first") == NULL)
-		CHECK(both.limit == PAGE_SIZE_DEFAULT);
+	CHECK(both->paging.limit >= 1 && both->paging.limit <= PAGE_SIZE_MAX);
+	CHECK(both->paging.cursor == NULL || both->paging.cursor[0] != '\0');
+	given = request_query(req, both->paging.backward ? "before" : "after");
+	CHECK(both->paging.cursor == given ||
+	    (given != NULL && given[0] == '\0'));
+	if (request_query(req, both->paging.backward ? "last" : "first") ==
+	    NULL)
+		CHECK(both->paging.limit == PAGE_SIZE_DEFAULT);
 }
 
 /* text is what uptime_range formatted t as. */
@@ -114,14 +185,18 @@ check_formatted(const char *text, long long t)
 }
 
 static void
-check_range(const struct request *req, const char *from, const char *to)
+check_range(struct request *req, enum query_key from, enum query_key to)
 {
+	const struct input_decl d = { .query = QUERY(from, to) };
+	const struct input *in = checked(req, &d);
 	struct time_range r;
 	struct sd_error err;
 	enum sd_status st;
 
+	if (in == NULL)
+		return;
 	sd_error_clear(&err);
-	st = uptime_range(req, from, to, NOW, &r, &err);
+	st = uptime_range(in, from, to, NOW, &r, &err);
 	check_status(st, &err);
 	if (st != SD_OK)
 		return;
@@ -132,22 +207,30 @@ check_range(const struct request *req, const char *from, const char *to)
 	check_formatted(r.to_text, r.to);
 }
 
+/* Every route's declaration; the whole of input_check (cursor scopes
+ * and bodies aside) where the route has no path parameters. */
 static void
-check_int(const struct request *req, const char *name)
+check_routes(struct request *req)
 {
+	const struct route *r;
 	struct sd_error err;
 	enum sd_status st;
-	long v = 12345;
+	size_t i;
 
-	sd_error_clear(&err);
-	st = paging_query_int(req, name, -1000, 1000, 7, &v, &err);
-	check_status(st, &err);
-	if (st != SD_OK)
-		return;
-	CHECK(v >= -1000 && v <= 1000);
-	CHECK(request_query_count(req, name) <= 1);
-	if (request_query(req, name) == NULL)
-		CHECK(v == 7);
+	for (i = 0; i < statusd_nroutes; i++) {
+		r = &statusd_routes[i];
+		checked(req, &r->input);
+		if (strchr(r->pattern, '{') != NULL || r->input.body.fields)
+			continue;
+		req->route_pattern = r->pattern;
+		req->cloud_id = "cloud-1";
+		sd_error_clear(&err);
+		st = input_check(&r->input, req, &err);
+		check_status(st, &err);
+		if (st == SD_OK && req->input->paging.cursor != NULL)
+			CHECK(req->input->cursor_key != NULL &&
+			    crypto_uuid_valid(req->input->cursor_id));
+	}
 }
 
 /* The cursor's tag as cursor.c's format defines it, computed here:
@@ -255,11 +338,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = parse_target(&req, uri, &err);
 	if (st == SD_OK) {
 		check_paging(&req);
-		check_range(&req, "startDate", "endDate");
-		check_range(&req, "from", "to");
-		check_int(&req, "limit");
+		check_range(&req, QK_START_DATE, QK_END_DATE);
+		check_range(&req, QK_FROM, QK_TO);
+		check_routes(&req);
 		for (i = 0; i < req.nquery; i++) {
-			check_int(&req, req.query[i].name);
 			check_cursor(arena, req.query[i].value);
 			check_time(req.query[i].value);
 		}

@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, response_suite());
 	srunner_add_suite(sr, jwt_suite());
 	srunner_add_suite(sr, cursor_suite());
+	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, metrics_suite());
 	srunner_add_suite(sr, captcha_suite());

@@ -16,6 +16,7 @@ Suite *cases_suite(void);
 Suite *response_suite(void);
 Suite *jwt_suite(void);
 Suite *cursor_suite(void);
+Suite *input_suite(void);
 Suite *db_suite(void);
 Suite *metrics_suite(void);
 Suite *captcha_suite(void);

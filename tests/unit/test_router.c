@@ -388,7 +388,8 @@ h_other(struct request *r, const struct principal *w, struct response *s)
 
 #define R(m, p, h)                                                             \
 	{                                                                      \
-		m, p, SCOPE_READ_PAGE, h, 0                                    \
+		.method = m, .pattern = p, .scope = SCOPE_READ_PAGE,           \
+		.handler = h                                                   \
 	}
 
 static const struct route local[] = {
