@@ -68,13 +68,6 @@ const struct field template_update_envelope[] = {
 	FIELDS_END,
 };
 
-static enum sd_status
-not_found(struct response *res)
-{
-	return sd_fail(
-	    &res->err, SD_NOT_FOUND, "incident template not found", NULL);
-}
-
 /* The checked body's template; *fields is it as JSON text. */
 static enum sd_status
 read_body(struct request *req, struct response *res, const json_t **obj,
@@ -122,8 +115,6 @@ incident_template_update(
 	enum sd_status st;
 
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = read_body(req, res, &obj, &fields);
 	if (st == SD_OK)
 		st = db_template_update(req->arena, req->cloud_id,
@@ -139,8 +130,6 @@ incident_template_delete(
 	enum sd_status st;
 
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = db_template_delete(
 	    req->arena, req->cloud_id, req->params[0], &res->err);
 	if (st != SD_OK)
@@ -162,8 +151,6 @@ incident_template_get(
 	enum sd_status st;
 
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = db_template_get(
 	    req->arena, req->cloud_id, req->params[0], &doc, &res->err);
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);

@@ -54,8 +54,6 @@ page_summary_details(
 	enum sd_status st;
 
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
 	st = db_page_summary_details(
 	    req->arena, req->cloud_id, req->params[0], &json, &res->err);
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);

@@ -87,8 +87,6 @@ begin_locked(struct request *req, struct response *res, enum page_action action,
 {
 	enum sd_status st;
 
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = db_begin(&res->err);
 	if (st == SD_OK)
 		st = page_lock_for(req, res, req->params[0], action, ps, t);
@@ -212,8 +210,6 @@ page_permanent_delete(
 {
 	enum sd_status st;
 
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = db_page_archive(req->arena, req->cloud_id, req->params[0],
 	    deleted_by(req, who), &res->err);
 	return st != SD_OK
@@ -229,8 +225,6 @@ page_recover_deleted(
 	enum sd_status st;
 
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = db_page_restore(req->arena, req->cloud_id, req->params[0],
 	    handlers_settings()->archive_retention_days, &res->err);
 	if (st == SD_NOT_FOUND &&
@@ -282,8 +276,6 @@ run_update(struct request *req, struct response *res, enum page_action action,
 	struct page_state ps;
 	enum sd_status st;
 
-	if (!crypto_uuid_valid(req->params[0]))
-		return not_found(res);
 	st = page_write_from_body(req, res, &w);
 	if (st == SD_OK)
 		st = begin_locked(req, res, action, &ps, &t);

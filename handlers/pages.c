@@ -368,8 +368,6 @@ page_draft_get(
     struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return page_not_found(res);
 	return get_doc(req, res, db_page_draft_get);
 }
 
@@ -385,8 +383,6 @@ enum sd_status
 page_get(struct request *req, const struct principal *who, struct response *res)
 {
 	(void)who;
-	if (!crypto_uuid_valid(req->params[0]))
-		return page_not_found(res);
 	return get_doc(req, res, db_page_get);
 }
 

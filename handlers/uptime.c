@@ -51,14 +51,6 @@ uptime_range(const struct input *in, enum query_key from_key,
 	return SD_OK;
 }
 
-static enum sd_status
-id_or_404(struct request *req, struct response *res, const char *what)
-{
-	if (crypto_uuid_valid(req->params[0]))
-		return SD_OK;
-	return sd_fail(&res->err, SD_NOT_FOUND, what, NULL);
-}
-
 /* The uptime of the component named by the path over the range given by
  * the query parameters from and to. */
 static enum sd_status
@@ -68,10 +60,7 @@ one_component(struct request *req, struct response *res, enum query_key from,
 {
 	enum sd_status st;
 
-	st = id_or_404(req, res, "component not found");
-	if (st == SD_OK)
-		st = uptime_range(
-		    req->input, from, to, time(NULL), r, &res->err);
+	st = uptime_range(req->input, from, to, time(NULL), r, &res->err);
 	if (st == SD_OK)
 		st = db_component_uptime(req->arena, req->cloud_id,
 		    req->params[0], r->from_text, r->to_text, json, pct,
@@ -132,10 +121,8 @@ page_uptime_percentage(
 	enum sd_status st;
 
 	(void)who;
-	st = id_or_404(req, res, "page not found");
-	if (st == SD_OK)
-		st = uptime_range(
-		    req->input, QK_FROM, QK_TO, time(NULL), &r, &res->err);
+	st =
+	    uptime_range(req->input, QK_FROM, QK_TO, time(NULL), &r, &res->err);
 	if (st == SD_OK)
 		st = db_page_uptime(req->arena, req->cloud_id, req->params[0],
 		    r.from_text, r.to_text, &pct, &res->err);
@@ -150,10 +137,8 @@ uptime_query(struct request *req, struct response *res, struct time_range *r,
 	enum sd_status st;
 
 	memset(q, 0, sizeof(*q));
-	st = id_or_404(req, res, "page not found");
-	if (st == SD_OK)
-		st = uptime_range(req->input, QK_START_DATE, QK_END_DATE,
-		    time(NULL), r, &res->err);
+	st = uptime_range(
+	    req->input, QK_START_DATE, QK_END_DATE, time(NULL), r, &res->err);
 	if (st != SD_OK)
 		return st;
 	q->cloud_id = req->cloud_id;
