@@ -39,6 +39,14 @@ static const struct field affected_fields[] = {
 	FIELDS_END,
 };
 
+/* A create requires the name; an update may leave it out. */
+#define INCIDENT_NAME(name_flags)                                              \
+	{                                                                      \
+		.name = "name", .type = FT_STRING, .flags = name_flags,        \
+		.max = 255, .check = validate_not_blank,                       \
+		.message = blank_message                                       \
+	}
+
 /* The fields both requests share, after their first ones. */
 #define INCIDENT_COMMON_FIELDS                                                 \
 	{ .name = "jiraIncidentId",                                            \
@@ -67,12 +75,7 @@ static const struct field affected_fields[] = {
 
 const struct field incident_create_fields[] = {
 	{ .name = "pageId", .type = FT_UUID, .flags = F_REQUIRED },
-	{ .name = "name",
-	    .type = FT_STRING,
-	    .flags = F_REQUIRED,
-	    .max = 255,
-	    .check = validate_not_blank,
-	    .message = blank_message },
+	INCIDENT_NAME(F_REQUIRED),
 	INCIDENT_COMMON_FIELDS,
 	FIELDS_END,
 };
@@ -82,12 +85,7 @@ const struct field incident_create_fields[] = {
 const struct field incident_update_fields[] = {
 	{ .name = "pageId", .type = FT_UUID, .flags = F_REQUIRED },
 	{ .name = "incidentId", .type = FT_UUID },
-	{ .name = "name",
-	    .type = FT_STRING,
-	    .flags = F_NOT_NULL,
-	    .max = 255,
-	    .check = validate_not_blank,
-	    .message = blank_message },
+	INCIDENT_NAME(F_NOT_NULL),
 	INCIDENT_COMMON_FIELDS,
 	FIELDS_END,
 };
