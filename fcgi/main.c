@@ -107,7 +107,7 @@ parse_args(int argc, char **argv)
 static int
 migrate_in_child(void)
 {
-	char err[512] = "";
+	char err[512] = "", quoted[LOG_QUOTED_MAX(sizeof(err))];
 	int status, v;
 	long rerendered;
 	pid_t pid = fork();
@@ -117,7 +117,8 @@ migrate_in_child(void)
 	if (pid == 0) {
 		v = db_migrate(&db_settings, &rerendered, err, sizeof(err));
 		if (v < 0)
-			log_error("event=migrate_failed error=\"%s\"", err);
+			log_error("event=migrate_failed error=%s",
+			    log_quote(quoted, sizeof(quoted), err));
 		else
 			log_info("event=migrated applied=%d rerendered=%ld", v,
 			    rerendered);

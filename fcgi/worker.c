@@ -131,17 +131,24 @@ write_response(FCGX_Request *fr, struct request *req, struct response *res)
 	FCGX_PutStr(res->body, (int)res->body_len, fr->out);
 }
 
+/* Every value here can be steered by a client (the request id, the path's
+ * cloud id, a JWT's subject), so each goes through log_quote. */
 static void
 log_request(const struct request *req, const struct principal *who,
     const struct response *res, long long dur_us)
 {
-	log_info("event=request rid=%s method=%s route=\"%s\" cloud=%s "
+	char rid[LOG_QUOTED_MAX(REQUEST_ID_MAX)], method[32], route[256],
+	    cloud[256], principal[LOG_QUOTED_MAX(sizeof(who->subject))];
+
+	log_info("event=request rid=%s method=%s route=%s cloud=%s "
 	         "principal=%s status=%d dur_us=%lld",
-	    req->request_id, http_method_name(req->method),
-	    req->route_pattern ? req->route_pattern : "-",
-	    req->cloud_id ? req->cloud_id : "-",
-	    who->subject[0] ? who->subject : "-", sd_status_http(res->status),
-	    dur_us);
+	    log_quote(rid, sizeof(rid), req->request_id),
+	    log_quote(method, sizeof(method), http_method_name(req->method)),
+	    log_quote(route, sizeof(route), req->route_pattern),
+	    log_quote(cloud, sizeof(cloud), req->cloud_id),
+	    log_quote(principal, sizeof(principal),
+	        who->subject[0] ? who->subject : NULL),
+	    sd_status_http(res->status), dur_us);
 }
 
 static int fault_injection;

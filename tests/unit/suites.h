@@ -23,6 +23,7 @@ Suite *captcha_suite(void);
 Suite *subtoken_suite(void);
 Suite *contact_suite(void);
 Suite *webhook_sign_suite(void);
+Suite *log_suite(void);
 
 /*
  * Tests that demonstrate a defect still present in the code under test carry
