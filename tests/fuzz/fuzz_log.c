@@ -10,15 +10,7 @@
 #include <string.h>
 
 #include "log.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
-			    #cond, __FILE__, __LINE__);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz_check.h"
 
 static int
 hexval(char c)
