@@ -290,7 +290,7 @@ metrics_server_reaped(pid_t pid)
 {
 	if (server_pid <= 0 || pid != server_pid)
 		return 0;
-	log_error("event=metrics_listener_exited pid=%d", (int)pid);
+	log_error("event=metrics_listener_exited listener=%d", (int)pid);
 	server_pid = 0;
 	respawn_at = time(NULL) + 1;
 	return 1;

@@ -13,15 +13,7 @@
 #include <string.h>
 
 #include "fcgi/metrics_server.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "contract broken: %s (%s:%d)\n",       \
-			    #cond, __FILE__, __LINE__);                        \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz_check.h"
 
 static int
 starts(const uint8_t *d, size_t n, const char *s)
