@@ -20,6 +20,7 @@ config_defaults(struct config *c)
 	c->max_body_bytes = 1024 * 1024;
 	c->token_cache_seconds = 5;
 	c->archive_retention_days = 30;
+	c->jwt_max_lifetime_seconds = 86400;
 	snprintf(
 	    c->metrics_listen, sizeof(c->metrics_listen), "127.0.0.1:9464");
 	c->subscriber_quota = 1000000;
@@ -82,6 +83,9 @@ static const struct key {
 	    offsetof(struct config, summary_v1_max_pages), 0, 1, 100000 },
 	{ "test_fault_injection", K_INT,
 	    offsetof(struct config, test_fault_injection), 0, 0, 1 },
+	{ "jwt_max_lifetime_seconds", K_LONG,
+	    offsetof(struct config, jwt_max_lifetime_seconds), 0, 60,
+	    366L * 86400 },
 	{ "archive_retention_days", K_INT,
 	    offsetof(struct config, archive_retention_days), 0, 0, 3650 },
 	{ "subscriber_quota", K_LONG, offsetof(struct config, subscriber_quota),
@@ -210,6 +214,60 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	}
 	fclose(f);
 	return rc;
+}
+
+#define CURSOR_SECRET_HEX 64
+#define JWT_HS256_SECRET_MIN 32
+
+static int
+hex_of_length(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return i == n;
+}
+
+int
+config_check_secrets(const struct config *c, char *err, size_t errlen)
+{
+	static const char generate[] = "32 random bytes, e.g. from "
+	                               "od -An -N32 -tx1 /dev/urandom | "
+	                               "tr -d ' \\n'";
+	int jwt_key = c->jwt_hs256_secret[0] != '\0' ||
+	    c->jwt_rs256_public_key_file[0] != '\0';
+
+	if (!hex_of_length(c->cursor_secret, CURSOR_SECRET_HEX)) {
+		snprintf(err, errlen,
+		    "cursor_secret: must be exactly %d hex characters (%s)",
+		    CURSOR_SECRET_HEX, generate);
+		return -1;
+	}
+	if (c->cursor_secret_previous[0] != '\0' &&
+	    !hex_of_length(c->cursor_secret_previous, CURSOR_SECRET_HEX)) {
+		snprintf(err, errlen,
+		    "cursor_secret_previous: must be exactly %d hex characters",
+		    CURSOR_SECRET_HEX);
+		return -1;
+	}
+	if (c->jwt_hs256_secret[0] != '\0' &&
+	    strlen(c->jwt_hs256_secret) < JWT_HS256_SECRET_MIN) {
+		snprintf(err, errlen,
+		    "jwt_hs256_secret: must be at least %d bytes (%s)",
+		    JWT_HS256_SECRET_MIN, generate);
+		return -1;
+	}
+	if (jwt_key &&
+	    (c->jwt_issuer[0] == '\0' || c->jwt_audience[0] == '\0')) {
+		snprintf(err, errlen,
+		    "%s: must be set when a JWT key (jwt_hs256_secret or "
+		    "jwt_rs256_public_key_file) is",
+		    c->jwt_issuer[0] == '\0' ? "jwt_issuer" : "jwt_audience");
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -29,6 +29,7 @@ struct config {
 	char jwt_audience[CONFIG_STR];
 	char jwt_hs256_secret[CONFIG_STR];
 	char jwt_rs256_public_key_file[CONFIG_STR];
+	long jwt_max_lifetime_seconds; /* longest exp - iat accepted */
 	int archive_retention_days;
 	char metrics_listen[CONFIG_STR]; /* host:port or path; "off": none */
 	/* "<id>:<hex>" HMAC keys (core/keyring.h), the previous one still
@@ -59,6 +60,13 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 /* Applies one key/value; same contract as config_load. */
 int config_set(struct config *c, const char *key, const char *value, char *err,
     size_t errlen);
+
+/* Refuses settings that would make credentials or cursors weak: a
+ * cursor_secret (and a previous one, when set) that is not 64 hex
+ * characters, a jwt_hs256_secret under 32 bytes, a JWT key without both
+ * jwt_issuer and jwt_audience. Returns 0, or -1 with a message naming the
+ * key in err (never its value): statusd then refuses to start. */
+int config_check_secrets(const struct config *c, char *err, size_t errlen);
 
 /* What the subscriber routes need, checked strictly: both keys set and
  * strong, the allowed networks well-formed. Returns 0, or -1 with a

@@ -70,6 +70,7 @@ struct response {
 	struct sd_error err;
 	const char *allow; /* 405 */
 	const char *www_authenticate; /* 401/403 */
+	const char *auth_failure; /* 401: why, static, for the log only */
 	int retry_after; /* seconds; 0 = none */
 	int replayed; /* answered from a stored idempotent response */
 };

@@ -66,6 +66,7 @@ static const char *const jwt_messages[JWT_STATUS__MAX] = {
 	[JWT_BAD_ISSUER] = "token issuer not accepted",
 	[JWT_BAD_AUDIENCE] = "token audience not accepted",
 	[JWT_NO_SCOPE] = "token carries no scope",
+	[JWT_TOO_LONG_LIVED] = "token lifetime too long",
 };
 
 const char *
@@ -197,10 +198,15 @@ jwt_pick_alg(
 	return JWT_BAD_ALG;
 }
 
-/* RFC 7519 "JWT" (any case, as for media types) or RFC 9068 "at+jwt". */
+/*
+ * RFC 7519 "JWT" or RFC 9068 "at+jwt". typ is a media type: compared
+ * without regard to case, and with "application/" optional (RFC 7515
+ * section 4.1.9), so "application/at+jwt" is "at+jwt".
+ */
 static int
 jwt_typ_ok(const json_t *typ)
 {
+	static const char prefix[] = "application/";
 	const char *s;
 
 	if (typ == NULL)
@@ -208,6 +214,8 @@ jwt_typ_ok(const json_t *typ)
 	if (!json_is_string(typ))
 		return 0;
 	s = json_string_value(typ);
+	if (strncasecmp(s, prefix, sizeof(prefix) - 1) == 0)
+		s += sizeof(prefix) - 1;
 	return strcasecmp(s, "JWT") == 0 || strcasecmp(s, "at+jwt") == 0;
 }
 
@@ -337,6 +345,41 @@ jwt_add_sat(long long a, long long b)
 	return a + b;
 }
 
+static long long
+jwt_sub_sat(long long a, long long b)
+{
+	if (b < 0 && a > LLONG_MAX + b)
+		return LLONG_MAX;
+	if (b > 0 && a < LLONG_MIN + b)
+		return LLONG_MIN;
+	return a - b;
+}
+
+/*
+ * A stolen token is good until exp: the issuer's lifetime (exp - iat) and
+ * what is left of it (exp - now) must both stay within the limit. Checking
+ * the second too means a token cannot claim a late iat to live longer.
+ */
+static enum jwt_status
+jwt_check_lifetime(const struct jwt_config *cfg, const json_t *claims,
+    long long now, long long exp)
+{
+	long long max = cfg->max_lifetime_seconds, leeway, iat;
+	const json_t *v;
+
+	leeway = cfg->leeway_seconds > 0 ? cfg->leeway_seconds : 0;
+	if ((v = json_object_get(claims, "iat")) != NULL &&
+	    jwt_numeric_date(v, 1, &iat) == -1)
+		return JWT_MALFORMED;
+	if (max <= 0)
+		return JWT_OK;
+	if (v != NULL && jwt_sub_sat(exp, iat) > max)
+		return JWT_TOO_LONG_LIVED;
+	if (jwt_sub_sat(exp, jwt_add_sat(now, leeway)) > max)
+		return JWT_TOO_LONG_LIVED;
+	return JWT_OK;
+}
+
 static enum jwt_status
 jwt_check_times(const struct jwt_config *cfg, const json_t *claims,
     long long now, long long *exp)
@@ -349,13 +392,13 @@ jwt_check_times(const struct jwt_config *cfg, const json_t *claims,
 		return JWT_MALFORMED;
 	if (jwt_add_sat(*exp, leeway) <= now)
 		return JWT_EXPIRED;
-	if ((v = json_object_get(claims, "nbf")) == NULL)
-		return JWT_OK;
-	if (jwt_numeric_date(v, 1, &nbf) == -1)
-		return JWT_MALFORMED;
-	if (jwt_add_sat(nbf, -leeway) > now)
-		return JWT_NOT_YET_VALID;
-	return JWT_OK;
+	if ((v = json_object_get(claims, "nbf")) != NULL) {
+		if (jwt_numeric_date(v, 1, &nbf) == -1)
+			return JWT_MALFORMED;
+		if (jwt_add_sat(nbf, -leeway) > now)
+			return JWT_NOT_YET_VALID;
+	}
+	return jwt_check_lifetime(cfg, claims, now, *exp);
 }
 
 static enum jwt_status

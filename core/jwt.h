@@ -28,6 +28,9 @@ struct jwt_config {
 	EVP_PKEY *rs256_key;
 	/* Clock skew allowed on exp/nbf, e.g. 30; below 0 counts as 0. */
 	long leeway_seconds;
+	/* Longest lifetime accepted: exp - iat, and exp - now (less the
+	 * leeway), so a far-future iat cannot stretch it; 0 = no limit. */
+	long long max_lifetime_seconds;
 };
 
 enum jwt_status {
@@ -40,6 +43,7 @@ enum jwt_status {
 	JWT_BAD_ISSUER,
 	JWT_BAD_AUDIENCE,
 	JWT_NO_SCOPE,
+	JWT_TOO_LONG_LIVED, /* lifetime over max_lifetime_seconds */
 	JWT_STATUS__MAX
 };
 

@@ -17,6 +17,8 @@
 
 static const char challenge[] =
     "Basic realm=\"statusd\", Bearer realm=\"statusd\"";
+static const char bearer_invalid[] =
+    "Bearer realm=\"statusd\", error=\"invalid_token\"";
 
 static const struct auth_settings *settings;
 
@@ -67,17 +69,22 @@ auth_cache_clear(void)
 	memset(&last, 0, sizeof(last));
 }
 
-/* kind is counted (statusd_auth_failures_total), never the credential. */
+/*
+ * One answer for every credential that does not hold: unknown, expired,
+ * revoked, another owner's email, a bad JWT. A different body or header
+ * per case would tell whoever holds a stolen token what state it is in.
+ * kind is counted (statusd_auth_failures_total) and why (a static string)
+ * goes to the request log; neither reaches the client. A presented Bearer
+ * credential gets RFC 6750's invalid_token.
+ */
 static enum sd_status
-unauthorized(struct response *res, enum metrics_auth_failure kind,
-    const char *message, const char *bearer_error)
+refuse(struct response *res, int bearer, enum metrics_auth_failure kind,
+    const char *why)
 {
 	metrics_auth_failure(kind);
-	if (bearer_error != NULL)
-		res->www_authenticate = bearer_error;
-	else
-		res->www_authenticate = challenge;
-	return sd_fail(&res->err, SD_UNAUTHORIZED, message, NULL);
+	res->www_authenticate = bearer ? bearer_invalid : challenge;
+	res->auth_failure = why;
+	return sd_fail(&res->err, SD_UNAUTHORIZED, "invalid credentials", NULL);
 }
 
 static struct cached_token *
@@ -88,7 +95,7 @@ cache_slot(const unsigned char digest[SHA256_LEN])
 
 static enum sd_status
 load_token(struct request *req, const unsigned char digest[SHA256_LEN],
-    struct cached_token **out, struct response *res)
+    int bearer, struct cached_token **out, struct response *res)
 {
 	struct cached_token *slot = cache_slot(digest);
 	struct token_row row;
@@ -104,8 +111,8 @@ load_token(struct request *req, const unsigned char digest[SHA256_LEN],
 	metrics_token_cache(0);
 	st = db_token_find(req->arena, digest, &row, &res->err);
 	if (st == SD_NOT_FOUND)
-		return unauthorized(res, METRICS_AUTH_UNKNOWN_TOKEN,
-		    "invalid credentials", NULL);
+		return refuse(
+		    res, bearer, METRICS_AUTH_UNKNOWN_TOKEN, "unknown token");
 	if (st != SD_OK)
 		return st;
 	memset(slot, 0, sizeof(*slot));
@@ -133,24 +140,25 @@ check_api_token(struct request *req, const char *token, size_t len,
 	unsigned char digest[SHA256_LEN];
 	struct cached_token *t = NULL;
 	enum sd_status st;
+	int bearer = email == NULL;
 
 	if (!api_token_shaped(token, len))
-		return unauthorized(
-		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
+		return refuse(
+		    res, bearer, METRICS_AUTH_MALFORMED, "not a token");
 	crypto_sha256(token, len, digest);
-	st = load_token(req, digest, &t, res);
+	st = load_token(req, digest, bearer, &t, res);
 	if (st != SD_OK)
 		return st;
 	if (t->revoked)
-		return unauthorized(
-		    res, METRICS_AUTH_REVOKED, "token revoked", NULL);
+		return refuse(
+		    res, bearer, METRICS_AUTH_REVOKED, "token revoked");
 	if (t->expires_at != 0 && t->expires_at <= (long long)time(NULL))
-		return unauthorized(
-		    res, METRICS_AUTH_EXPIRED, "token expired", NULL);
+		return refuse(
+		    res, bearer, METRICS_AUTH_EXPIRED, "token expired");
 	last_expires_at = t->expires_at;
 	if (email != NULL && strcasecmp(email, t->email) != 0)
-		return unauthorized(res, METRICS_AUTH_UNKNOWN_TOKEN,
-		    "invalid credentials", NULL);
+		return refuse(res, 0, METRICS_AUTH_UNKNOWN_TOKEN,
+		    "email does not own the token");
 	who->kind = PRINCIPAL_API_TOKEN;
 	who->scopes = t->scopes;
 	who->trusted = t->trusted;
@@ -170,23 +178,23 @@ check_basic(struct request *req, const char *b64, struct principal *who,
 	int len;
 
 	if (n == 0 || n % 4 != 0)
-		return unauthorized(
-		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
+		return refuse(res, 0, METRICS_AUTH_MALFORMED,
+		    "malformed basic credentials");
 	raw = arena_alloc(req->arena, n / 4 * 3 + 1);
 	if (raw == NULL)
 		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
 	len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
 	if (len < 0)
-		return unauthorized(
-		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
+		return refuse(res, 0, METRICS_AUTH_MALFORMED,
+		    "malformed basic credentials");
 	while (pad < 2 && b64[n - 1 - pad] == '=')
 		pad++;
 	len -= (int)pad;
 	raw[len] = '\0';
 	colon = memchr(raw, ':', (size_t)len);
 	if (colon == NULL || memchr(raw, '\0', (size_t)len) != NULL)
-		return unauthorized(
-		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
+		return refuse(res, 0, METRICS_AUTH_MALFORMED,
+		    "malformed basic credentials");
 	*colon = '\0';
 	return check_api_token(req, colon + 1,
 	    (size_t)len - (size_t)(colon + 1 - (char *)raw), (char *)raw, who,
@@ -210,8 +218,8 @@ check_jwt(struct request *req, const char *token, struct principal *who,
 	size_t i;
 
 	if (!jwt_enabled())
-		return unauthorized(
-		    res, METRICS_AUTH_JWT_INVALID, "invalid credentials", NULL);
+		return refuse(
+		    res, 1, METRICS_AUTH_JWT_INVALID, "jwt not configured");
 	cfg.issuer = settings->jwt_issuer && *settings->jwt_issuer
 	    ? settings->jwt_issuer
 	    : NULL;
@@ -222,15 +230,12 @@ check_jwt(struct request *req, const char *token, struct principal *who,
 	cfg.hs256_secret_len = settings->jwt_hs256_secret_len;
 	cfg.rs256_key = settings->jwt_rs256_key;
 	cfg.leeway_seconds = 30;
+	cfg.max_lifetime_seconds = settings->jwt_max_lifetime_seconds;
 	js = jwt_verify(
 	    &cfg, token, strlen(token), (long long)time(NULL), &claims);
 	if (js != JWT_OK)
-		return unauthorized(res, METRICS_AUTH_JWT_INVALID,
-		    jwt_status_message(js),
-		    arena_printf(req->arena,
-		        "Bearer realm=\"statusd\", "
-		        "error=\"invalid_token\", error_description=\"%s\"",
-		        jwt_status_message(js)));
+		return refuse(
+		    res, 1, METRICS_AUTH_JWT_INVALID, jwt_status_message(js));
 	who->kind = PRINCIPAL_JWT;
 	who->trusted = 0; /* trust is given to API tokens only */
 	scope_parse_list(claims.scope, 0, &who->scopes);
@@ -285,8 +290,8 @@ check_credentials(struct request *req, const char *h, struct principal *who,
 			return check_jwt(req, cred, who, res);
 		return check_api_token(req, cred, strlen(cred), NULL, who, res);
 	}
-	return unauthorized(res, METRICS_AUTH_MALFORMED,
-	    "unsupported authorization scheme", NULL);
+	return refuse(
+	    res, 0, METRICS_AUTH_MALFORMED, "unsupported authorization scheme");
 }
 
 static enum sd_status
@@ -296,13 +301,16 @@ authenticate(struct request *req, struct principal *who, struct response *res)
 	size_t len;
 	enum sd_status st;
 
-	if (h == NULL || *h == '\0')
-		return unauthorized(
-		    res, METRICS_AUTH_MISSING, "authentication required", NULL);
+	if (h == NULL || *h == '\0') {
+		metrics_auth_failure(METRICS_AUTH_MISSING);
+		res->www_authenticate = challenge;
+		return sd_fail(&res->err, SD_UNAUTHORIZED,
+		    "authentication required", NULL);
+	}
 	len = strlen(h);
 	if (len > AUTH_HEADER_MAX)
-		return unauthorized(
-		    res, METRICS_AUTH_MALFORMED, "invalid credentials", NULL);
+		return refuse(res, strncasecmp(h, "Bearer ", 7) == 0,
+		    METRICS_AUTH_MALFORMED, "authorization header too long");
 	if (last_header_matches(h, len, who)) {
 		metrics_token_cache(1);
 		return SD_OK;

@@ -18,6 +18,7 @@ struct auth_settings {
 	const unsigned char *jwt_hs256_secret;
 	size_t jwt_hs256_secret_len;
 	EVP_PKEY *jwt_rs256_key; /* borrowed */
+	long jwt_max_lifetime_seconds; /* 0 = no limit */
 };
 
 /* Settings are borrowed and must outlive the worker. */

@@ -135,6 +135,7 @@ load_jwt_settings(void)
 	auth_settings.cache_seconds = cfg.token_cache_seconds;
 	auth_settings.jwt_issuer = cfg.jwt_issuer;
 	auth_settings.jwt_audience = cfg.jwt_audience;
+	auth_settings.jwt_max_lifetime_seconds = cfg.jwt_max_lifetime_seconds;
 	if (cfg.jwt_hs256_secret[0] != '\0') {
 		auth_settings.jwt_hs256_secret =
 		    (const unsigned char *)cfg.jwt_hs256_secret;
@@ -162,6 +163,10 @@ main(int argc, char **argv)
 	parse_args(argc, argv);
 	/* jansson's failures are remembered like the arena's (arena.h). */
 	json_set_alloc_funcs(arena_json_malloc, free);
+	if (config_check_secrets(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "statusd: %s\n", err);
+		return 2;
+	}
 	load_jwt_settings();
 	/* Captcha and subscriber-token keys sign what outlives a request: no
 	 * random fallback, a missing or weak key refuses to start. */
@@ -207,16 +212,13 @@ main(int argc, char **argv)
 	handler_settings.archive_retention_days = cfg.archive_retention_days;
 	handler_settings.subscriber_quota = cfg.subscriber_quota;
 	handler_settings.summary_v1_max_pages = cfg.summary_v1_max_pages;
-	/* Made before fork so every worker shares a random key when no
-	 * cursor_secret is configured. */
+	/* cursor_secret is required (config_check_secrets): cursors must
+	 * survive a restart and cross hosts. */
 	if (cursor_key_init(&handler_settings.cursor_key, cfg.cursor_secret,
 	        cfg.cursor_secret_previous) != 0) {
-		fprintf(stderr, "statusd: random source failed\n");
+		fprintf(stderr, "statusd: cursor key failed\n");
 		return 1;
 	}
-	if (cfg.cursor_secret[0] == '\0')
-		log_error("event=warning message=\"no cursor_secret: cursors "
-		          "will not survive a restart or cross hosts\"");
 	handlers_configure(&handler_settings);
 	memset(&ms, 0, sizeof(ms));
 	ms.workers = cfg.workers;

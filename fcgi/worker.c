@@ -138,17 +138,24 @@ log_request(const struct request *req, const struct principal *who,
     const struct response *res, long long dur_us)
 {
 	char rid[LOG_QUOTED_MAX(REQUEST_ID_MAX)], method[32], route[256],
-	    cloud[256], principal[LOG_QUOTED_MAX(sizeof(who->subject))];
+	    cloud[256], principal[LOG_QUOTED_MAX(sizeof(who->subject))],
+	    denied[128];
 
+	/* denied= only on a refused credential: why, which the 401's body
+	 * does not say. */
 	log_info("event=request rid=%s method=%s route=%s cloud=%s "
-	         "principal=%s status=%d dur_us=%lld",
+	         "principal=%s status=%d dur_us=%lld%s%s",
 	    log_quote(rid, sizeof(rid), req->request_id),
 	    log_quote(method, sizeof(method), http_method_name(req->method)),
 	    log_quote(route, sizeof(route), req->route_pattern),
 	    log_quote(cloud, sizeof(cloud), req->cloud_id),
 	    log_quote(principal, sizeof(principal),
 	        who->subject[0] ? who->subject : NULL),
-	    sd_status_http(res->status), dur_us);
+	    sd_status_http(res->status), dur_us,
+	    res->auth_failure ? " denied=" : "",
+	    res->auth_failure
+	        ? log_quote(denied, sizeof(denied), res->auth_failure)
+	        : "");
 }
 
 static int fault_injection;

@@ -83,8 +83,10 @@ def request_line(ctx, rid):
 
 
 def check_request_fields(fields):
+    """Exactly the request line's fields, in order (denied= only on a
+    refused credential)."""
     keys = [k for k, _ in fields]
-    assert keys == REQUEST_KEYS, keys
+    assert keys in (REQUEST_KEYS, REQUEST_KEYS + ["denied"]), keys
     return dict(fields)
 
 
@@ -122,6 +124,7 @@ def test_log_refused_subjects_leave_whole_lines(ctx):
         assert r.status == 401, r
         f = check_request_fields(request_line(ctx, rid))
         assert f["principal"] == b"-" and f["status"] == b"401", f
+        assert f["denied"] == b"malformed token", f
 
 
 def test_log_request_id_with_equals_sign_is_quoted(ctx):

@@ -61,6 +61,7 @@ init(void)
 	cfg_hs.issuer = ISSUER;
 	cfg_hs.audience = AUDIENCE;
 	cfg_hs.leeway_seconds = LEEWAY;
+	cfg_hs.max_lifetime_seconds = 86400;
 	cfg_rs = cfg_both = cfg_hs;
 	cfg_hs.hs256_secret = (const unsigned char *)SECRET;
 	cfg_hs.hs256_secret_len = SECRET_LEN;

@@ -483,6 +483,91 @@ START_TEST(test_config_set)
 }
 END_TEST
 
+/* Weak credentials settings refuse to start, naming the key. */
+START_TEST(test_config_check_secrets)
+{
+	static const char hex64[] = "00112233445566778899aabbccddeeff"
+	                            "00112233445566778899AABBCCDDEEFF";
+	static const struct {
+		const char *key, *value, *named; /* named: NULL = accepted */
+	} cases[] = {
+		{ "cursor_secret", "", "cursor_secret" },
+		{ "cursor_secret", "REPLACE_WITH_64_HEX_CHARACTERS",
+		    "cursor_secret" },
+		{ "cursor_secret", "00112233445566778899aabbccddeeff",
+		    "cursor_secret" },
+		{ "cursor_secret",
+		    "00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeefg",
+		    "cursor_secret" },
+		{ "cursor_secret",
+		    "00112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff0",
+		    "cursor_secret" },
+		{ "cursor_secret_previous", "short", "cursor_secret_previous" },
+		{ "cursor_secret_previous", hex64, NULL },
+		{ "jwt_hs256_secret", "0123456789abcdef0123456789abcde",
+		    "jwt_hs256_secret" },
+		{ "jwt_hs256_secret", "0123456789abcdef0123456789abcdef",
+		    NULL },
+		{ "jwt_issuer", "", "jwt_issuer" },
+		{ "jwt_audience", "", "jwt_audience" },
+		{ "jwt_rs256_public_key_file", "/k.pem", NULL },
+	};
+	struct config c;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_defaults(&c);
+		ck_assert_int_eq(
+		    config_set(&c, "cursor_secret", hex64, err, sizeof(err)),
+		    0);
+		ck_assert_int_eq(config_set(&c, "jwt_issuer", "https://i/", err,
+		                     sizeof(err)),
+		    0);
+		ck_assert_int_eq(
+		    config_set(&c, "jwt_audience", "a", err, sizeof(err)), 0);
+		ck_assert_int_eq(
+		    config_set(&c, "jwt_hs256_secret",
+		        "0123456789abcdef0123456789abcdef", err, sizeof(err)),
+		    0);
+		ck_assert_int_eq(config_set(&c, cases[i].key, cases[i].value,
+		                     err, sizeof(err)),
+		    0);
+		err[0] = '\0';
+		if (cases[i].named == NULL) {
+			ck_assert_msg(
+			    config_check_secrets(&c, err, sizeof(err)) == 0,
+			    "%s refused: %s", cases[i].key, err);
+			continue;
+		}
+		ck_assert_msg(config_check_secrets(&c, err, sizeof(err)) == -1,
+		    "%s = '%s' accepted", cases[i].key, cases[i].value);
+		ck_assert_msg(
+		    strncmp(err, cases[i].named, strlen(cases[i].named)) == 0 &&
+		        err[strlen(cases[i].named)] == ':',
+		    "message does not start with %s: %s", cases[i].named, err);
+		/* The value itself is never quoted back. */
+		if (strlen(cases[i].value) > 4)
+			ck_assert_ptr_null(strstr(err, cases[i].value));
+	}
+	/* No JWT key at all: issuer and audience may stay unset. */
+	config_defaults(&c);
+	ck_assert_int_eq(
+	    config_set(&c, "cursor_secret", hex64, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_check_secrets(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.jwt_max_lifetime_seconds, 86400);
+	ck_assert_int_eq(
+	    config_set(&c, "jwt_max_lifetime_seconds", "59", err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(config_set(&c, "jwt_max_lifetime_seconds", "3600", err,
+	                     sizeof(err)),
+	    0);
+	ck_assert_int_eq(c.jwt_max_lifetime_seconds, 3600);
+}
+END_TEST
+
 START_TEST(test_config_unknown_key)
 {
 	struct config c;
@@ -847,6 +932,7 @@ core_suite(void)
 	tc = tcase_create("config");
 	tcase_add_test(tc, test_config_defaults);
 	tcase_add_test(tc, test_config_set);
+	tcase_add_test(tc, test_config_check_secrets);
 	tcase_add_test(tc, test_config_unknown_key);
 	tcase_add_test(tc, test_config_bad_numbers);
 	tcase_add_test(tc, test_config_octal_mode);

@@ -1271,6 +1271,84 @@ START_TEST(test_duplicate_keys)
 }
 END_TEST
 
+/* A token's lifetime: exp - iat, and exp - now, within the limit. */
+START_TEST(test_lifetime_limit)
+{
+	static const struct {
+		long long iat, exp; /* relative to NOW; iat 0 = none */
+		int has_iat;
+		enum jwt_status want;
+	} cases[] = {
+		{ 0, 86400, 1, JWT_OK }, /* exactly the limit */
+		{ 0, 86401, 1, JWT_TOO_LONG_LIVED },
+		{ -86000, 401, 1, JWT_TOO_LONG_LIVED }, /* issued long ago */
+		{ -3600, 3600, 1, JWT_OK },
+		{ 0, 86400 + 30, 0, JWT_OK }, /* no iat: exp - now, leeway */
+		{ 0, 86400 + 31, 0, JWT_TOO_LONG_LIVED },
+		{ 0, 400L * 86400, 0, JWT_TOO_LONG_LIVED },
+		/* A late iat cannot stretch the token's life. */
+		{ 300L * 86400, 300L * 86400 + 60, 1, JWT_TOO_LONG_LIVED },
+		{ 0, LLONG_MAX / 2, 1, JWT_TOO_LONG_LIVED },
+	};
+	struct jwt_config cfg = hs_cfg();
+	json_t *claims;
+	char *tok;
+	size_t i;
+
+	cfg.max_lifetime_seconds = 86400;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		claims = base_claims();
+		json_object_set_new(
+		    claims, "exp", json_integer(NOW + cases[i].exp));
+		if (cases[i].has_iat)
+			json_object_set_new(
+			    claims, "iat", json_integer(NOW + cases[i].iat));
+		else
+			json_object_del(claims, "iat");
+		tok = hs_token(claims);
+		ck_assert_msg(verify(&cfg, tok, NULL) == cases[i].want,
+		    "case %zu: %s", i,
+		    jwt_status_message(verify(&cfg, tok, NULL)));
+		free(tok);
+	}
+	/* 0 = no limit, as before the setting existed. */
+	cfg.max_lifetime_seconds = 0;
+	claims = base_claims();
+	json_object_set_new(claims, "exp", json_integer(NOW + 400L * 86400));
+	tok = hs_token(claims);
+	ck_assert_int_eq(verify(&cfg, tok, NULL), JWT_OK);
+	free(tok);
+	ck_assert_str_eq(
+	    jwt_status_message(JWT_TOO_LONG_LIVED), "token lifetime too long");
+}
+END_TEST
+
+/* iat is a NumericDate when present; extreme values never overflow. */
+START_TEST(test_lifetime_iat_shapes)
+{
+	struct jwt_config cfg = hs_cfg();
+	json_t *claims;
+	char *tok;
+
+	cfg.max_lifetime_seconds = 86400;
+	claims = base_claims();
+	json_object_set_new(claims, "iat", json_string("yesterday"));
+	tok = hs_token(claims);
+	ck_assert_int_eq(verify(&cfg, tok, NULL), JWT_MALFORMED);
+	free(tok);
+	claims = base_claims();
+	json_object_set_new(claims, "iat", json_integer(LLONG_MIN));
+	tok = hs_token(claims);
+	ck_assert_int_eq(verify(&cfg, tok, NULL), JWT_TOO_LONG_LIVED);
+	free(tok);
+	claims = base_claims();
+	json_object_set_new(claims, "iat", json_real((double)NOW - 0.5));
+	tok = hs_token(claims);
+	ck_assert_int_eq(verify(&cfg, tok, NULL), JWT_OK);
+	free(tok);
+}
+END_TEST
+
 START_TEST(test_typ_and_crit)
 {
 	static const struct {
@@ -1280,6 +1358,19 @@ START_TEST(test_typ_and_crit)
 		{ "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", JWT_OK },
 		{ "{\"alg\":\"HS256\",\"typ\":\"jwt\"}", JWT_OK },
 		{ "{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", JWT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"application/at+jwt\"}",
+		    JWT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"Application/AT+JWT\"}",
+		    JWT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"application/jwt\"}", JWT_OK },
+		{ "{\"alg\":\"HS256\",\"typ\":\"application/json\"}",
+		    JWT_MALFORMED },
+		{ "{\"alg\":\"HS256\",\"typ\":\"application/\"}",
+		    JWT_MALFORMED },
+		{ "{\"alg\":\"HS256\",\"typ\":\"text/at+jwt\"}",
+		    JWT_MALFORMED },
+		{ "{\"alg\":\"HS256\",\"typ\":\"at+jwt \"}", JWT_MALFORMED },
+		{ "{\"alg\":\"HS256\",\"typ\":\"dpop+jwt\"}", JWT_MALFORMED },
 		{ "{\"alg\":\"HS256\"}", JWT_OK },
 		{ "{\"alg\":\"HS256\",\"kid\":\"k1\"}", JWT_OK },
 		{ "{\"alg\":\"HS256\",\"typ\":\"JOSE\"}", JWT_MALFORMED },
@@ -1479,6 +1570,8 @@ jwt_suite(void)
 	tcase_add_test(tc, test_payload_not_object);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_typ_and_crit);
+	tcase_add_test(tc, test_lifetime_limit);
+	tcase_add_test(tc, test_lifetime_iat_shapes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");
