@@ -20,6 +20,12 @@
 #                                      /etc/nginx/snippets/statusd-*.conf
 #   SCALING.md, conf example        -> /usr/local/share/doc/statusd/
 #   docs/man/*.[158]                -> /usr/local/share/man/man{1,5,8}/
+#
+# Groups: `statusd` (the user's own) can read the configuration and its
+# secrets, and holds no one else: nginx is never in it. The socket has a
+# group of its own, `statusd-sock`: statusd runs with it as its primary
+# group (statusd.service), so the socket and /run/statusd belong to it,
+# and nginx's user (www-data) is its only other member.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +33,7 @@ D=${DESTDIR:-}
 enable=0
 
 say() { printf 'install: %s\n' "$*" >&2; }
+in_group() { id -nG "$1" | tr ' ' '\n' | grep -qx "$2"; }
 die() {
 	say "error: $*"
 	exit 1
@@ -68,11 +75,22 @@ if [ -z "$D" ]; then
 			--shell /usr/sbin/nologin --comment "statusd Status Page API" statusd
 		say "created system user statusd"
 	fi
-	# nginx connects to the socket (mode 0660, group statusd).
-	if id www-data >/dev/null 2>&1 &&
-		! id -nG www-data | tr ' ' '\n' | grep -qx statusd; then
-		usermod -a -G statusd www-data
-		say "added www-data to group statusd (restart nginx for it to apply)"
+	if ! getent group statusd-sock >/dev/null 2>&1; then
+		groupadd --system statusd-sock
+		say "created group statusd-sock (the socket's group)"
+	fi
+	if id www-data >/dev/null 2>&1; then
+		# nginx connects to the socket (mode 0660, group statusd-sock)...
+		if ! in_group www-data statusd-sock; then
+			usermod -a -G statusd-sock www-data
+			say "added www-data to group statusd-sock (restart nginx for it to apply)"
+		fi
+		# ...and must not read statusd's secrets: earlier versions put it
+		# in group statusd for the socket.
+		if in_group www-data statusd; then
+			gpasswd -d www-data statusd >/dev/null
+			say "removed www-data from group statusd (it could read the configuration)"
+		fi
 	fi
 fi
 
@@ -177,7 +195,7 @@ statusd is installed; nothing was started. Next steps:
     (marked SETTING) in $site, then
       ln -s ../sites-available/statusd /etc/nginx/sites-enabled/statusd
       nginx -t && systemctl restart nginx
-    (a restart, not a reload, so www-data picks up its new group statusd)
+    (a restart, not a reload, so www-data picks up its new group statusd-sock)
  5. Start:
       systemctl enable --now statusd.service statusd-notify.service statusd-purge.timer
  6. An API token:

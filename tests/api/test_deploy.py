@@ -106,3 +106,142 @@ def test_setup_script_checks_every_included_header(ctx):
             continue
         assert pkg in checked, "%s (package %s) is not checked by %s" % (
             header, pkg, SETUP)
+
+
+# --- deploy/install.sh: nginx reaches the socket, never the secrets -------
+
+STUBS = {
+    # Users and groups live in $STUB/users/NAME (primary group) and
+    # $STUB/groups/NAME (members, one a line); everything else only logs.
+    "id": r'''
+case "$1" in
+-u) echo 0 ;;
+-nG) [ -e "$STUB/users/$2" ] || exit 1
+     { cat "$STUB/users/$2"; grep -lx "$2" "$STUB"/groups/* | xargs -rn1 basename; } |
+       sort -u | tr '\n' ' '; echo ;;
+*) [ -e "$STUB/users/$1" ] ;;
+esac''',
+    "getent": r'''[ "$1" = group ] && [ -e "$STUB/groups/$2" ]''',
+    "useradd": r'''name=${!#}; echo "$name" >"$STUB/users/$name"
+case " $* " in *" --user-group "*) touch "$STUB/groups/$name" ;; esac''',
+    "groupadd": r'''touch "$STUB/groups/${!#}"''',
+    "usermod": r'''[ "$1 $2" = "-a -G" ] || exit 9; echo "$4" >>"$STUB/groups/$3"''',
+    "gpasswd": r'''[ "$1" = -d ] || exit 9; grep -vx "$2" "$STUB/groups/$3" >"$STUB/tmp" || true
+mv "$STUB/tmp" "$STUB/groups/$3"''',
+}
+LOGGED = ("install", "systemctl", "runuser", "nginx", "chown", "chmod", "chgrp",
+          "ln", "adduser")
+
+
+def fake_host(tmp, users, groups):
+    stub = os.path.join(tmp, "stub")
+    bindir = os.path.join(tmp, "bin")
+    for d in ("users", "groups"):
+        os.makedirs(os.path.join(stub, d))
+    os.makedirs(bindir)
+    for name, primary in users.items():
+        with open(os.path.join(stub, "users", name), "w") as f:
+            f.write(primary + "\n")
+    for name, members in groups.items():
+        with open(os.path.join(stub, "groups", name), "w") as f:
+            f.write("".join(m + "\n" for m in members))
+    scripts = dict(STUBS)
+    for name in LOGGED:
+        scripts[name] = 'echo "%s $*" >>"$STUB/log"' % name
+    for name, body in scripts.items():
+        path = os.path.join(bindir, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/bash\n" + body + "\n")
+        os.chmod(path, 0o755)
+    return stub, bindir
+
+
+def copy_tree_for_install(ctx, tmp):
+    """deploy/ and nginx/ as they are, and stand-in binaries: install.sh
+    finds everything relative to itself."""
+    import shutil
+    root = os.path.join(tmp, "repo")
+    for d in ("deploy", "nginx"):
+        shutil.copytree(os.path.join(ctx.repo, d), os.path.join(root, d))
+    os.makedirs(os.path.join(root, "build"))
+    for b in ("statusd", "statusctl"):
+        path = os.path.join(root, "build", b)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(path, 0o755)
+    return root
+
+
+def groups_of(stub, user):
+    with open(os.path.join(stub, "users", user)) as f:
+        out = {f.read().strip()}
+    for g in os.listdir(os.path.join(stub, "groups")):
+        with open(os.path.join(stub, "groups", g)) as f:
+            if user in f.read().split():
+                out.add(g)
+    return out
+
+
+def installed_group(log, path):
+    """The -g of the install line that puts PATH in place."""
+    for line in log:
+        words = line.split()
+        if words[0] == "install" and words[-1] == path and "-g" in words:
+            return words[words.index("-g") + 1], words[words.index("-m") + 1]
+    return None
+
+
+def run_install(ctx, users, groups):
+    with tempfile.TemporaryDirectory() as tmp:
+        stub, bindir = fake_host(tmp, users, groups)
+        root = copy_tree_for_install(ctx, tmp)
+        env = dict(os.environ, STUB=stub, PATH=bindir + ":" + os.environ["PATH"])
+        env.pop("DESTDIR", None)
+        p = subprocess.run(["bash", os.path.join(root, "deploy", "install.sh")],
+                           env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        with open(os.path.join(stub, "log")) as f:
+            log = f.read().splitlines()
+        members = {}
+        for g in os.listdir(os.path.join(stub, "groups")):
+            with open(os.path.join(stub, "groups", g)) as f:
+                members[g] = set(f.read().split())
+        return groups_of(stub, "www-data"), members, log, p.stderr
+
+
+def unit_setting(ctx, key):
+    with open(os.path.join(ctx.repo, "deploy", "statusd.service")) as f:
+        return [ln.split("=", 1)[1].strip() for ln in f.read().splitlines()
+                if ln.startswith(key + "=")]
+
+
+def check_socket_not_secrets(ctx, www, members, log):
+    etc_group, etc_mode = installed_group(log, "/etc/statusd")
+    assert etc_mode == "0750", etc_mode
+    conf = installed_group(log, "/etc/statusd/statusd.conf")
+    if conf is not None:  # a host with a configuration keeps it
+        assert conf == (etc_group, "0640") or conf == (etc_group, "0600"), conf
+    assert etc_group not in www, "nginx's user can read the secrets: %s" % www
+    assert members.get(etc_group, set()) <= {"statusd"}, members[etc_group]
+    # The socket's group is the service's primary group, and nginx is in it.
+    sock_group = unit_setting(ctx, "Group")
+    assert sock_group and sock_group[0] != etc_group, sock_group
+    assert sock_group[0] in www, (sock_group, www)
+    assert etc_group in " ".join(unit_setting(ctx, "SupplementaryGroups")).split()
+    assert members.get(sock_group[0], set()) <= {"www-data", "statusd"}, members
+
+
+def test_install_keeps_nginx_out_of_the_config_group(ctx):
+    www, members, log, _ = run_install(
+        ctx, {"www-data": "www-data"}, {"www-data": []})
+    check_socket_not_secrets(ctx, www, members, log)
+
+
+def test_install_takes_nginx_out_of_an_old_config_group(ctx):
+    """An earlier install put www-data in group statusd: this one removes
+    it, and says so."""
+    www, members, log, err = run_install(
+        ctx, {"www-data": "www-data", "statusd": "statusd"},
+        {"www-data": [], "statusd": ["www-data"]})
+    check_socket_not_secrets(ctx, www, members, log)
+    assert "removed www-data from group statusd" in err, err
