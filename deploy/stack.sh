@@ -422,7 +422,7 @@ write_config() {
 			echo "subscriber_token_key = $token_key"
 			echo "# jwt_issuer = https://issuer.example"
 			echo "# jwt_audience = statusd"
-			echo "# jwt_hs256_secret = <hex or text secret>"
+			echo "# jwt_hs256_secret = <at least 32 bytes>"
 			echo "# jwt_rs256_public_key_file = /path/to/public.pem"
 			if [ -n "${STATUSD_EXTRA_CONF:-}" ]; then
 				echo "# from STATUSD_EXTRA_CONF"
