@@ -24,7 +24,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 
 PROGRAMS = $(BUILD)/statusd $(BUILD)/statusctl $(BUILD)/statusd-notify
 NOTIFY_SRC = $(wildcard notify/*.c)
-BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select
+BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select $(BUILD)/bench-explain
 
 .PHONY: all build run stop test test-unit test-api test-san test-valgrind \
         fuzz fuzz-run \
@@ -76,6 +76,9 @@ $(BUILD)/bench-bare: $(BUILD)/bench/bare.o
 
 $(BUILD)/bench-select: $(BUILD)/bench/select.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi -lpq
+
+$(BUILD)/bench-explain: $(BUILD)/bench/explain.o $(BUILD)/libstatusd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/test-unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)

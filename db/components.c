@@ -100,20 +100,24 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	DB_STMT(COMPONENTS_BEFORE, DRAFT_PAGE("<", "DESC")),
 	DB_STMT(UPTIME_AFTER, UPTIME_PAGE(">", "ASC")),
 	DB_STMT(UPTIME_BEFORE, UPTIME_PAGE("<", "DESC")),
+	/* Only this component's (and, for a group, its children's) history
+	 * is read. */
 	DB_STMT(UPTIME_COMPONENT,
 	    "SELECT jsonb_build_object('id', u.id, 'name', u.name,"
 	    " 'status', u.status, 'componentUptimePercentage', u.uptime)::text,"
 	    " u.uptime::text FROM components c JOIN pages p"
-	    " ON p.cloud_id = c.cloud_id AND p.id = c.page_id"
-	    " AND p.archived_at IS NULL, component_uptimes($1, c.page_id,"
-	    " $3::timestamptz, $4::timestamptz) u"
-	    " WHERE c.cloud_id = $1 AND c.id = $2::uuid AND u.id = c.id"),
+	    " ON p.cloud_id = c.cloud_id AND p.id = c.page_id "
+	    "AND" DB_NOT_ARCHIVED(
+	        "p.") ", component_uptimes_of($1, c.page_id, c.id,"
+	              " $3::timestamptz, $4::timestamptz) u"
+	              " WHERE c.cloud_id = $1 AND c.id = $2::uuid AND u.id = "
+	              "c.id"),
 	DB_STMT(UPTIME_PAGE,
 	    "SELECT coalesce(round(avg(u.uptime) FILTER"
 	    " (WHERE u.type = 'COMPONENT'), 2), 100)::text FROM pages p"
 	    " LEFT JOIN LATERAL component_uptimes($1, p.id, $3::timestamptz,"
 	    " $4::timestamptz) u ON true WHERE p.cloud_id = $1"
-	    " AND p.id = $2::uuid AND p.archived_at IS NULL GROUP BY p.id"),
+	    " AND p.id = $2::uuid AND" DB_NOT_ARCHIVED("p.") " GROUP BY p.id"),
 };
 
 const struct db_stmt_table db_component_stmts = DB_STMT_TABLE(stmts);

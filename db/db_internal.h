@@ -27,6 +27,18 @@ struct db_stmt {
 };
 #define DB_STMT(id, text) [id] = { #id, text }
 
+/*
+ * "The page was not permanently deleted" in a lookup of a page by its key.
+ * Not spelt "archived_at IS NULL": that is the predicate of the partial
+ * name and subdomain indexes, and a planner without statistics prefers
+ * such an index (whose condition is then cloud_id alone: a scan of the
+ * cloud's pages) to the primary key. Spelt this way, no partial index
+ * applies and the primary key is the only sensible plan (DESIGN.md
+ * section 9). alias: "" or "p." and so on.
+ */
+#define DB_NOT_ARCHIVED(alias)                                                 \
+	" coalesce(" alias "archived_at, 'infinity') = 'infinity'"
+
 /* What a query file exports so db.c prepares its statements on connect. */
 struct db_stmt_table {
 	const char *file;

@@ -19,16 +19,37 @@
  * Keyset lists, newest first on (created_at, id); $1 cloud, $2 active
  * only, $3/$4 the cursor's key and id (NULL: from the edge), $5 rows to
  * fetch, $6 the page (page variants only). The cursor bound is always a
- * row comparison (infinite when absent), so it is an index condition. One
- * row at least comes back, carrying the total and whether rows lie on the
- * cursor's other side, even when the window is empty. Lists leave out
- * soft-deleted pages, as page lists do.
+ * row comparison (infinite when absent), so it is an index condition, and
+ * the active-only lists name the partial indexes' predicate literally:
+ * each list walks an index led by its full key and reads the rows it
+ * returns. Whether an incident's page is listed is a subquery by the
+ * page's primary key, not a join: joined, a planner without statistics
+ * drives from the cloud's pages and sorts all their incidents. Whether
+ * rows lie on the cursor's other side is the nearest such row, fetched in
+ * index order. One row at least comes back, carrying the total and that
+ * flag, even when the window is empty. The total is the counters'
+ * (migration 013), not a count of rows. Lists leave out soft-deleted
+ * pages, as page lists do (their incidents are read and skipped).
  */
+#define PAGE_OF_I                                                              \
+	" FROM pages p WHERE p.cloud_id = i.cloud_id AND p.id = i.page_id"
 #define LISTED(extra)                                                          \
-	WITH_PAGE " WHERE i.cloud_id = $1 AND p.archived_at IS NULL"           \
-	          " AND p.page_status <> 'SOFT_DELETED'"                       \
-	          " AND (NOT $2::boolean OR i.status <> 'RESOLVED')" extra
+	" FROM incidents i WHERE i.cloud_id = $1 AND (SELECT"                  \
+	" p.page_status <> 'SOFT_DELETED' AND" DB_NOT_ARCHIVED("p.") PAGE_OF_I \
+	    ")" extra
 #define ON_PAGE " AND i.page_id = $6::uuid"
+#define ACTIVE " AND i.status <> 'RESOLVED'"
+#define COUNTED                                                                \
+	"coalesce(sum(CASE WHEN $2::boolean THEN c.active ELSE c.total END), " \
+	"0)"
+#define CLOUD_TOTAL                                                            \
+	"SELECT " COUNTED " FROM incident_counts c WHERE c.cloud_id = $1"      \
+	" AND c.scope = incident_counts_cloud_scope()"
+#define PAGE_TOTAL                                                             \
+	"SELECT " COUNTED " FROM incident_counts c WHERE c.cloud_id = $1"      \
+	" AND c.scope = $6::uuid AND EXISTS (SELECT 1 FROM pages p"            \
+	" WHERE p.cloud_id = $1 AND p.id = $6::uuid AND" DB_NOT_ARCHIVED(      \
+	    "p.") " AND p.page_status <> 'SOFT_DELETED')"
 #define AFTER_POS                                                              \
 	"(coalesce($3::timestamptz, 'infinity'),"                              \
 	" coalesce($4::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
@@ -37,19 +58,25 @@
 	" coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))"
 /* SQL text reads best one clause a line. */
 /* clang-format off */
-#define LIST(extra, beyond, window, pos, order) \
+#define LIST(total, extra, beyond, beyond_order, window, pos, order) \
 	"SELECT t.total, t.beyond, w.node, w.key, w.id FROM (SELECT" \
-	" (SELECT count(*)" LISTED(extra) ") AS total," \
-	" EXISTS (SELECT 1" LISTED(extra) \
-	" AND (i.created_at, i.id) " beyond " " pos ") AS beyond) t" \
+	" (" total ") AS total," \
+	" (SELECT true" LISTED(extra) \
+	" AND (i.created_at, i.id) " beyond " " pos \
+	" ORDER BY i.created_at " beyond_order ", i.id " beyond_order \
+	" LIMIT 1) IS NOT NULL AS beyond) t" \
 	" LEFT JOIN LATERAL (SELECT" \
-	" incident_node(i, incident_page_url(p))::text AS node," \
-	" i.created_at::text AS key, i.id::text AS id," \
+	" incident_node(i, (SELECT incident_page_url(p)" PAGE_OF_I "))::text" \
+	" AS node, i.created_at::text AS key, i.id::text AS id," \
 	" i.created_at AS at, i.id AS iid" LISTED(extra) \
 	" AND (i.created_at, i.id) " window " " pos \
 	" ORDER BY i.created_at " order ", i.id " order \
 	" LIMIT $5::integer) w ON true" \
 	" ORDER BY w.at DESC, w.iid DESC"
+#define LIST_AFTER(total, extra) \
+	LIST(total, extra, ">=", "ASC", "<", AFTER_POS, "DESC")
+#define LIST_BEFORE(total, extra) \
+	LIST(total, extra, "<=", "DESC", ">", BEFORE_POS, "ASC")
 /* clang-format on */
 
 enum incident_stmt {
@@ -67,13 +94,19 @@ enum incident_stmt {
 	INCIDENTS_BEFORE,
 	INCIDENTS_PAGE_AFTER,
 	INCIDENTS_PAGE_BEFORE,
+	INCIDENTS_ACTIVE_AFTER,
+	INCIDENTS_ACTIVE_BEFORE,
+	INCIDENTS_PAGE_ACTIVE_AFTER,
+	INCIDENTS_PAGE_ACTIVE_BEFORE,
 	INCIDENT_STMT__MAX
 };
 
 static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
+	/* FOR SHARE, as the counting trigger takes it (db/sql/60_counters.sql):
+	 * the page lock comes first, before any incident or component. */
 	DB_STMT(INCIDENT_PAGE,
 	    "SELECT page_status FROM pages WHERE cloud_id = $1"
-	    " AND id = $2::uuid AND archived_at IS NULL FOR KEY SHARE"),
+	    " AND id = $2::uuid AND" DB_NOT_ARCHIVED("") " FOR SHARE"),
 	/* DO NOTHING on any unique key: the code (retried by the caller) or
 	 * the page's external id (a 409), told apart afterwards. */
 	DB_STMT(INCIDENT_INSERT,
@@ -92,12 +125,12 @@ static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
 	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
 	    " AND i.id = $3::uuid AND ($4::text IS NULL OR i.external_id = "
 	    "$4)"
-	    " AND p.archived_at IS NULL FOR UPDATE OF i"),
+	    " AND" DB_NOT_ARCHIVED("p.") " FOR UPDATE OF i"),
 	DB_STMT(INCIDENT_LOCK_BY_EXTERNAL,
 	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
 	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
-	    " AND i.external_id = $3 AND p.archived_at IS NULL"
-	    " FOR UPDATE OF i"),
+	    " AND i.external_id = $3 AND" DB_NOT_ARCHIVED(
+	        "p.") " FOR UPDATE OF i"),
 	/* Runs under the row lock: the old values are the latest ones. */
 	DB_STMT(INCIDENT_CHANGE,
 	    "UPDATE incidents SET name = coalesce($3, name),"
@@ -114,21 +147,25 @@ static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
 	    " $6::boolean, $7::uuid[], $8::text[], $9)"),
 	DB_STMT(INCIDENT_RENDER,
 	    RENDER " WHERE i.cloud_id = $1 AND i.id = $2::uuid"
-	           " AND p.archived_at IS NULL"),
+	           " AND" DB_NOT_ARCHIVED("p.")),
 	DB_STMT(INCIDENT_GET_BY_CODE,
 	    RENDER " WHERE i.cloud_id = $1 AND i.code = lower($2)"
-	           " AND p.archived_at IS NULL"),
+	           " AND" DB_NOT_ARCHIVED("p.")),
 	DB_STMT(INCIDENT_GET_BY_EXTERNAL,
-	    RENDER " WHERE i.cloud_id = $1 AND i.external_id = $2"
-	           " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
-	           " AND p.archived_at IS NULL"
-	           " ORDER BY i.created_at DESC LIMIT 2"),
-	DB_STMT(INCIDENTS_AFTER, LIST("", ">=", "<", AFTER_POS, "DESC")),
-	DB_STMT(INCIDENTS_BEFORE, LIST("", "<=", ">", BEFORE_POS, "ASC")),
-	DB_STMT(
-	    INCIDENTS_PAGE_AFTER, LIST(ON_PAGE, ">=", "<", AFTER_POS, "DESC")),
-	DB_STMT(
-	    INCIDENTS_PAGE_BEFORE, LIST(ON_PAGE, "<=", ">", BEFORE_POS, "ASC")),
+	    RENDER
+	    " WHERE i.cloud_id = $1 AND i.external_id = $2"
+	    " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
+	    " AND" DB_NOT_ARCHIVED("p.") " ORDER BY i.created_at DESC LIMIT 2"),
+	DB_STMT(INCIDENTS_AFTER, LIST_AFTER(CLOUD_TOTAL, "")),
+	DB_STMT(INCIDENTS_BEFORE, LIST_BEFORE(CLOUD_TOTAL, "")),
+	DB_STMT(INCIDENTS_PAGE_AFTER, LIST_AFTER(PAGE_TOTAL, ON_PAGE)),
+	DB_STMT(INCIDENTS_PAGE_BEFORE, LIST_BEFORE(PAGE_TOTAL, ON_PAGE)),
+	DB_STMT(INCIDENTS_ACTIVE_AFTER, LIST_AFTER(CLOUD_TOTAL, ACTIVE)),
+	DB_STMT(INCIDENTS_ACTIVE_BEFORE, LIST_BEFORE(CLOUD_TOTAL, ACTIVE)),
+	DB_STMT(INCIDENTS_PAGE_ACTIVE_AFTER,
+	    LIST_AFTER(PAGE_TOTAL, ON_PAGE ACTIVE)),
+	DB_STMT(INCIDENTS_PAGE_ACTIVE_BEFORE,
+	    LIST_BEFORE(PAGE_TOTAL, ON_PAGE ACTIVE)),
 };
 
 const struct db_stmt_table db_incident_stmts = DB_STMT_TABLE(stmts);
@@ -296,9 +333,12 @@ enum sd_status
 db_incidents_list(struct arena *a, const struct incident_list_query *q,
     struct incident_rows *out, struct sd_error *err)
 {
-	static const enum incident_stmt list[2][2] = {
-		{ INCIDENTS_AFTER, INCIDENTS_BEFORE },
-		{ INCIDENTS_PAGE_AFTER, INCIDENTS_PAGE_BEFORE },
+	static const enum incident_stmt list[2][2][2] = {
+		{ { INCIDENTS_AFTER, INCIDENTS_BEFORE },
+		    { INCIDENTS_PAGE_AFTER, INCIDENTS_PAGE_BEFORE } },
+		{ { INCIDENTS_ACTIVE_AFTER, INCIDENTS_ACTIVE_BEFORE },
+		    { INCIDENTS_PAGE_ACTIVE_AFTER,
+		        INCIDENTS_PAGE_ACTIVE_BEFORE } },
 	};
 	char lim[16];
 	const char *p[6] = { q->cloud_id, q->active_only ? "true" : "false",
@@ -307,7 +347,9 @@ db_incidents_list(struct arena *a, const struct incident_list_query *q,
 	int i, n;
 
 	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
-	r = db_exec(a, &stmts[list[q->page_id != NULL][q->backward != 0]],
+	r = db_exec(a,
+	    &stmts[list[q->active_only != 0][q->page_id != NULL]
+	               [q->backward != 0]],
 	    q->page_id != NULL ? 6 : 5, p, err);
 	if (r == NULL)
 		return err->status;

@@ -43,13 +43,13 @@ static const struct db_stmt stmts[PAGE_SUMMARY_STMT__MAX] = {
 	/* Keyset on (lower(name), id): never OFFSET. The total is joined in
 	 * so it arrives with an empty page too (one row, NULL item). */
 	DB_STMT(PAGES_SUMMARY_KEYSET,
-	    "WITH t AS (SELECT count(*) AS total FROM pages WHERE " VISIBLE "),"
-	    " r AS (SELECT page_summary_item(p, coalesce(cc.n, 0))::text AS "
-	    "item,"
-	    " lower(p.name) AS key, p.id FROM pages p"
-	    " LEFT JOIN page_component_counts($1) cc ON cc.page_id = p.id"
-	    " WHERE " VISIBLE
-	    " AND ($3::text IS NULL OR (lower(p.name), p.id) > ($3, $4::uuid))"
+	    "WITH t AS (SELECT coalesce(sum(n), 0) AS total FROM page_counts"
+	    " WHERE cloud_id = $1 AND page_matches_filter(page_status, $2)),"
+	    " r AS (SELECT page_summary_item(p, page_component_count(p))::text"
+	    " AS item, lower(p.name) AS key, p.id FROM pages p"
+	    " WHERE " VISIBLE " AND (lower(p.name), p.id) >"
+	    " (coalesce($3::text, ''), coalesce($4::uuid,"
+	    " '00000000-0000-0000-0000-000000000000'))"
 	    " ORDER BY lower(p.name), p.id LIMIT $5::integer)"
 	    " SELECT r.item, r.key, r.id, t.total FROM t LEFT JOIN r ON true"
 	    " ORDER BY r.key, r.id"),
@@ -61,7 +61,7 @@ static const struct db_stmt stmts[PAGE_SUMMARY_STMT__MAX] = {
 	    " 'subscribersCount', page_subscriber_count(p),"
 	    " 'customDomainConfig', page_custom_domain_config("
 	    "p.attrs ->> 'domain', p.subdomain)))::text FROM pages p"
-	    " WHERE cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL"),
+	    " WHERE cloud_id = $1 AND id = $2::uuid AND" DB_NOT_ARCHIVED("")),
 	DB_STMT(PAGE_NAME_TAKEN,
 	    "SELECT EXISTS (SELECT 1 FROM pages"
 	    " WHERE cloud_id = $1 AND lower(name) = lower($2)"

@@ -8,7 +8,7 @@
 
 /* A page that was permanently deleted (archived) answers nowhere; a
  * soft-deleted one is still reachable by id, so it can be recovered. */
-#define LIVE "cloud_id = $1 AND id = $2::uuid AND archived_at IS NULL"
+#define LIVE "cloud_id = $1 AND id = $2::uuid AND" DB_NOT_ARCHIVED("")
 
 enum page_stmt {
 	PAGE_GET,
@@ -83,7 +83,7 @@ static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	    " FROM pages p LEFT JOIN page_drafts d"
 	    " ON d.cloud_id = p.cloud_id AND d.page_id = p.id"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
-	    " AND p.archived_at IS NULL"),
+	    " AND" DB_NOT_ARCHIVED("p.")),
 	DB_STMT(PAGE_DRAFT_GET_BY_NAME,
 	    "SELECT CASE WHEN page_has_pending_draft(p)"
 	    " THEN page_render_draft(p, d) ELSE p.doc END"
@@ -134,7 +134,7 @@ static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	    " LEFT JOIN page_drafts d ON d.cloud_id = $1"
 	    " AND d.page_id = $2::uuid"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
-	    " AND p.archived_at IS NULL RETURNING p.doc"),
+	    " AND" DB_NOT_ARCHIVED("p.") " RETURNING p.doc"),
 	DB_STMT(PAGE_COMPONENTS_DISCARD,
 	    "SELECT components_discard_draft($1, $2::uuid)"),
 	DB_STMT(PAGE_DRAFT_DELETE,

@@ -9,7 +9,7 @@
 	"))::text"
 #define OF_LIVE_PAGE(t)                                                        \
 	" p.cloud_id = " t ".cloud_id AND p.id = " t ".page_id"                \
-	" AND p.archived_at IS NULL"
+	" AND" DB_NOT_ARCHIVED("p.")
 
 enum template_stmt {
 	TEMPLATE_INSERT,
@@ -32,7 +32,7 @@ static const struct db_stmt stmts[TEMPLATE_STMT__MAX] = {
 	    " coalesce((f ->> 'shouldSendNotifications')::boolean, true)"
 	    " FROM pages p, (SELECT $4::jsonb AS f) AS x"
 	    " WHERE p.cloud_id = $1 AND p.id = $3::uuid"
-	    " AND p.archived_at IS NULL RETURNING " TEMPLATE_DOC("t")),
+	    " AND" DB_NOT_ARCHIVED("p.") " RETURNING " TEMPLATE_DOC("t")),
 	/* A key present with null clears the optional text fields. */
 	DB_STMT(TEMPLATE_UPDATE,
 	    "UPDATE incident_templates t SET"
@@ -71,7 +71,7 @@ static const struct db_stmt stmts[TEMPLATE_STMT__MAX] = {
 	    " FROM pages p LEFT JOIN incident_templates t"
 	    " ON t.cloud_id = p.cloud_id AND t.page_id = p.id"
 	    " WHERE p.cloud_id = $1 AND p.id = $2::uuid"
-	    " AND p.archived_at IS NULL GROUP BY p.cloud_id, p.id"),
+	    " AND" DB_NOT_ARCHIVED("p.") " GROUP BY p.cloud_id, p.id"),
 };
 
 const struct db_stmt_table db_template_stmts = DB_STMT_TABLE(stmts);

@@ -39,6 +39,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	}'::jsonb
 $$;
 
+-- A page's attributes over the defaults. Equal to
+-- jsonb_merge_deep(page_attr_defaults(), attrs) for stored attrs (no
+-- nulls: they are stripped on write) because the defaults nest objects
+-- one level deep only, and about ten times cheaper: the recursive merge
+-- was most of a page write's rendering time (issue 13).
+CREATE OR REPLACE FUNCTION page_attrs_with_defaults(attrs jsonb)
+RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT d || attrs || coalesce((SELECT jsonb_object_agg(k,
+			(d -> k) || (attrs -> k))
+		FROM jsonb_object_keys(attrs) AS k
+		WHERE jsonb_typeof(d -> k) = 'object'
+		AND jsonb_typeof(attrs -> k) = 'object'), '{}')
+	FROM (SELECT page_attr_defaults() AS d) AS defaults
+$$;
+
 -- The public address: the custom domain when set, else a subdomain of
 -- the deployment's domain (statusd sets statusd.public_domain per session).
 CREATE OR REPLACE FUNCTION page_public_domain() RETURNS text
@@ -88,7 +103,7 @@ CREATE OR REPLACE FUNCTION page_render_version(p pages, v_name text,
 	v_subdomain text, v_page_type text, v_attrs jsonb, v_components jsonb)
 RETURNS text LANGUAGE sql STABLE AS $$
 	SELECT jsonb_strip_nulls(jsonb_build_object('page',
-		jsonb_merge_deep(page_attr_defaults(), v_attrs) ||
+		page_attrs_with_defaults(v_attrs) ||
 		jsonb_build_object(
 			'id', p.id, 'name', v_name, 'subdomain', v_subdomain,
 			'version', p.version,

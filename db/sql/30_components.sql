@@ -121,13 +121,123 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 	AND g.page_id = p_page AND g.parent_id IS NULL
 $$;
 
+-- The weight of a status in uptime (DESIGN.md section 7, Statuspage's
+-- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
+-- all.
+CREATE OR REPLACE FUNCTION status_outage_weight(status text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE status WHEN 'MAJOR_OUTAGE' THEN 1.0
+		WHEN 'PARTIAL_OUTAGE' THEN 0.3 ELSE 0 END
+$$;
+
+-- Keeps component_status_history.lost_before (migration 013), the
+-- weighted outage seconds of a component's intervals before each one,
+-- right after any change of the history: for each component touched, the
+-- intervals from the one before the earliest change on are summed again
+-- (appending a status change rewrites one or two rows).
+CREATE OR REPLACE FUNCTION component_history_resum(p_cloud text[],
+	p_component uuid[], p_from timestamptz[]) RETURNS void
+LANGUAGE sql AS $$
+	WITH touched AS (
+		SELECT t.cloud_id, t.component_id, min(t.from_at) AS from_at
+		FROM unnest(p_cloud, p_component, p_from)
+			AS t(cloud_id, component_id, from_at)
+		GROUP BY t.cloud_id, t.component_id
+	), seed AS (
+		SELECT t.cloud_id, t.component_id,
+			coalesce(b.started_at, '-infinity') AS started_at,
+			coalesce(b.lost_before, 0) AS lost_before
+		FROM touched t LEFT JOIN LATERAL (SELECT h.started_at,
+				h.lost_before
+			FROM component_status_history h
+			WHERE h.cloud_id = t.cloud_id
+			AND h.component_id = t.component_id
+			AND h.started_at < t.from_at
+			ORDER BY h.started_at DESC LIMIT 1) b ON true
+	), summed AS (
+		SELECT h.cloud_id, h.component_id, h.started_at,
+			s.lost_before + coalesce(sum(
+				status_outage_weight(h.status) * extract(epoch FROM
+				coalesce(h.ended_at, h.started_at) - h.started_at))
+			OVER (PARTITION BY h.cloud_id, h.component_id
+				ORDER BY h.started_at ROWS BETWEEN UNBOUNDED
+				PRECEDING AND 1 PRECEDING), 0) AS lost_before
+		FROM seed s JOIN component_status_history h
+			ON h.cloud_id = s.cloud_id
+			AND h.component_id = s.component_id
+			AND h.started_at >= s.started_at
+	)
+	UPDATE component_status_history h SET lost_before = x.lost_before
+	FROM summed x WHERE h.cloud_id = x.cloud_id
+	AND h.component_id = x.component_id AND h.started_at = x.started_at
+	AND h.lost_before <> x.lost_before
+$$;
+
+CREATE OR REPLACE FUNCTION component_history_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	-- Its own update of lost_before changes nothing the sums depend on.
+	IF pg_trigger_depth() > 1 AND TG_OP = 'UPDATE' THEN
+		RETURN NULL;
+	END IF;
+	IF TG_OP = 'INSERT' THEN
+		PERFORM component_history_resum(array_agg(cloud_id),
+			array_agg(component_id), array_agg(started_at))
+			FROM new_rows;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM component_history_resum(array_agg(cloud_id),
+			array_agg(component_id), array_agg(started_at))
+			FROM old_rows;
+	ELSE
+		PERFORM component_history_resum(array_agg(cloud_id),
+			array_agg(component_id), array_agg(started_at))
+			FROM (SELECT cloud_id, component_id, started_at
+				FROM new_rows UNION ALL SELECT cloud_id,
+				component_id, started_at FROM old_rows) x;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER component_history_inserted
+	AFTER INSERT ON component_status_history
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION component_history_changed();
+CREATE OR REPLACE TRIGGER component_history_updated
+	AFTER UPDATE ON component_status_history
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION component_history_changed();
+CREATE OR REPLACE TRIGGER component_history_deleted
+	AFTER DELETE ON component_status_history
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION component_history_changed();
+
+-- Weighted outage seconds of one component before t: the interval holding
+-- t (the last that started by then) adds its part up to t to the sum of
+-- those before it. Two index probes per component, whatever its history.
+CREATE OR REPLACE FUNCTION component_lost_before(p_cloud text, p_id uuid,
+	t timestamptz) RETURNS numeric
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce((SELECT h.lost_before + status_outage_weight(h.status)
+			* extract(epoch FROM least(coalesce(h.ended_at, t), t)
+				- h.started_at)
+		FROM component_status_history h
+		WHERE h.cloud_id = p_cloud AND h.component_id = p_id
+		AND h.started_at <= t
+		ORDER BY h.started_at DESC LIMIT 1), 0)
+$$;
+
 -- Uptime of every live component of a page over [p_from, p_to], clipped to
 -- each component's life and to now (DESIGN.md section 7, Statuspage's
 -- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
 -- all. A group's uptime is the mean of its children's; an empty range or
--- a group without children is 100. Rounded to two decimals.
-CREATE OR REPLACE FUNCTION component_uptimes(p_cloud text, p_page uuid,
-	p_from timestamptz, p_to timestamptz)
+-- a group without children is 100. Rounded to two decimals. The loss is
+-- the difference of two prefix sums per component (lost_before), so the
+-- cost does not grow with the history. p_only, when not NULL, limits the
+-- rows to that component and its children (one component's uptime reads
+-- no other's history).
+CREATE OR REPLACE FUNCTION component_uptimes_of(p_cloud text, p_page uuid,
+	p_only uuid, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
 	"position" integer, uptime numeric)
 LANGUAGE sql STABLE AS $$
@@ -137,23 +247,13 @@ LANGUAGE sql STABLE AS $$
 			least(p_to, now()) AS hi
 		FROM components c
 		WHERE c.cloud_id = p_cloud AND c.page_id = p_page
-	), lost AS (
-		SELECT s.id, sum(CASE h.status WHEN 'MAJOR_OUTAGE' THEN 1.0
-				ELSE 0.3 END *
-			extract(epoch FROM least(coalesce(h.ended_at, s.hi), s.hi)
-				- greatest(h.started_at, s.lo))) AS seconds
-		FROM span s JOIN component_status_history h
-			ON h.cloud_id = p_cloud AND h.component_id = s.id
-			AND h.status IN ('MAJOR_OUTAGE', 'PARTIAL_OUTAGE')
-			AND h.started_at < s.hi
-			AND coalesce(h.ended_at, 'infinity') > s.lo
-		WHERE s.hi > s.lo
-		GROUP BY s.id
+		AND (p_only IS NULL OR c.id = p_only OR c.parent_id = p_only)
 	), leaf AS (
 		SELECT s.*, CASE WHEN s.hi <= s.lo THEN 100::numeric
-			ELSE 100 * (1 - coalesce(l.seconds, 0) /
-				extract(epoch FROM s.hi - s.lo)) END AS raw
-		FROM span s LEFT JOIN lost l ON l.id = s.id
+			ELSE 100 * (1 - (component_lost_before(p_cloud, s.id,
+				s.hi) - component_lost_before(p_cloud, s.id,
+				s.lo)) / extract(epoch FROM s.hi - s.lo)) END AS raw
+		FROM span s
 	), grp AS (
 		SELECT k.parent_id, avg(k.raw) AS mean FROM leaf k
 		WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id
@@ -162,4 +262,12 @@ LANGUAGE sql STABLE AS $$
 		round(CASE WHEN f.type = 'GROUP_COMPONENT'
 			THEN coalesce(g.mean, 100) ELSE f.raw END, 2)
 	FROM leaf f LEFT JOIN grp g ON g.parent_id = f.id
+$$;
+
+CREATE OR REPLACE FUNCTION component_uptimes(p_cloud text, p_page uuid,
+	p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
+	"position" integer, uptime numeric)
+LANGUAGE sql STABLE AS $$
+	SELECT * FROM component_uptimes_of(p_cloud, p_page, NULL, p_from, p_to)
 $$;

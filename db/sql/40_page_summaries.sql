@@ -43,15 +43,6 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 	END
 $$;
 
--- Summaries count components for every page of a cloud at once: a count
--- per page through page_component_count() costs a query per page.
-CREATE OR REPLACE FUNCTION page_component_counts(p_cloud text)
-RETURNS TABLE (page_id uuid, n integer) LANGUAGE sql STABLE AS $$
-	SELECT c.page_id, count(*)::integer FROM components c
-	WHERE c.cloud_id = p_cloud AND c.type = 'COMPONENT'
-	GROUP BY c.page_id
-$$;
-
 CREATE OR REPLACE FUNCTION page_summary_item(p pages, component_count integer)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
 	SELECT jsonb_strip_nulls(jsonb_build_object(

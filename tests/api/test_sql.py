@@ -78,3 +78,17 @@ def test_changed_public_domain_renders_documents_again(ctx):
     assert "rendered" not in out, out
     rows = ctx.psql("SELECT value FROM schema_state WHERE key = 'pages_rendered_with'")
     assert rows.endswith("public_domain=" + domain), rows
+
+
+def test_page_defaults_merge_equals_the_deep_merge(ctx):
+    """page_attrs_with_defaults (the cheap merge page writes render with)
+    gives what the recursive jsonb_merge_deep gives, for every stored page
+    and draft, one with every field set among them."""
+    from client import full_page_body
+    r = ctx.request("POST", "/pages", full_page_body(ctx))
+    assert r.status == 201, r
+    differ = ctx.psql(
+        "SELECT count(*) FROM (SELECT attrs FROM pages UNION ALL"
+        " SELECT attrs FROM page_drafts) a WHERE page_attrs_with_defaults(attrs)"
+        " IS DISTINCT FROM jsonb_merge_deep(page_attr_defaults(), attrs)")
+    assert differ == "0", differ

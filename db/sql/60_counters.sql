@@ -1,0 +1,143 @@
+-- Counters of what lists count (migration 013): kept by triggers in the
+-- transaction that writes the rows, so a totalCount is a sum of at most 8
+-- rows (one slot per backend) instead of a scan, and never drifts.
+
+-- The slot this session adds to: concurrent sessions mostly use different
+-- rows, so writers do not queue on one counter row.
+CREATE OR REPLACE FUNCTION counter_slot() RETURNS smallint
+LANGUAGE sql STABLE AS $$
+	SELECT (pg_backend_pid() % 8)::smallint
+$$;
+
+-- The scope of the cloud-wide incident counter.
+CREATE OR REPLACE FUNCTION incident_counts_cloud_scope() RETURNS uuid
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT '00000000-0000-0000-0000-000000000000'::uuid
+$$;
+
+-- Whether lists show a page (and its incidents).
+CREATE OR REPLACE FUNCTION page_listed(archived_at timestamptz, status text)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT archived_at IS NULL AND status <> 'SOFT_DELETED'
+$$;
+
+CREATE OR REPLACE FUNCTION incident_counts_add(p_cloud text, p_scope uuid,
+	p_total integer, p_active integer) RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO incident_counts AS c (cloud_id, scope, slot, total, active)
+	VALUES (p_cloud, p_scope, counter_slot(), p_total, p_active)
+	ON CONFLICT (cloud_id, scope, slot) DO UPDATE
+	SET total = c.total + EXCLUDED.total,
+		active = c.active + EXCLUDED.active
+$$;
+
+-- An incident counts on its page, and in its cloud while the page is
+-- listed. The page row is read FOR SHARE: a page write that changes
+-- whether it is listed waits for this transaction (and this one for it),
+-- so the cloud's counter moves either here or there, never twice or not
+-- at all. A page being deleted takes its counters with it (below).
+CREATE OR REPLACE FUNCTION incidents_count() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	r incidents := coalesce(NEW, OLD);
+	d_total integer := 0;
+	d_active integer := 0;
+	listed boolean;
+BEGIN
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		d_total := 1;
+		d_active := (NEW.status <> 'RESOLVED')::integer;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		d_total := d_total - 1;
+		d_active := d_active - (OLD.status <> 'RESOLVED')::integer;
+	END IF;
+	IF d_total = 0 AND d_active = 0 THEN
+		RETURN NULL;
+	END IF;
+	SELECT page_listed(p.archived_at, p.page_status) INTO listed
+		FROM pages p WHERE p.cloud_id = r.cloud_id AND p.id = r.page_id
+		FOR SHARE;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	PERFORM incident_counts_add(r.cloud_id, r.page_id, d_total, d_active);
+	IF listed THEN
+		PERFORM incident_counts_add(r.cloud_id,
+			incident_counts_cloud_scope(), d_total, d_active);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER incidents_count
+	AFTER INSERT OR DELETE OR UPDATE OF status ON incidents
+	FOR EACH ROW EXECUTE FUNCTION incidents_count();
+
+-- Adds (sign 1) or takes away (-1) a page's incidents from its cloud's.
+CREATE OR REPLACE FUNCTION incident_counts_page_to_cloud(p_cloud text,
+	p_page uuid, p_sign integer) RETURNS void
+LANGUAGE sql AS $$
+	SELECT incident_counts_add(p_cloud, incident_counts_cloud_scope(),
+		p_sign * sum(total)::integer, p_sign * sum(active)::integer)
+	FROM incident_counts WHERE cloud_id = p_cloud AND scope = p_page
+	HAVING sum(total) <> 0
+$$;
+
+-- Pages per listed status; and a page that stops (or starts) being listed
+-- takes its incidents out of (or back into) its cloud's count. Both
+-- counter rows of a status move go in one statement in status order, so
+-- two sessions sharing a slot cannot deadlock on them.
+CREATE OR REPLACE FUNCTION pages_count() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	was text;
+	now_is text;
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE')
+	   AND page_listed(OLD.archived_at, OLD.page_status) THEN
+		was := OLD.page_status;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE')
+	   AND page_listed(NEW.archived_at, NEW.page_status) THEN
+		now_is := NEW.page_status;
+	END IF;
+	IF was IS NOT DISTINCT FROM now_is THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO page_counts AS c (cloud_id, page_status, slot, n)
+	SELECT coalesce(NEW.cloud_id, OLD.cloud_id), d.status, counter_slot(),
+		d.n
+	FROM (VALUES (was, -1), (now_is, 1)) AS d(status, n)
+	WHERE d.status IS NOT NULL ORDER BY d.status
+	ON CONFLICT (cloud_id, page_status, slot) DO UPDATE
+	SET n = c.n + EXCLUDED.n;
+	IF TG_OP = 'UPDATE' AND (was IS NULL) <> (now_is IS NULL) THEN
+		PERFORM incident_counts_page_to_cloud(NEW.cloud_id, NEW.id,
+			CASE WHEN now_is IS NULL THEN -1 ELSE 1 END);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER pages_count
+	AFTER INSERT OR DELETE OR UPDATE OF page_status, archived_at ON pages
+	FOR EACH ROW EXECUTE FUNCTION pages_count();
+
+-- A deleted page's incidents leave its cloud's count before the cascade
+-- deletes them (which then finds the page gone and counts nothing), and
+-- its own counters go with it.
+CREATE OR REPLACE FUNCTION pages_uncount_incidents() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF page_listed(OLD.archived_at, OLD.page_status) THEN
+		PERFORM incident_counts_page_to_cloud(OLD.cloud_id, OLD.id, -1);
+	END IF;
+	DELETE FROM incident_counts WHERE cloud_id = OLD.cloud_id
+		AND scope = OLD.id;
+	RETURN OLD;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER pages_uncount_incidents BEFORE DELETE ON pages
+	FOR EACH ROW EXECUTE FUNCTION pages_uncount_incidents();
