@@ -1,23 +1,61 @@
 #!/usr/bin/env bash
-# bench/endpoints.sh: the heavier routes, through nginx with wrk, each for
-# BENCH_SECONDS (default 5) after a 1 s warm-up (part of `make bench`):
-#   GET  /pages/summary                      a cloud of 1,000 pages
-#   GET  /pages/{id}/components/uptime       1,000 components, 100,000
-#   GET  /pages/{id}/uptime_percentage         status changes, 90 days
-#   POST /incidents                          one incident per request
-#   GET  /incidents/list/v2?pageId=&first=25 25 incidents with their updates
-# Prints req/s, p50 and p99 per route; fails on any non-2xx answer.
+# bench/endpoints.sh: every route of issue 13's table beside the page read
+# (GET /pages/{id}), through nginx with wrk, in one run (part of `make
+# bench`). The data is seeded with autovacuum off, measured never analysed,
+# then ANALYZEd and measured again; each route's ratio is its req/s over
+# the page read's in the same phase. Plans of the routes' statements
+# (EXPLAIN ANALYZE BUFFERS of the statusd statements themselves, generic
+# plans, see bench/explain.c) are taken in both phases. Results go to
+# stdout, bench/results/endpoints.txt and the section of bench/RESULTS.md
+# between its "routes" markers (bench/results/plans.txt holds the plans).
+#
+# Sizes (BENCH_SIZE):
+#   full (default)  10,000 pages in the cloud (summary v2); 1,000 pages in a
+#                   second cloud (summary v1); 1,000 components x 100 status
+#                   changes (uptime); a page with 100 incidents, a page with
+#                   BENCH_INCIDENTS (100,000) in a cloud with
+#                   BENCH_CLOUD_INCIDENTS (1,000,000)
+#   small           the quick run: 1,000 / 200 pages, 100 components x 100,
+#                   3,500 incidents on a page in a cloud with 10,000
+# Each measurement: wrk -t2 -c16, 1 s warm-up, BENCH_SECONDS (default 5).
+# Fails on any non-2xx answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 
 BUILD=${BUILD:-build}
+build_dir=$(realpath -m "$BUILD")
 seconds=${BENCH_SECONDS:-5}
+size=${BENCH_SIZE:-full}
+case $size in
+full)
+	pages=10000 v1_pages=1000 components=1000
+	big=${BENCH_INCIDENTS:-100000} cloud_incidents=${BENCH_CLOUD_INCIDENTS:-1000000}
+	;;
+small)
+	pages=1000 v1_pages=200 components=100
+	big=${BENCH_INCIDENTS:-3500} cloud_incidents=${BENCH_CLOUD_INCIDENTS:-10000}
+	;;
+*)
+	echo "bench: BENCH_SIZE must be full or small" >&2
+	exit 2
+	;;
+esac
+changes=100 # status changes per component
 state=$(mktemp -d /tmp/statusd-bench-endpoints.XXXXXX)
 chmod 755 "$state"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Two free ports: nginx's and statusd's metrics listener's.
+read -r port metrics_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
 out=bench/results/endpoints.txt
+plans=bench/results/plans.txt
 mkdir -p bench/results
 
+say() { printf 'bench: %s\n' "$*" >&2; }
 cleanup() {
 	STATE_DIR=$state deploy/stack.sh stop >/dev/null 2>&1 || true
 	rm -rf "$state"
@@ -25,41 +63,197 @@ cleanup() {
 trap cleanup EXIT
 [ -z "${BENCH_KEEP:-}" ] || trap - EXIT
 
-STATE_DIR=$state PORT=$port WORKERS=${BENCH_WORKERS:-4} BUILD=$BUILD \
+started=$(date +%s)
+STATE_DIR=$state PORT=$port METRICS_PORT=$metrics_port WORKERS=${BENCH_WORKERS:-4} BUILD=$BUILD \
 	RATE=1000000r/s BURST=1000000 deploy/stack.sh start >"$state/stack.log" 2>&1 ||
-	{ tail -n 20 "$state/stack.log"; exit 1; }
+	{
+		tail -n 20 "$state/stack.log"
+		exit 1
+	}
 # shellcheck disable=SC1091
 . "$state/env"
+conf=$state/etc/statusd.conf
+[ -f "$conf" ] || conf=$(find "$state" -name statusd.conf | head -n 1)
+sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
 auth="Basic $(printf '%s:%s' "$EMAIL" "$TOKEN" | base64 -w0)"
-api="$BASE_URL/jsm/ops/api/$CLOUD"
+api="/jsm/ops/api/$CLOUD"
 
-page=$(curl -sf -H "Authorization: $auth" -H 'Content-Type: application/json' \
-	-d '{"page":{"name":"Uptime bench","subdomain":"uptime-bench","pageType":"PUBLIC"}}' \
-	"$api/pages" | python3 -c 'import json,sys; print(json.load(sys.stdin)["page"]["id"])')
-echo "bench: seeding 1,000 pages and 1,000 components with 100,000 status changes" >&2
-psql -X -q "$DATABASE_URL" -v ON_ERROR_STOP=1 -v cloud="$CLOUD" -v page="$page" \
-	-f bench/endpoints.sql >"$state/seed.log" 2>&1 || { cat "$state/seed.log"; exit 1; }
-printf '{"incidentCreateRequest":{"pageId":"%s","name":"Bench incident","message":"Investigating elevated error rates"}}' \
-	"$page" >"$state/incident.json"
-for i in $(seq 25); do
-	curl -sf -o /dev/null -H "Authorization: $auth" -H 'Content-Type: application/json' \
-		-d @"$state/incident.json" "$api/incidents"
+# Never analysed until the second phase: no autovacuum (nor its ANALYZE).
+sql -c "SELECT format('ALTER TABLE %I SET (autovacuum_enabled = false);', tablename)
+	FROM pg_tables WHERE schemaname = 'public'" | sql >/dev/null
+
+post() { # path body -> response
+	curl -sf -H "Authorization: $auth" -H 'Content-Type: application/json' -d "$2" "$BASE_URL$api$1"
+}
+json_id() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[sys.argv[1]]["id"] if sys.argv[1] in d else d["incidentWithUpdates"]["incident"]["id"])' "$1"; }
+
+say "seeding ($size): $pages + $v1_pages pages, $components components x $changes changes, $big of $cloud_incidents incidents"
+# Pages: the cloud's (summary v2, the page read, page updates), and a
+# second cloud's for summary v1.
+v1_cloud=$(python3 -c 'import uuid; print(uuid.uuid4())')
+half=$((pages / 2))
+sql -v cloud="$CLOUD" -v from=1 -v to="$half" -f bench/seed.sql >/dev/null &
+sql -v cloud="$CLOUD" -v from=$((half + 1)) -v to="$pages" -f bench/seed.sql >/dev/null &
+sql -v cloud="$v1_cloud" -v from=100001 -v to=$((100000 + v1_pages)) -f bench/seed.sql >/dev/null
+wait
+v1_token=$("$build_dir/statusctl" -c "$conf" token create --cloud "$v1_cloud" \
+	--email bench@example.com --scopes all 2>/dev/null | awk '{print $1}')
+v1_auth="Basic $(printf '%s:%s' bench@example.com "$v1_token" | base64 -w0)"
+
+# Through the API: the uptime page, the page with 100 incidents, the page
+# with many.
+uptime_page=$(post /pages '{"page":{"name":"Uptime bench","subdomain":"uptime-bench","pageType":"PUBLIC"}}' | json_id page)
+small_page=$(post /pages '{"page":{"name":"Incident bench","subdomain":"incident-bench","pageType":"PUBLIC"}}' | json_id page)
+big_page=$(post /pages '{"page":{"name":"Busy bench","subdomain":"busy-bench","pageType":"PUBLIC"}}' | json_id page)
+other_page=$(post /pages '{"page":{"name":"Other bench","subdomain":"other-bench","pageType":"PUBLIC"}}' | json_id page)
+for i in $(seq 100); do
+	post /incidents "{\"incidentCreateRequest\":{\"pageId\":\"$small_page\",\"name\":\"Bench incident $i\",\"message\":\"Investigating elevated error rates\"}}" >/dev/null
 done
+sql -v cloud="$CLOUD" -v page="$uptime_page" -v components="$components" \
+	-v changes="$changes" -f bench/endpoints.sql >/dev/null
+sql -v cloud="$CLOUD" -v page="$big_page" -v other="$other_page" -v big="$big" \
+	-v total="$cloud_incidents" -f bench/incidents.sql >/dev/null
+component=$(sql -c "SELECT id FROM components WHERE cloud_id = '$CLOUD' AND page_id = '$uptime_page' ORDER BY position LIMIT 1")
+say "seeded in $(($(date +%s) - started)) s"
 
-run() { # label method path [body]
-	local label=$1 method=$2 path=$3 body=${4:-} line
-	wrk -t2 -c8 -d1s -s bench/request.lua "$api$path" -- "$method" "$auth" $body >/dev/null
-	line=$(wrk -t2 -c16 -d"${seconds}s" -s bench/request.lua "$api$path" -- \
-		"$method" "$auth" $body | grep '^BENCH')
-	printf '%-40s %s\n' "$label" "${line#BENCH }"
-	case $line in *non2xx=0\ errors=0) ;; *) echo "bench: $label had failures" >&2; return 1 ;; esac
+# The requests of each route: "METHOD PATH [BODY]" lines, one picked at
+# random per request (bench/routes.lua).
+req=$state/requests
+mkdir -p "$req"
+sql -c "SELECT 'GET $api/pages/' || id FROM pages WHERE cloud_id = '$CLOUD' AND subdomain LIKE 'bench-%' ORDER BY id LIMIT 1000" >"$req/page_read"
+sql -c "SELECT 'PUT $api/pages/' || id || ' {\"page\":{\"description\":\"Updated {n}\"}}' FROM pages WHERE cloud_id = '$CLOUD' AND subdomain LIKE 'bench-%' AND page_status = 'PUBLISHED' ORDER BY id LIMIT 1000" >"$req/page_update"
+echo "POST $api/pages {\"page\":{\"name\":\"Created {n}\",\"subdomain\":\"created-{n}\",\"pageType\":\"PUBLIC\"}}" >"$req/page_create"
+echo "POST $api/incidents {\"incidentCreateRequest\":{\"pageId\":\"$small_page\",\"name\":\"Bench incident\",\"message\":\"Investigating elevated error rates\"}}" >"$req/incident_create"
+sql -c "SELECT 'PUT $api/incidents {\"incidentUpdateRequest\":{\"pageId\":\"' || page_id || '\",\"incidentId\":\"' || id || '\",\"name\":\"Renamed {n}\"}}' FROM incidents WHERE cloud_id = '$CLOUD' AND page_id = '$big_page' ORDER BY id LIMIT 1000" >"$req/incident_update"
+one() { echo "GET $api$2" >"$req/$1"; }
+one v2_small_first "/incidents/list/v2?pageId=$small_page&first=25"
+one v2_first "/incidents/list/v2?pageId=$big_page&first=25"
+one v2_last "/incidents/list/v2?pageId=$big_page&last=25"
+one v2_active_first "/incidents/list/v2?pageId=$big_page&first=25&showActive=true"
+one v2_active_last "/incidents/list/v2?pageId=$big_page&last=25&showActive=true"
+one v2_cloud_first "/incidents/list/v2?first=25"
+one v2_cloud_last "/incidents/list/v2?last=25"
+one v1_first "/incidents/list?pageId=$big_page&limit=25"
+one v1_cloud "/incidents/list?limit=25"
+one summary_v2 "/pages/summary/v2?first=25"
+echo "GET /jsm/ops/api/$v1_cloud/pages/summary" >"$req/summary_v1"
+one uptime_all "/pages/$uptime_page/components/uptime"
+one uptime_v2 "/pages/$uptime_page/components/uptime/v2?first=25"
+one uptime_page "/pages/$uptime_page/uptime_percentage"
+one uptime_one "/components/$component/uptime_percentage"
+
+labels=(
+	"page_read|GET /pages/{id} (the reference)"
+	"v2_small_first|incidents v2 first=25, page of 100"
+	"v2_first|incidents v2 first=25, page of $big"
+	"v2_last|incidents v2 last=25, page of $big"
+	"v2_active_first|incidents v2 first=25 showActive"
+	"v2_active_last|incidents v2 last=25 showActive"
+	"v2_cloud_first|incidents v2 first=25, cloud of $cloud_incidents"
+	"v2_cloud_last|incidents v2 last=25, cloud"
+	"v1_first|incidents v1 limit=25, page of $big"
+	"v1_cloud|incidents v1 limit=25, cloud"
+	"summary_v2|pages summary v2 first=25 ($pages pages)"
+	"summary_v1|pages summary v1 ($v1_pages pages)"
+	"uptime_all|components uptime ($components x $changes)"
+	"uptime_v2|components uptime v2 first=25"
+	"uptime_page|page uptime_percentage"
+	"uptime_one|one component's uptime_percentage"
+	"incident_create|POST /incidents"
+	"incident_update|PUT /incidents"
+	"page_create|POST /pages"
+	"page_update|PUT /pages/{id}"
+)
+
+measure() { # route -> "rps p50 p99"
+	local a=$auth line
+	[ "$1" != summary_v1 ] || a=$v1_auth
+	wrk -t2 -c8 -d1s -s bench/routes.lua "$BASE_URL" -- "$a" "$req/$1" >/dev/null
+	line=$(wrk -t2 -c16 -d"${seconds}s" -s bench/routes.lua "$BASE_URL" -- "$a" "$req/$1" | grep '^BENCH')
+	case $line in *non2xx=0\ errors=0) ;; *)
+		say "$1 had failures: $line"
+		return 1
+		;;
+	esac
+	sed -E 's/.*rps=([0-9]+) p50_us=([0-9]+) p99_us=([0-9]+).*/\1 \2 \3/' <<<"$line"
 }
 
+# The statements behind the routes, with this run's ids (bench/explain.c).
+explain() { # phase
+	local c=$CLOUD
+	{
+		echo "== $1 =="
+		"$build_dir/bench-explain" "$DATABASE_URL" <<-EOF
+			PAGE_GET	$c	$(sed -n '1s|.*/||p' "$req/page_read")
+			INCIDENTS_PAGE_AFTER	$c	false	\N	\N	26	$big_page
+			INCIDENTS_PAGE_BEFORE	$c	false	\N	\N	26	$big_page
+			INCIDENTS_PAGE_ACTIVE_AFTER	$c	true	\N	\N	26	$big_page
+			INCIDENTS_PAGE_ACTIVE_BEFORE	$c	true	\N	\N	26	$big_page
+			INCIDENTS_AFTER	$c	false	\N	\N	26
+			INCIDENTS_BEFORE	$c	false	\N	\N	26
+			PAGES_SUMMARY_KEYSET	$c	ALL	\N	\N	26
+			PAGES_SUMMARY	$v1_cloud	ALL
+			UPTIME_AFTER	$c	$uptime_page	-infinity	infinity	\N	\N	\N	\N	26
+			UPTIME_PAGE	$c	$uptime_page	-infinity	infinity
+			UPTIME_COMPONENT	$c	$component	-infinity	infinity
+		EOF
+	} >>"$plans" 2>&1 || say "explain failed (see $plans)"
+}
+
+declare -A rps
+: >"$plans"
+for phase in unanalysed analysed; do
+	if [ $phase = analysed ]; then
+		sql -c "SELECT format('ANALYZE %I;', tablename) FROM pg_tables
+			WHERE schemaname = 'public'" | sql >/dev/null
+	fi
+	explain $phase
+	ref=()
+	for entry in "${labels[@]}"; do
+		route=${entry%%|*}
+		r=$(measure "$route") || exit 1
+		rps[$phase.$route]=$r
+		[ "$route" != page_read ] || ref+=("${r%% *}")
+	done
+	# The page read again at the end: the reference is the mean of both.
+	r=$(measure page_read) || exit 1
+	ref+=("${r%% *}")
+	rps[$phase.ref]=$(((ref[0] + ref[1]) / 2))
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 {
-	echo "statusd endpoints bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, wrk -t2 -c16 -d${seconds}s"
-	run "GET /pages/summary (1,000 pages)" GET "/pages/summary"
-	run "GET components/uptime (1,000 x 100)" GET "/pages/$page/components/uptime"
-	run "GET uptime_percentage (1,000 x 100)" GET "/pages/$page/uptime_percentage"
-	run "POST /incidents" POST "/incidents" "$state/incident.json"
-	run "GET /incidents/list/v2 (first=25)" GET "/incidents/list/v2?pageId=$page&first=25"
+	echo "statusd routes bench ($size), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, wrk -t2 -c16 -d${seconds}s, seeded in $(($(date +%s) - started)) s total"
+	echo
+	echo "| route | never analysed req/s | ratio | p99 ms | analysed req/s | ratio | p99 ms |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	for entry in "${labels[@]}"; do
+		route=${entry%%|*}
+		label=${entry#*|}
+		read -r u _ up99 <<<"${rps[unanalysed.$route]}"
+		read -r a _ ap99 <<<"${rps[analysed.$route]}"
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
+			"$u" "$(ratio "$u" "${rps[unanalysed.ref]}")" "$(awk -v x="$up99" 'BEGIN{printf "%.1f", x/1000}')" \
+			"$a" "$(ratio "$a" "${rps[analysed.ref]}")" "$(awk -v x="$ap99" 'BEGIN{printf "%.1f", x/1000}')"
+	done
+	echo
+	echo "Reference (GET /pages/{id}, mean of the phase's first and last run): ${rps[unanalysed.ref]} req/s never analysed, ${rps[analysed.ref]} analysed."
 } | tee "$out"
+
+# bench/RESULTS.md: the table and the plans between the markers.
+python3 - "$out" "$plans" <<'EOF'
+import re, sys
+table = open(sys.argv[1]).read()
+plans = open(sys.argv[2]).read()
+path = "bench/RESULTS.md"
+doc = open(path).read()
+begin, end = "<!-- routes:begin -->", "<!-- routes:end -->"
+body = "%s\n%s\n\n<details><summary>Plans (EXPLAIN ANALYZE BUFFERS, generic plans)</summary>\n\n```\n%s```\n\n</details>\n%s" % (
+    begin, table, plans, end)
+if begin in doc:
+    doc = re.sub(re.escape(begin) + ".*" + re.escape(end), lambda m: body, doc, flags=re.S)
+else:
+    doc += "\n" + body + "\n"
+open(path, "w").write(doc)
+EOF
+say "done in $(($(date +%s) - started)) s"

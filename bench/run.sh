@@ -184,9 +184,11 @@ http_code() {
 # then try another one.
 for attempt in 1 2 3; do
 	api_port=$(free_port)
+	metrics_port=$(free_port "$api_port") # not PORT+1: another stack may hold it
 	say "starting the stack in $state (port $api_port, $workers statusd workers)"
 	stack_started=1
-	if STATE_DIR=$state PORT=$api_port WORKERS=$workers BUILD=$BUILD \
+	if STATE_DIR=$state PORT=$api_port METRICS_PORT=$metrics_port \
+		WORKERS=$workers BUILD=$BUILD \
 		BUILD_DIR=$build_dir RATE=$rate BURST=$burst \
 		STATUSD_EXTRA_CONF=${BENCH_STATUSD_CONF:-} \
 		deploy/stack.sh start >"$log_dir/stack.log" 2>&1; then
