@@ -212,21 +212,6 @@ CREATE OR REPLACE TRIGGER component_history_deleted
 	REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION component_history_changed();
 
--- Weighted outage seconds of one component before t: the interval holding
--- t (the last that started by then) adds its part up to t to the sum of
--- those before it. Two index probes per component, whatever its history.
-CREATE OR REPLACE FUNCTION component_lost_before(p_cloud text, p_id uuid,
-	t timestamptz) RETURNS numeric
-LANGUAGE sql STABLE AS $$
-	SELECT coalesce((SELECT h.lost_before + status_outage_weight(h.status)
-			* extract(epoch FROM least(coalesce(h.ended_at, t), t)
-				- h.started_at)
-		FROM component_status_history h
-		WHERE h.cloud_id = p_cloud AND h.component_id = p_id
-		AND h.started_at <= t
-		ORDER BY h.started_at DESC LIMIT 1), 0)
-$$;
-
 -- Uptime of every live component of a page over [p_from, p_to], clipped to
 -- each component's life and to now (DESIGN.md section 7, Statuspage's
 -- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
@@ -249,11 +234,24 @@ LANGUAGE sql STABLE AS $$
 		WHERE c.cloud_id = p_cloud AND c.page_id = p_page
 		AND (p_only IS NULL OR c.id = p_only OR c.parent_id = p_only)
 	), leaf AS (
+		-- The weighted outage seconds before t: the interval holding t
+		-- (the last that started by then) adds its part up to t to
+		-- the sum of those before it. Inline, not a function, so the
+		-- probes are part of this plan: two per component.
 		SELECT s.*, CASE WHEN s.hi <= s.lo THEN 100::numeric
-			ELSE 100 * (1 - (component_lost_before(p_cloud, s.id,
-				s.hi) - component_lost_before(p_cloud, s.id,
-				s.lo)) / extract(epoch FROM s.hi - s.lo)) END AS raw
-		FROM span s
+			ELSE 100 * (1 - coalesce(l.seconds, 0) /
+				extract(epoch FROM s.hi - s.lo)) END AS raw
+		FROM span s LEFT JOIN LATERAL (
+			SELECT sum(e.sign * (h.lost_before +
+				status_outage_weight(h.status) * extract(epoch
+				FROM least(coalesce(h.ended_at, e.at), e.at)
+					- h.started_at))) AS seconds
+			FROM (VALUES (s.hi, 1), (s.lo, -1)) AS e(at, sign)
+			CROSS JOIN LATERAL (SELECT * FROM component_status_history x
+				WHERE x.cloud_id = p_cloud AND x.component_id = s.id
+				AND x.started_at <= e.at
+				ORDER BY x.started_at DESC LIMIT 1) h
+		) l ON s.hi > s.lo
 	), grp AS (
 		SELECT k.parent_id, avg(k.raw) AS mean FROM leaf k
 		WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id
