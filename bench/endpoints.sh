@@ -21,7 +21,6 @@
 # Fails on any non-2xx answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 
 BUILD=${BUILD:-build}
 build_dir=$(realpath -m "$BUILD")
