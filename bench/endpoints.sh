@@ -191,7 +191,7 @@ explain() { # phase
 			INCIDENTS_AFTER	$c	false	\N	\N	26
 			INCIDENTS_BEFORE	$c	false	\N	\N	26
 			PAGES_SUMMARY_KEYSET	$c	ALL	\N	\N	26
-			PAGES_SUMMARY	$v1_cloud	ALL
+			PAGES_SUMMARY	$v1_cloud	ALL	1000
 			UPTIME_AFTER	$c	$uptime_page	-infinity	infinity	\N	\N	\N	\N	26
 			UPTIME_PAGE	$c	$uptime_page	-infinity	infinity
 			UPTIME_COMPONENT	$c	$component	-infinity	infinity
