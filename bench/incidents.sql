@@ -2,7 +2,7 @@
 -- on page :page and the rest on page :other, one update each, one in ten
 -- active, a minute apart. Variables: cloud, page, other, big, total.
 --
--- Bulk: the counting trigger (db/sql/60_counters.sql) is off for the
+-- Bulk: the counting trigger (db/sql/70_counters.sql) is off for the
 -- INSERT and the cloud's counters are set from count(*) after it, in the
 -- same transaction: what the trigger would have done, a row at a time.
 \set ON_ERROR_STOP 1

@@ -102,7 +102,7 @@ enum incident_stmt {
 };
 
 static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
-	/* FOR SHARE, as the counting trigger takes it (db/sql/60_counters.sql):
+	/* FOR SHARE, as the counting trigger takes it (db/sql/70_counters.sql):
 	 * the page lock comes first, before any incident or component. */
 	DB_STMT(INCIDENT_PAGE,
 	    "SELECT page_status FROM pages WHERE cloud_id = $1"

@@ -2,7 +2,7 @@
 -- counters written in the same transaction as the rows they count, never
 -- by scanning (DESIGN.md section 9), and what uptime needs to read a
 -- constant number of rows per component. The triggers that keep them live
--- in db/sql/60_counters.sql and db/sql/30_components.sql.
+-- in db/sql/70_counters.sql and db/sql/30_components.sql.
 
 -- Incidents per page (scope = the page's id) and per cloud over the pages
 -- a list shows (scope = the nil uuid: pages neither soft-deleted nor
