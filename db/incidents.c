@@ -28,7 +28,7 @@
  * rows lie on the cursor's other side is the nearest such row, fetched in
  * index order. One row at least comes back, carrying the total and that
  * flag, even when the window is empty. The total is the counters'
- * (migration 014), not a count of rows. Lists leave out soft-deleted
+ * (migration 015), not a count of rows. Lists leave out soft-deleted
  * pages, as page lists do (their incidents are read and skipped).
  */
 #define PAGE_OF_I                                                              \

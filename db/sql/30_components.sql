@@ -130,7 +130,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 		WHEN 'PARTIAL_OUTAGE' THEN 0.3 ELSE 0 END
 $$;
 
--- Keeps component_status_history.lost_before (migration 014), the
+-- Keeps component_status_history.lost_before (migration 015), the
 -- weighted outage seconds of a component's intervals before each one,
 -- right after any change of the history: for each component touched, the
 -- intervals from the one before the earliest change on are summed again

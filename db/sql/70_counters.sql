@@ -1,4 +1,4 @@
--- Counters of what lists count (migration 014): kept by triggers in the
+-- Counters of what lists count (migration 015): kept by triggers in the
 -- transaction that writes the rows, so a totalCount is a sum of at most 8
 -- rows (one slot per backend) instead of a scan, and never drifts.
 

@@ -1,5 +1,5 @@
 """totalCount comes from counters kept in the same transaction as the rows
-they count (migration 014, db/sql/70_counters.sql), not from scanning
+they count (migration 015, db/sql/70_counters.sql), not from scanning
 (DESIGN.md section 9). After concurrent incident writes, status changes,
 soft deletes, recoveries, permanent deletes and hard deletes of pages, the
 counters and the lists' totalCount equal count(*) over the rows."""
