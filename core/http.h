@@ -67,6 +67,9 @@ struct response {
 	enum sd_status status;
 	const char *body; /* JSON text, arena-owned; NULL = build from err */
 	size_t body_len;
+	/* NULL: application/json. An HTML page (the public subscription
+	 * links) also gets a strict Content-Security-Policy. */
+	const char *content_type;
 	struct sd_error err;
 	const char *allow; /* 405 */
 	const char *www_authenticate; /* 401/403 */

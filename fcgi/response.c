@@ -62,6 +62,17 @@ response_headers(const struct response *res, const char *request_id,
 	if (res->replayed)
 		append_header(extra, sizeof(extra), &used,
 		    "Idempotency-Replayed", "true");
+	if (res->content_type != NULL) {
+		/* No script, style, frame or outside form target: the page is
+		 * one form posting back to itself, and its URL (a token) is
+		 * never sent on as a Referer. */
+		append_header(extra, sizeof(extra), &used,
+		    "Content-Security-Policy",
+		    "default-src 'none'; form-action 'self'; "
+		    "frame-ancestors 'none'; base-uri 'none'");
+		append_header(extra, sizeof(extra), &used, "Referrer-Policy",
+		    "no-referrer");
+	}
 	if (res->retry_after > 0) {
 		snprintf(retry, sizeof(retry), "%d", res->retry_after);
 		append_header(
@@ -69,14 +80,15 @@ response_headers(const struct response *res, const char *request_id,
 	}
 	n = snprintf(buf, RESPONSE_HEADERS_MAX,
 	    "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Request-Id: %s\r\n"
 	    "%s\r\n",
-	    status, sd_status_reason(res->status), res->body_len, request_id,
-	    extra);
+	    status, sd_status_reason(res->status),
+	    res->content_type ? res->content_type : "application/json",
+	    res->body_len, request_id, extra);
 	/* REQUEST_ID_MAX and extra bound it: never cut short. */
 	return n < 0 ? 0 : (size_t)n;
 }

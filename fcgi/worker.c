@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "dispatch.h"
+#include "handlers/subscription_links.h"
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
@@ -194,7 +195,9 @@ serve_one(FCGX_Request *fr, struct arena *arena, size_t max_body)
 	req.arena = arena;
 	req.route_index = -1;
 	read_request(fr, &req, max_body, &res);
-	if (res.status == SD_OK && !health_serve(&req, &res))
+	/* The routes outside the API, without credentials, come first. */
+	if (res.status == SD_OK && !health_serve(&req, &res) &&
+	    !subscription_links_serve(&req, &res))
 		dispatch_request(&req, &who, &res);
 	injected_fault(fr, &res);
 	write_response(fr, &req, &res);

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "sublink.h"
 #include "subtoken.h"
 #include "suites.h"
 
@@ -126,6 +127,36 @@ START_TEST(test_rotation)
 }
 END_TEST
 
+START_TEST(test_links)
+{
+	char out[160];
+
+	ck_assert_int_eq(sublink_build("status.example.com", "acme",
+	                     SUBTOKEN_CONFIRM, "t1.AbC-_.x", out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out,
+	    "https://acme.status.example.com/subscriptions/"
+	    "confirm?token=t1.AbC-_.x");
+	/* Manage tokens unsubscribe; a key id's odd bytes are encoded. */
+	ck_assert_int_eq(sublink_build("example.org", "p", SUBTOKEN_MANAGE,
+	                     "k/1&=.x", out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out,
+	    "https://p.example.org/subscriptions/"
+	    "unsubscribe?token=k%2F1%26%3D.x");
+	ck_assert_int_eq(
+	    sublink_build("", "p", SUBTOKEN_CONFIRM, "t", out, sizeof(out)),
+	    -1);
+	ck_assert_int_eq(
+	    sublink_build("e.org", "p", SUBTOKEN__MAX, "t", out, sizeof(out)),
+	    -1);
+	/* Cut short is refused, never truncated. */
+	ck_assert_int_eq(sublink_build("example.org", "p", SUBTOKEN_CONFIRM,
+	                     "t1.abcdef", out, 50),
+	    -1);
+}
+END_TEST
+
 Suite *
 subtoken_suite(void)
 {
@@ -136,6 +167,7 @@ subtoken_suite(void)
 	tcase_add_test(tc, test_confirm_expires);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_links);
 	suite_add_tcase(s, tc);
 	return s;
 }
