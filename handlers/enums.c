@@ -8,3 +8,9 @@ const char *const component_statuses[] = { "OPERATIONAL",
 
 const char *const incident_statuses[] = { "INVESTIGATING", "IDENTIFIED",
 	"MONITORING", "RESOLVED", NULL };
+
+const char *const subscriber_item_types[] = { "PAGE_SUBSCRIBER",
+	"INCIDENT_SUBSCRIBER", "COMPONENT_SUBSCRIBER", NULL };
+
+const char *const subscriber_item_short_types[] = { "PAGE", "INCIDENT",
+	"COMPONENT", NULL };

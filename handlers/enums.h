@@ -7,5 +7,9 @@
 extern const char *const component_statuses[];
 /* INVESTIGATING, IDENTIFIED, MONITORING, RESOLVED. */
 extern const char *const incident_statuses[];
+/* PAGE_SUBSCRIBER, INCIDENT_SUBSCRIBER, COMPONENT_SUBSCRIBER. */
+extern const char *const subscriber_item_types[];
+/* PAGE, INCIDENT, COMPONENT: their short spellings, in the same order. */
+extern const char *const subscriber_item_short_types[];
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common.h"
 #include "crypto.h"
@@ -23,6 +24,18 @@ static const char *const summary_filters[] = { "ALL", "DRAFT", "PUBLISHED",
 	{                                                                      \
 		.name = n, .type = FT_INT, .flags = F_ONCE, .min_int = 1,      \
 		.max_int = PAGE_SIZE_MAX                                       \
+	}
+#define REQUIRED(n, t)                                                         \
+	{                                                                      \
+		.name = n, .type = t, .flags = F_ONCE | F_REQUIRED             \
+	}
+/* As schemas.md spells them: PAGE or PAGE_SUBSCRIBER, in any case. */
+#define SUBSCRIBER_ITEM_TYPE(n)                                                \
+	{                                                                      \
+		.name = n, .type = FT_ENUM, .flags = F_ONCE | F_REQUIRED,      \
+		.values = subscriber_item_types,                               \
+		.aliases = subscriber_item_short_types,                        \
+		.message = "must be PAGE, INCIDENT or COMPONENT"               \
 	}
 #define ONCE(n, t)                                                             \
 	{                                                                      \
@@ -66,6 +79,10 @@ const struct field query_keys[QK__MAX] = {
 	    .flags = F_ONCE,
 	    .max = 255 },
 	[QK_SHOW_ACTIVE] = ONCE("showActive", FT_BOOL),
+	[QK_REQUIRED_PAGE_ID] = REQUIRED("pageId", FT_UUID),
+	[QK_ITEM_TYPE] = SUBSCRIBER_ITEM_TYPE("itemType"),
+	[QK_ITEM_ID] = REQUIRED("itemId", FT_UUID),
+	[QK_TYPE] = SUBSCRIBER_ITEM_TYPE("type"),
 };
 
 /* The keys each kind of list reads besides the route's own. */
@@ -75,6 +92,8 @@ static const enum query_key paging_keys[][5] = {
 	[PAGING_FORWARD] = { QK_FIRST, QK_AFTER, QK_LAST, QK_BEFORE, QK_NONE },
 	[PAGING_BOTH] = { QK_FIRST, QK_AFTER, QK_LAST, QK_BEFORE, QK_NONE },
 	[PAGING_LIMIT] = { QK_LIMIT, QK_CURSOR, QK_NONE },
+	[PAGING_LIMIT_BOTH] = { QK_LIMIT, QK_CURSOR, QK_LAST, QK_BEFORE,
+	    QK_NONE },
 };
 
 static enum sd_status
@@ -116,6 +135,20 @@ check_time(const struct field *f, const char *s, struct input_value *v,
 	return SD_OK;
 }
 
+/* The value of f that s names (with aliases, in any case), or NULL. */
+static const char *
+enum_value(const struct field *f, const char *s)
+{
+	int i;
+
+	for (i = 0; f->values[i] != NULL; i++)
+		if (f->aliases == NULL ? strcmp(s, f->values[i]) == 0
+		                       : strcasecmp(s, f->values[i]) == 0 ||
+		            strcasecmp(s, f->aliases[i]) == 0)
+			return f->values[i];
+	return NULL;
+}
+
 /* One non-empty value of f. */
 static enum sd_status
 check_text(const struct field *f, const char *s, struct input_value *v,
@@ -132,7 +165,7 @@ check_text(const struct field *f, const char *s, struct input_value *v,
 		v->number = s[0] == 't';
 		return SD_OK;
 	case FT_ENUM:
-		if (validate_enum_index(f->values, s) >= 0)
+		if (enum_value(f, s) != NULL)
 			return SD_OK;
 		validate_enum_message(f->values, what, sizeof(what));
 		return bad(err, f, what);
@@ -213,6 +246,11 @@ check_key(enum query_key k, const struct request *req, struct input_value *v,
 		v->text = NULL;
 	if (v->text != NULL && (st = check_text(f, v->text, v, err)) != SD_OK)
 		return st;
+	if (v->text != NULL && f->type == FT_ENUM)
+		v->text = enum_value(f, v->text); /* the canonical spelling */
+	if (v->text == NULL && (f->flags & F_REQUIRED))
+		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
+		    "%s: is required", f->name);
 	if (v->text == NULL)
 		v->text = f->def;
 	return SD_OK;
@@ -259,8 +297,21 @@ paging_direction(
 	if (l->paging == PAGING_BOTH && forwards && backwards)
 		return paging_refused(
 		    err, "use first/after or last/before, not both");
-	in->paging.backward = l->paging == PAGING_BOTH && backwards;
+	if (l->paging == PAGING_LIMIT_BOTH && backwards &&
+	    (q[QK_LIMIT].given || q[QK_CURSOR].given))
+		return paging_refused(
+		    err, "use limit/cursor or last/before, not both");
+	in->paging.backward =
+	    (l->paging == PAGING_BOTH || l->paging == PAGING_LIMIT_BOTH) &&
+	    backwards;
 	return SD_OK;
+}
+
+/* Forwards with limit/cursor rather than first/after. */
+static int
+pages_by_limit(const struct list_decl *l)
+{
+	return l->paging == PAGING_LIMIT || l->paging == PAGING_LIMIT_BOTH;
 }
 
 static void
@@ -268,12 +319,12 @@ paging_values(const struct list_decl *l, struct input *in)
 {
 	const struct input_value *size, *cursor;
 
-	if (l->paging == PAGING_LIMIT) {
-		size = &in->query[QK_LIMIT];
-		cursor = &in->query[QK_CURSOR];
-	} else if (in->paging.backward) {
+	if (in->paging.backward) {
 		size = &in->query[QK_LAST];
 		cursor = &in->query[QK_BEFORE];
+	} else if (pages_by_limit(l)) {
+		size = &in->query[QK_LIMIT];
+		cursor = &in->query[QK_CURSOR];
 	} else {
 		size = &in->query[QK_FIRST];
 		cursor = &in->query[QK_AFTER];
@@ -363,9 +414,9 @@ static enum sd_status
 check_cursor(const struct list_decl *l, const struct request *req,
     struct input *in, struct sd_error *err)
 {
-	const char *name = l->paging == PAGING_LIMIT ? "cursor"
-	    : in->paging.backward                    ? "before"
-	                                             : "after";
+	const char *name = in->paging.backward ? "before"
+	    : pages_by_limit(l)                ? "cursor"
+	                                       : "after";
 
 	in->cursor_scope = cursor_scope(l, req, in);
 	if (in->cursor_scope == NULL)

@@ -39,6 +39,10 @@ enum query_key {
 	QK_INCIDENT_CODE,
 	QK_EXTERNAL_INCIDENT_ID,
 	QK_SHOW_ACTIVE,
+	QK_REQUIRED_PAGE_ID, /* pageId where it must be given */
+	QK_ITEM_TYPE, /* subscriber item types, any case, short or long */
+	QK_ITEM_ID,
+	QK_TYPE, /* the same values as itemType */
 	QK__MAX
 };
 
@@ -49,6 +53,7 @@ enum paging_mode {
 	PAGING_FORWARD, /* first/after; last and before are refused */
 	PAGING_BOTH, /* first/after or last/before */
 	PAGING_LIMIT, /* limit/cursor */
+	PAGING_LIMIT_BOTH, /* limit/cursor or last/before */
 };
 
 #define LIST_SCOPE_KEYS 2

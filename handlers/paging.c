@@ -8,69 +8,6 @@
 #include "crypto.h"
 #include "settings.h"
 
-enum sd_status
-paging_query_int(const struct request *req, const char *name, long min,
-    long max, long def, long *out, struct sd_error *err)
-{
-	const char *v = request_query(req, name);
-	char *end;
-	long n;
-
-	if (request_query_count(req, name) > 1)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: given more than once", name);
-	if (v == NULL) {
-		*out = def;
-		return SD_OK;
-	}
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: must be an integer from %ld to %ld", name, min, max);
-	*out = n;
-	return SD_OK;
-}
-
-enum sd_status
-query_once(const struct request *req, const char *name, const char **out,
-    struct sd_error *err)
-{
-	if (request_query_count(req, name) > 1)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: given more than once", name);
-	*out = request_query(req, name);
-	if (*out != NULL && **out == '\0')
-		*out = NULL;
-	return SD_OK;
-}
-
-enum sd_status
-query_uuid(const struct request *req, const char *name, const char **out,
-    struct sd_error *err)
-{
-	enum sd_status st = query_once(req, name, out, err);
-
-	if (st == SD_OK && *out != NULL && !crypto_uuid_valid(*out))
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: must be a UUID", name);
-	return st;
-}
-
-enum sd_status
-paging_cursor(struct arena *a, const struct paging *pg, const char *scope,
-    const char *name, const char **key, const char **id, struct sd_error *err)
-{
-	if (scope == NULL)
-		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
-	if (pg->cursor != NULL &&
-	    cursor_decode(a, &handlers_settings()->cursor_key, scope,
-	        pg->cursor, key, id) != 0)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid cursor",
-		    "%s: not a cursor of this list", name);
-	return SD_OK;
-}
-
 static size_t
 quoted_len(const char *s)
 {

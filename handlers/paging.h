@@ -14,27 +14,6 @@ struct paging {
 	const char *cursor; /* after or before; NULL = from the edge */
 };
 
-/* Query helpers of the subscriber routes (handlers/subscribers.c), which
- * predate the declared input of handlers/input.h. */
-/* A query parameter given at most once (repeated: 400); "" counts as
- * absent (*out NULL). */
-enum sd_status query_once(const struct request *req, const char *name,
-    const char **out, struct sd_error *err);
-/* The same, and when present it must be a UUID (else 400). */
-enum sd_status query_uuid(const struct request *req, const char *name,
-    const char **out, struct sd_error *err);
-
-/* Decodes pg->cursor (when there is one) of the list scope into *key and
- * *id (left NULL without a cursor); a forged or foreign one is 400 naming
- * the parameter `name`. */
-enum sd_status paging_cursor(struct arena *a, const struct paging *pg,
-    const char *scope, const char *name, const char **key, const char **id,
-    struct sd_error *err);
-
-/* Parses a decimal integer parameter in [min, max]; def when absent. */
-enum sd_status paging_query_int(const struct request *req, const char *name,
-    long min, long max, long def, long *out, struct sd_error *err);
-
 /* A keyset page as JSON: {"<list>": [items], "pageInfo": {...},
  * "totalCount": N}. pageInfo has hasNextPage and endCursor, plus
  * hasPreviousPage and startCursor when both_ways. */

@@ -19,6 +19,8 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "db/subscribers.h"
+#include "enums.h"
+#include "input.h"
 #include "paging.h"
 #include "settings.h"
 #include "subtoken.h"
@@ -27,8 +29,6 @@
 #define DELETE_IDS_MAX 1000
 #define WEBHOOK_SECRET_BYTES 32
 
-static const char *const subscriber_item_types[] = { "PAGE_SUBSCRIBER",
-	"INCIDENT_SUBSCRIBER", "COMPONENT_SUBSCRIBER", NULL };
 static const char *const subscription_types[] = { "EMAIL", "SMS", "WEBHOOK",
 	"SLACK", NULL };
 enum subscription_type { SUB_EMAIL, SUB_SMS, SUB_WEBHOOK, SUB_SLACK };
@@ -135,46 +135,6 @@ static const char *
 body_string(const json_t *obj, const char *name)
 {
 	return json_string_value(json_object_get(obj, name));
-}
-
-/* itemType / type of the list and stats queries: PAGE, INCIDENT,
- * COMPONENT or the subscriber type spellings, in any case (schemas.md). */
-static enum sd_status
-query_item_type(const struct request *req, const char *name, const char **out,
-    struct sd_error *err)
-{
-	static const char *const short_names[] = { "PAGE", "INCIDENT",
-		"COMPONENT", NULL };
-	const char *v;
-	enum sd_status st = query_once(req, name, &v, err);
-	int i;
-
-	if (st != SD_OK)
-		return st;
-	if (v == NULL)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: is required", name);
-	for (i = 0; short_names[i] != NULL; i++) {
-		if (strcasecmp(v, short_names[i]) == 0 ||
-		    strcasecmp(v, subscriber_item_types[i]) == 0) {
-			*out = subscriber_item_types[i];
-			return SD_OK;
-		}
-	}
-	return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-	    "%s: must be PAGE, INCIDENT or COMPONENT", name);
-}
-
-static enum sd_status
-query_required_uuid(const struct request *req, const char *name,
-    const char **out, struct sd_error *err)
-{
-	enum sd_status st = query_uuid(req, name, out, err);
-
-	if (st == SD_OK && *out == NULL)
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "%s: is required", name);
-	return st;
 }
 
 /* The item must be the cloud's; with must_accept, its page must take
@@ -431,9 +391,8 @@ subscriber_captcha_challenge(
 	enum sd_status st;
 
 	(void)who;
-	st = query_required_uuid(req, "pageId", &page_id, &res->err);
-	if (st == SD_OK)
-		st = find_item(req, res, "PAGE_SUBSCRIBER", page_id, 1, NULL);
+	page_id = req->input->query[QK_REQUIRED_PAGE_ID].text;
+	st = find_item(req, res, "PAGE_SUBSCRIBER", page_id, 1, NULL);
 	if (st != SD_OK)
 		return st;
 	if (captcha_challenge_new(
@@ -534,23 +493,24 @@ subscriber_unsubscribe(
 
 /* ---- lists ---- */
 
-/* Runs one keyset window and answers it as a connection: nodes carry
- * their confirmation codes; both_ways adds hasPreviousPage/startCursor. */
+/* Runs the keyset window req->input asks for (limit and cursor forwards,
+ * as documented; last and before backwards, our extension as in the v2
+ * lists) and answers it as a connection whose nodes carry their
+ * confirmation codes. */
 static enum sd_status
 run_list(struct request *req, struct response *res,
-    struct subscriber_list_query *q, const struct paging *pg, const char *scope,
-    const char *envelope)
+    struct subscriber_list_query *q, const char *envelope)
 {
+	const struct input *in = req->input;
+	const struct paging *pg = &in->paging;
 	struct subscriber_rows rows;
 	struct connection c = { 0 };
 	const char *json;
 	enum sd_status st;
 	int i;
 
-	st = paging_cursor(req->arena, pg, scope,
-	    pg->backward ? "before" : "cursor", &q->key, &q->id, &res->err);
-	if (st != SD_OK)
-		return st;
+	q->key = in->cursor_key;
+	q->id = in->cursor_id;
 	q->cloud_id = req->cloud_id;
 	q->limit = pg->limit;
 	q->backward = pg->backward;
@@ -566,42 +526,13 @@ run_list(struct request *req, struct response *res,
 	c.list = "nodes";
 	c.both_ways = 1;
 	c.total = rows.total;
-	if (paging_connection_from_rows(req->arena, &c, pg, scope, rows.nodes,
-	        rows.keys, rows.ids, rows.count) != 0 ||
+	if (paging_connection_from_rows(req->arena, &c, pg, in->cursor_scope,
+	        rows.nodes, rows.keys, rows.ids, rows.count) != 0 ||
 	    (json = paging_connection_json(req->arena, &c)) == NULL)
 		return oom(res);
 	if (envelope != NULL)
 		json = arena_printf(req->arena, "{\"%s\":%s}", envelope, json);
 	return json == NULL ? oom(res) : handler_respond_text(res, SD_OK, json);
-}
-
-/* limit and cursor walk forwards (as documented); last and before walk
- * backwards from the end or a cursor (our extension, as in the v2 lists). */
-static enum sd_status
-list_paging(const struct request *req, struct paging *pg, struct sd_error *err)
-{
-	const char *after, *before, *last;
-	long limit;
-	enum sd_status st;
-
-	st = query_once(req, "cursor", &after, err);
-	if (st == SD_OK)
-		st = query_once(req, "before", &before, err);
-	if (st == SD_OK)
-		st = query_once(req, "last", &last, err);
-	if (st != SD_OK)
-		return st;
-	pg->backward = before != NULL || last != NULL;
-	if (pg->backward && (after != NULL || request_query(req, "limit")))
-		return sd_fail(err, SD_BAD_REQUEST, "invalid query parameter",
-		    "use limit/cursor or last/before, not both");
-	st = paging_query_int(req, pg->backward ? "last" : "limit", 1,
-	    PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT, &limit, err);
-	if (st != SD_OK)
-		return st;
-	pg->limit = (int)limit;
-	pg->cursor = pg->backward ? before : after;
-	return SD_OK;
 }
 
 /* GET /subscribers/list: an item's subscribers. */
@@ -610,25 +541,16 @@ subscribers_list(
     struct request *req, const struct principal *who, struct response *res)
 {
 	struct subscriber_list_query q = { 0 };
-	struct paging pg;
 	enum sd_status st;
 
 	(void)who;
-	st = query_item_type(req, "itemType", &q.item_type, &res->err);
-	if (st == SD_OK)
-		st =
-		    query_required_uuid(req, "itemId", &q.filter_id, &res->err);
-	if (st == SD_OK)
-		st = list_paging(req, &pg, &res->err);
-	if (st == SD_OK)
-		st = find_item(req, res, q.item_type, q.filter_id, 0, NULL);
+	q.item_type = req->input->query[QK_ITEM_TYPE].text;
+	q.filter_id = req->input->query[QK_ITEM_ID].text;
+	st = find_item(req, res, q.item_type, q.filter_id, 0, NULL);
 	if (st != SD_OK)
 		return st;
 	q.by = SUBSCRIBERS_OF_ITEM;
-	return run_list(req, res, &q, &pg,
-	    arena_printf(req->arena, "subscribers-item:%s:%s:%s", req->cloud_id,
-	        q.item_type, q.filter_id),
-	    "connection");
+	return run_list(req, res, &q, "connection");
 }
 
 /* GET /subscribers/list/connection: a page's, or the cloud's. */
@@ -637,23 +559,17 @@ subscribers_list_connection(
     struct request *req, const struct principal *who, struct response *res)
 {
 	struct subscriber_list_query q = { 0 };
-	struct paging pg;
-	enum sd_status st;
+	enum sd_status st = SD_OK;
 
 	(void)who;
-	st = query_uuid(req, "pageId", &q.filter_id, &res->err);
-	if (st == SD_OK)
-		st = list_paging(req, &pg, &res->err);
-	if (st == SD_OK && q.filter_id != NULL)
+	q.filter_id = req->input->query[QK_PAGE_ID].text;
+	if (q.filter_id != NULL)
 		st = find_item(
 		    req, res, "PAGE_SUBSCRIBER", q.filter_id, 0, NULL);
 	if (st != SD_OK)
 		return st;
 	q.by = q.filter_id != NULL ? SUBSCRIBERS_OF_PAGE : SUBSCRIBERS_OF_CLOUD;
-	return run_list(req, res, &q, &pg,
-	    arena_printf(req->arena, "subscribers:%s:%s", req->cloud_id,
-	        q.filter_id != NULL ? q.filter_id : "*"),
-	    NULL);
+	return run_list(req, res, &q, NULL);
 }
 
 /* GET /subscribers/stats?itemId=&type= */
@@ -665,11 +581,9 @@ subscribers_stats(
 	enum sd_status st;
 
 	(void)who;
-	st = query_required_uuid(req, "itemId", &item_id, &res->err);
-	if (st == SD_OK)
-		st = query_item_type(req, "type", &item_type, &res->err);
-	if (st == SD_OK)
-		st = find_item(req, res, item_type, item_id, 0, NULL);
+	item_id = req->input->query[QK_ITEM_ID].text;
+	item_type = req->input->query[QK_TYPE].text;
+	st = find_item(req, res, item_type, item_id, 0, NULL);
 	if (st == SD_OK)
 		st = db_subscriber_stats(req->arena, req->cloud_id, item_type,
 		    item_id, &doc, &res->err);

@@ -43,6 +43,10 @@ struct field {
 	size_t max; /* strings: code points; arrays: items */
 	long long min_int, max_int; /* FT_INT */
 	const char *const *values; /* FT_ENUM: NULL-terminated */
+	/* FT_ENUM in a query: other spellings of values[i], in the same
+	 * order; with them any case is taken, and the value read is the
+	 * values[i] it names. */
+	const char *const *aliases;
 	const struct field *children; /* terminated by FIELDS_END */
 	int (*check)(const char *s); /* extra rule for strings */
 	const char *message; /* said instead of the type's own words */

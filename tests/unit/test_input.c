@@ -169,6 +169,56 @@ START_TEST(test_cursor_scope)
 }
 END_TEST
 
+/* The subscriber lists and stats: item types in either spelling and any
+ * case, read as the subscriber type; limit/cursor or last/before; cursors
+ * bound to the list, cloud, item type and item as they always were. */
+START_TEST(test_subscriber_keys)
+{
+	const char *cur = cursor_encode(arena, &settings.cursor_key,
+	    "subscribers-item:cloud-1:INCIDENT_SUBSCRIBER:" PAGE, "k", PAGE);
+	char uri[512];
+
+	ck_assert_int_eq(
+	    check("/subscribers/list?itemType=incident&itemId=" PAGE), SD_OK);
+	ck_assert_str_eq(
+	    req.input->query[QK_ITEM_TYPE].text, "INCIDENT_SUBSCRIBER");
+	ck_assert_int_eq(req.input->paging.backward, 0);
+	ck_assert_int_eq(check("/subscribers/stats?type=Component_Subscriber"
+	                       "&itemId=" PAGE),
+	    SD_OK);
+	ck_assert_str_eq(
+	    req.input->query[QK_TYPE].text, "COMPONENT_SUBSCRIBER");
+	BAD("/subscribers/list?itemId=" PAGE, "itemType: is required");
+	BAD("/subscribers/list?itemType=&itemId=" PAGE,
+	    "itemType: is required");
+	BAD("/subscribers/list?itemType=TEAM&itemId=" PAGE,
+	    "itemType: must be PAGE, INCIDENT or COMPONENT");
+	BAD("/subscribers/list?itemType=PAGE", "itemId: is required");
+	BAD("/subscribers/stats?itemId=" PAGE, "type: is required");
+	BAD("/subscribers/stats?type=PAGES&itemId=" PAGE,
+	    "type: must be PAGE, INCIDENT or COMPONENT");
+	BAD("/subscribers/captcha/challenge", "pageId: is required");
+	BAD("/subscribers/list/connection?limit=2&last=2",
+	    "use limit/cursor or last/before, not both");
+	BAD("/subscribers/list/connection?cursor=x&before=y",
+	    "use limit/cursor or last/before, not both");
+	BAD("/subscribers/list/connection?last=101",
+	    "last: must be an integer from 1 to 100");
+	ck_assert_int_eq(check("/subscribers/list/connection?last=3"), SD_OK);
+	ck_assert_int_eq(req.input->paging.backward, 1);
+	ck_assert_int_eq(req.input->paging.limit, 3);
+	ck_assert_str_eq(req.input->cursor_scope, "subscribers:cloud-1:*");
+	snprintf(uri, sizeof(uri),
+	    "/subscribers/list?itemType=INCIDENT&itemId=%s&before=%s", PAGE,
+	    cur);
+	ck_assert_int_eq(check(uri), SD_OK);
+	ck_assert_str_eq(req.input->cursor_key, "k");
+	snprintf(uri, sizeof(uri),
+	    "/subscribers/list?itemType=PAGE&itemId=%s&cursor=%s", PAGE, cur);
+	BAD(uri, "cursor: not a cursor of this list");
+}
+END_TEST
+
 /* Ids in the path that are not UUIDs are 404 before anything else. */
 START_TEST(test_path_ids)
 {
@@ -215,6 +265,7 @@ input_suite(void)
 	tcase_add_test(tc, test_typed_values);
 	tcase_add_test(tc, test_refused_values);
 	tcase_add_test(tc, test_cursor_scope);
+	tcase_add_test(tc, test_subscriber_keys);
 	tcase_add_test(tc, test_path_ids);
 	tcase_add_test(tc, test_routes_declared);
 	suite_add_tcase(s, tc);
