@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 void
 config_defaults(struct config *c)
 {
@@ -285,7 +287,7 @@ config_subscriber_keys(
 	/* One key for both would let a captcha signature stand in for a
 	 * token tag or the reverse, should the formats ever meet. */
 	if (k->captcha.current.len == k->tokens.current.len &&
-	    memcmp(k->captcha.current.bytes, k->tokens.current.bytes,
+	    CRYPTO_memcmp(k->captcha.current.bytes, k->tokens.current.bytes,
 	        k->tokens.current.len) == 0) {
 		snprintf(err, errlen,
 		    "captcha_hmac_key and subscriber_token_key must differ");
@@ -375,7 +377,9 @@ config_secret_problems(const struct config *c,
 		    report(ctx, "cursor_secret_previous",
 		        "shorter than 32 characters");
 	if (c->cursor_secret[0] != '\0' &&
-	    strcmp(c->cursor_secret, c->cursor_secret_previous) == 0)
+	    strlen(c->cursor_secret) == strlen(c->cursor_secret_previous) &&
+	    CRYPTO_memcmp(c->cursor_secret, c->cursor_secret_previous,
+	        strlen(c->cursor_secret)) == 0)
 		n++,
 		    report(ctx, "cursor_secret_previous",
 		        "the same as cursor_secret");
