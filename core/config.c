@@ -22,6 +22,13 @@ config_defaults(struct config *c)
 	c->max_body_bytes = 1024 * 1024;
 	c->token_cache_seconds = 5;
 	c->archive_retention_days = 30;
+	c->job_purge_interval_seconds = 86400;
+	c->job_reminders_interval_seconds = 60;
+	c->job_contacts_interval_seconds = 3600;
+	c->job_prune_interval_seconds = 3600;
+	c->contact_retention_days = 90;
+	c->outbox_retention_days = 30;
+	c->delivery_attempts_retention_days = 30;
 	c->jwt_max_lifetime_seconds = 86400;
 	snprintf(
 	    c->metrics_listen, sizeof(c->metrics_listen), "127.0.0.1:9464");
@@ -90,6 +97,25 @@ static const struct key {
 	    366L * 86400 },
 	{ "archive_retention_days", K_INT,
 	    offsetof(struct config, archive_retention_days), 0, 0, 3650 },
+	{ "job_purge_interval_seconds", K_INT,
+	    offsetof(struct config, job_purge_interval_seconds), 0, 0,
+	    7 * 86400 },
+	{ "job_reminders_interval_seconds", K_INT,
+	    offsetof(struct config, job_reminders_interval_seconds), 0, 0,
+	    86400 },
+	{ "job_contacts_interval_seconds", K_INT,
+	    offsetof(struct config, job_contacts_interval_seconds), 0, 0,
+	    7 * 86400 },
+	{ "job_prune_interval_seconds", K_INT,
+	    offsetof(struct config, job_prune_interval_seconds), 0, 0,
+	    7 * 86400 },
+	{ "contact_retention_days", K_INT,
+	    offsetof(struct config, contact_retention_days), 0, 1, 3650 },
+	{ "outbox_retention_days", K_INT,
+	    offsetof(struct config, outbox_retention_days), 0, 1, 3650 },
+	{ "delivery_attempts_retention_days", K_INT,
+	    offsetof(struct config, delivery_attempts_retention_days), 0, 1,
+	    3650 },
 	{ "subscriber_quota", K_LONG, offsetof(struct config, subscriber_quota),
 	    0, 0, 1000000000L },
 #define I(n, lo, hi)                                                           \

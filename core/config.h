@@ -31,6 +31,15 @@ struct config {
 	char jwt_rs256_public_key_file[CONFIG_STR];
 	long jwt_max_lifetime_seconds; /* longest exp - iat accepted */
 	int archive_retention_days;
+	/* statusd-notify's timed jobs: seconds between runs (0: never) and
+	 * how long what they delete is kept. */
+	int job_purge_interval_seconds; /* archives, keys, captchas */
+	int job_reminders_interval_seconds; /* incident reminders */
+	int job_contacts_interval_seconds; /* expired contact data */
+	int job_prune_interval_seconds; /* old outbox rows and attempts */
+	int contact_retention_days; /* after UNSUBSCRIBED or QUARANTINED */
+	int outbox_retention_days; /* after the fan-out, all ended */
+	int delivery_attempts_retention_days;
 	char metrics_listen[CONFIG_STR]; /* host:port or path; "off": none */
 	/* "<id>:<hex>" HMAC keys (core/keyring.h), the previous one still
 	 * verifying what it signed during a rotation. */

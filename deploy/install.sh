@@ -4,7 +4,9 @@
 #
 #   deploy/install.sh            install files, create the statusd user
 #   deploy/install.sh --enable   also migrate the database, enable and start
-#                                statusd and the purge timer, enable the
+#                                statusd and statusd-notify (whose jobs
+#                                purge archives; statusd-purge.timer is
+#                                installed, not enabled), enable the
 #                                nginx site and reload nginx
 #   DESTDIR=/tmp/stage deploy/install.sh
 #                                only stage the files under DESTDIR (no user,
@@ -165,12 +167,11 @@ if [ "$enable" -eq 1 ]; then
 	say "migrating the database"
 	runuser -u statusd -- /usr/local/bin/statusctl -c "$conf" migrate ||
 		die "statusctl migrate failed: check database_url in $conf (nothing was started)"
-	systemctl enable --now statusd.service statusd-notify.service \
-		statusd-purge.timer
+	systemctl enable --now statusd.service statusd-notify.service
 	ln -sfn ../sites-available/statusd /etc/nginx/sites-enabled/statusd
 	if nginx -t 2>/dev/null; then
 		systemctl restart nginx
-		say "statusd, statusd-notify, statusd-purge.timer and the nginx site are enabled"
+		say "statusd, statusd-notify and the nginx site are enabled"
 	else
 		rm -f /etc/nginx/sites-enabled/statusd
 		nginx -t || true
@@ -197,7 +198,9 @@ statusd is installed; nothing was started. Next steps:
       nginx -t && systemctl restart nginx
     (a restart, not a reload, so www-data picks up its new group statusd-sock)
  5. Start:
-      systemctl enable --now statusd.service statusd-notify.service statusd-purge.timer
+      systemctl enable --now statusd.service statusd-notify.service
+    (statusd-notify runs the archive purge and the other timed jobs; enable
+    statusd-purge.timer instead only on a host without a notifier)
  6. An API token:
       statusctl -c $conf token create --cloud <cloud-uuid> --email <owner> --scopes '<scopes>'
  Or run this script again with --enable to do 3, 5 and the symlink of 4.

@@ -108,12 +108,12 @@ validate_enum(const json_t *v, const struct field *f, const char *path,
 	return bad(err, path, f->name, what);
 }
 
+/* An array of at most f->max items (0: any number). */
 static enum sd_status
-validate_strings(const json_t *v, const struct field *f, const char *path,
+validate_array(const json_t *v, const struct field *f, const char *path,
     struct sd_error *err)
 {
 	char what[96];
-	size_t i;
 
 	if (!json_is_array(v))
 		return bad(err, path, f->name, "must be an array");
@@ -122,6 +122,17 @@ validate_strings(const json_t *v, const struct field *f, const char *path,
 		    what, sizeof(what), "must have at most %zu items", f->max);
 		return bad(err, path, f->name, what);
 	}
+	return SD_OK;
+}
+
+static enum sd_status
+validate_strings(const json_t *v, const struct field *f, const char *path,
+    struct sd_error *err)
+{
+	size_t i;
+
+	if (validate_array(v, f, path, err) != SD_OK)
+		return SD_BAD_REQUEST;
 	for (i = 0; i < json_array_size(v); i++) {
 		const char *s = json_string_value(json_array_get(v, i));
 
@@ -129,6 +140,28 @@ validate_strings(const json_t *v, const struct field *f, const char *path,
 			return bad(err, path, f->name,
 			    f->message ? f->message : "must hold strings");
 	}
+	return SD_OK;
+}
+
+static enum sd_status
+validate_ints(const json_t *v, const struct field *f, const char *path,
+    struct sd_error *err)
+{
+	char what[96];
+	size_t i;
+	const json_t *item;
+
+	if (validate_array(v, f, path, err) != SD_OK)
+		return SD_BAD_REQUEST;
+	json_array_foreach ((json_t *)v, i, item)
+		if (!json_is_integer(item) ||
+		    json_integer_value(item) < f->min_int ||
+		    json_integer_value(item) > f->max_int) {
+			snprintf(what, sizeof(what),
+			    "must hold integers from %lld to %lld", f->min_int,
+			    f->max_int);
+			return bad(err, path, f->name, what);
+		}
 	return SD_OK;
 }
 
@@ -163,13 +196,8 @@ validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
 		snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
 		return validate_object(v, f->children, mode, sub, err);
 	case FT_OBJECT_ARRAY:
-		if (!json_is_array(v))
-			return bad(err, path, f->name, "must be an array");
-		if (f->max > 0 && json_array_size(v) > f->max) {
-			snprintf(what, sizeof(what),
-			    "must have at most %zu items", f->max);
-			return bad(err, path, f->name, what);
-		}
+		if (validate_array(v, f, path, err) != SD_OK)
+			return SD_BAD_REQUEST;
 		for (i = 0; i < json_array_size(v); i++) {
 			snprintf(
 			    sub, sizeof(sub), "%s.%s[%zu]", path, f->name, i);
@@ -181,6 +209,7 @@ validate_value(const json_t *v, const struct field *f, enum validate_mode mode,
 		}
 		return SD_OK;
 	case FT_STRING_ARRAY: return validate_strings(v, f, path, err);
+	case FT_INT_ARRAY: return validate_ints(v, f, path, err);
 	case FT_TIME: /* query parameters only */
 	case FT_CURSOR:
 	case FT_TYPE__MAX: break;

@@ -23,6 +23,7 @@ enum field_type {
 	FT_OBJECT, /* children: the nested table */
 	FT_OBJECT_ARRAY, /* array of objects described by children */
 	FT_STRING_ARRAY, /* array of strings, each checked like FT_STRING */
+	FT_INT_ARRAY, /* array of integers, each min_int..max_int */
 	FT_READONLY, /* any value refused */
 	FT_TYPE__MAX
 };

@@ -5,7 +5,8 @@
  * SKIP LOCKED, so several notifiers on several hosts never take the same
  * attempt), send it, record each outcome with its next attempt; when
  * nothing is due, sleep until a NOTIFY (a commit that added work) or the
- * poll interval. SIGTERM stops claiming; the batch in flight is finished
+ * poll interval. Between rounds it runs the timed jobs that are due
+ * (notify/jobs.c). SIGTERM stops claiming; the batch in flight is finished
  * and recorded before the process exits.
  */
 #include <curl/curl.h>
@@ -20,6 +21,7 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "db/notify.h"
+#include "jobs.h"
 #include "log.h"
 #include "retry.h"
 #include "send.h"
@@ -219,8 +221,8 @@ drain_due(struct arena *a)
 	return sent < 0 ? -1 : 0;
 }
 
-/* How long to sleep when nothing is due: until the next scheduled retry
- * or lease expiry, at most the poll interval (a NOTIFY ends it sooner). A
+/* How long to sleep when nothing is due: until the next scheduled retry,
+ * lease expiry or timed job, at most the poll interval (a NOTIFY ends it sooner). A
  * lease is given a little slack so it has surely expired on the server. */
 static int
 wait_ms(struct arena *a)
@@ -228,11 +230,16 @@ wait_ms(struct arena *a)
 	struct sd_error err;
 	long long ms;
 
+	long long job_ms = jobs_next_ms();
+	int wait;
+
 	arena_reset(a);
 	if (db_notify_next_due(a, &ms, &err) != SD_OK || ms < 0 ||
 	    ms > cfg.notify_poll_ms)
-		return cfg.notify_poll_ms;
-	return (int)ms + 10;
+		wait = cfg.notify_poll_ms;
+	else
+		wait = (int)ms + 10;
+	return job_ms >= 0 && job_ms < wait ? (int)job_ms : wait;
 }
 
 int
@@ -252,6 +259,7 @@ main(int argc, char **argv)
 	db_settings.public_domain = cfg.public_domain;
 	db_settings.statement_timeout_ms = 30000;
 	db_configure(&db_settings);
+	jobs_init(&cfg, notifier);
 	send_settings.connect_timeout_ms = cfg.webhook_connect_timeout_ms;
 	send_settings.timeout_ms = cfg.webhook_timeout_ms;
 	send_settings.ca_file = cfg.webhook_ca_file;
@@ -269,6 +277,7 @@ main(int argc, char **argv)
 			usleep(200 * 1000);
 			continue;
 		}
+		jobs_run_due(a);
 		if (!stopping)
 			db_notify_wait(wait_ms(a));
 	}

@@ -32,7 +32,10 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		'startedAt', rfc3339(i.started_at),
 		'monitoringAt', rfc3339(i.monitoring_at),
 		'autoInProgress', false,
-		'autoCompleted', false, 'reminderIntervals', '[]'::json,
+		'autoCompleted', false,
+		'reminderIntervals', to_json(i.reminder_intervals),
+		'lastRemindedAt', rfc3339(i.last_reminded_at),
+		'updateNeededAt', rfc3339(i.update_needed_at),
 		'components', (SELECT coalesce(json_agg(json_build_object(
 				'componentId', c.component_id, 'status', c.status)
 				ORDER BY c.first_seq, c.first_pos), '[]'::json)
@@ -72,7 +75,11 @@ DECLARE
 	v_bad bigint;
 	r record;
 BEGIN
-	UPDATE incidents SET last_seq = last_seq + 1
+	-- An update answers any reminder: the next one is due the first
+	-- interval after it (db/sql/80_jobs.sql).
+	UPDATE incidents SET last_seq = last_seq + 1, reminders_sent = 0,
+		update_needed_at = incident_next_reminder(reminder_intervals,
+			p_status, 0, now())
 		WHERE cloud_id = p_cloud AND id = p_incident
 		RETURNING * INTO v_inc;
 	IF NOT FOUND THEN

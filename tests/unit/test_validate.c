@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "handlers/pages.h"
+#include "handlers/validate.h"
 #include "suites.h"
 #include "text.h"
 
@@ -685,6 +686,47 @@ START_TEST(test_detail_valid_utf8)
 }
 END_TEST
 
+/* FT_INT_ARRAY (incident reminderIntervals): an array of integers, each
+ * within min_int..max_int, at most max of them. */
+static const struct field int_array_table[] = {
+	{ .name = "n",
+	    .type = FT_INT_ARRAY,
+	    .max = 3,
+	    .min_int = 1,
+	    .max_int = 10 },
+	FIELDS_END,
+};
+
+static enum sd_status
+check_ints(const char *text)
+{
+	json_t *v = json_loads(text, 0, NULL);
+	enum sd_status st;
+
+	ck_assert_ptr_nonnull(v);
+	sd_error_clear(&err);
+	st = validate_object(v, int_array_table, VALIDATE_CREATE, "body", &err);
+	json_decref(v);
+	return st;
+}
+
+START_TEST(test_int_array)
+{
+	OK(check_ints("{\"n\":[]}"));
+	OK(check_ints("{\"n\":[1,10,5]}"));
+	OK(check_ints("{\"n\":null}"));
+	BAD(check_ints("{\"n\":[1,2,3,4]}"),
+	    "body.n: must have at most 3 items");
+	BAD(check_ints("{\"n\":[0]}"),
+	    "body.n: must hold integers from 1 to 10");
+	BAD(check_ints("{\"n\":[11]}"), "from 1 to 10");
+	BAD(check_ints("{\"n\":[1.0]}"), "from 1 to 10");
+	BAD(check_ints("{\"n\":[\"1\"]}"), "from 1 to 10");
+	BAD(check_ints("{\"n\":[true]}"), "from 1 to 10");
+	BAD(check_ints("{\"n\":5}"), "body.n: must be an array");
+}
+END_TEST
+
 Suite *
 validate_suite(void)
 {
@@ -712,6 +754,7 @@ validate_suite(void)
 	tcase_add_test(tc, test_nul_in_string);
 	tcase_add_test(tc, test_body_not_object);
 	tcase_add_test(tc, test_enum_index);
+	tcase_add_test(tc, test_int_array);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("validate_regressions");
