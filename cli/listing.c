@@ -74,6 +74,38 @@ listing_token(const struct token_row *t, void *ctx)
 	        "expiresAt", expiry(t->expires_at)));
 }
 
+/* A text column: "-" for none. */
+static const char *
+col(const char *v)
+{
+	return v != NULL ? v : "-";
+}
+
+void
+listing_attempt(const struct attempt_row *r, void *ctx)
+{
+	struct listing *l = ctx;
+
+	if (!l->json) {
+		printf("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
+		    r->started_at, r->delivery_id, r->attempt, r->event_id,
+		    col(r->kind), r->subscriber_id, r->channel, r->outcome,
+		    r->status_code, col(r->error), col(r->next_attempt_at),
+		    r->notifier);
+		return;
+	}
+	json_array_append_new(l->rows,
+	    json_pack("{s:s,s:s?,s:s,s:i,s:s,s:s?,s:s,s:s,s:s,s:o,s:s?,s:s?,"
+	              "s:s}",
+	        "startedAt", r->started_at, "finishedAt", r->finished_at,
+	        "deliveryId", r->delivery_id, "attempt", r->attempt, "eventId",
+	        r->event_id, "kind", r->kind, "subscriberId", r->subscriber_id,
+	        "channel", r->channel, "outcome", r->outcome, "statusCode",
+	        r->status_code ? json_integer(r->status_code) : json_null(),
+	        "error", r->error, "nextAttemptAt", r->next_attempt_at,
+	        "notifier", r->notifier));
+}
+
 static void
 print_json(json_t *doc)
 {
@@ -141,5 +173,33 @@ listing_config(const struct config *cfg, int json)
 	}
 	if (json)
 		print_json(doc);
+	json_decref(doc);
+}
+
+void
+listing_outbox(const struct outbox_stats *o, int json)
+{
+	json_t *doc, *totals;
+	int i;
+
+	if (!json) {
+		printf("events_pending = %lld\ndeliveries_pending = %lld\n"
+		       "oldest_undelivered_age_seconds = %.3f\n",
+		    o->events_pending, o->deliveries_pending,
+		    o->oldest_undelivered_age_s);
+		for (i = 0; i < DELIVERY_OUTCOMES; i++)
+			printf("attempts_%s = %lld\n", delivery_outcomes[i],
+			    o->outcome_totals[i]);
+		return;
+	}
+	totals = json_object();
+	for (i = 0; i < DELIVERY_OUTCOMES; i++)
+		json_object_set_new(totals, delivery_outcomes[i],
+		    json_integer(o->outcome_totals[i]));
+	doc = json_pack("{s:I,s:I,s:f,s:o}", "eventsPending",
+	    (json_int_t)o->events_pending, "deliveriesPending",
+	    (json_int_t)o->deliveries_pending, "oldestUndeliveredAgeSeconds",
+	    o->oldest_undelivered_age_s, "attemptsByOutcome", totals);
+	print_json(doc);
 	json_decref(doc);
 }

@@ -10,7 +10,13 @@
  *   statusctl [-c config] token revoke ID
  *   statusctl [-c config] token rotate ID   a new secret for the same token
  *   statusctl [-c config] purge      erase pages deleted permanently more
- *                                    than archive_retention_days ago
+ *                                    than archive_retention_days ago (as
+ *                                    statusd-notify's purge job does)
+ *   statusctl [-c config] deliveries --cloud C (--subscriber ID | --event ID)
+ *                                    [--limit N] [--json]
+ *                                    recent delivery attempts
+ *   statusctl [-c config] outbox [--json]  outbox depth and age, attempts
+ *                                    by outcome
  *   statusctl [-c config] doctor [--nginx-url URL | --nginx-user U] [--json]
  *   statusctl [-c config] config check [--json]
  *   statusctl [-c config] config show [--json]
@@ -31,9 +37,9 @@
 #include "config.h"
 #include "crypto.h"
 #include "db/db.h"
+#include "db/deliveries.h"
 #include "db/idempotency.h"
-#include "db/pages.h"
-#include "db/subscribers.h"
+#include "db/jobs.h"
 #include "db/tokens.h"
 #include "doctor.h"
 #include "listing.h"
@@ -465,23 +471,72 @@ static int
 cmd_purge(struct arena *a, const struct command *c, const struct args *args)
 {
 	struct sd_error err;
-	long purged = 0;
+	struct purge_counts n;
 
 	(void)c, (void)args;
 	db_or_die();
-	if (db_page_purge(a, cfg.archive_retention_days, &purged, &err) !=
-	    SD_OK)
+	if (db_purge_expired(a, cfg.archive_retention_days, &n, &err) != SD_OK)
 		die("purge failed", err.message);
-	printf("purged %ld page%s deleted more than %d days ago\n", purged,
-	    purged == 1 ? "" : "s", cfg.archive_retention_days);
-	if (db_idem_purge(a, &purged, &err) != SD_OK)
-		die("purge failed", err.message);
-	printf("forgot %ld idempotency key%s older than %d hours\n", purged,
-	    purged == 1 ? "" : "s", IDEMPOTENCY_KEEP_HOURS);
-	if (db_captcha_purge(a, &purged, &err) != SD_OK)
-		die("purge failed", err.message);
-	printf("forgot %ld spent captcha%s past their expiry\n", purged,
-	    purged == 1 ? "" : "s");
+	printf("purged %ld page%s deleted more than %d days ago\n", n.pages,
+	    n.pages == 1 ? "" : "s", cfg.archive_retention_days);
+	printf("forgot %ld idempotency key%s older than %d hours\n",
+	    n.idempotency_keys, n.idempotency_keys == 1 ? "" : "s",
+	    IDEMPOTENCY_KEEP_HOURS);
+	printf("forgot %ld spent captcha%s past their expiry\n", n.captchas,
+	    n.captchas == 1 ? "" : "s");
+	return 0;
+}
+
+/* "--limit N", 1..1000; 20 when absent. */
+static int
+listing_limit(const char *text)
+{
+	char *end;
+	long n;
+
+	if (text == NULL)
+		return 20;
+	n = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || n < 1 || n > 1000)
+		die("--limit", "expected a number from 1 to 1000");
+	return (int)n;
+}
+
+static int
+cmd_deliveries(
+    struct arena *a, const struct command *c, const struct args *args)
+{
+	const char *subscriber = opt(c, args, "--subscriber");
+	const char *event = opt(c, args, "--event");
+	const char *id = subscriber != NULL ? subscriber : event;
+	int limit = listing_limit(opt(c, args, "--limit"));
+	struct listing *list;
+	struct sd_error err;
+
+	if ((subscriber == NULL) == (event == NULL))
+		usage_error("give one of --subscriber and --event", NULL);
+	if (!crypto_uuid_valid(id))
+		die(subscriber ? "not a subscriber id" : "not an event id", id);
+	db_or_die();
+	list = listing_new(opt(c, args, "--json") != NULL);
+	if (db_attempts_recent(a, opt(c, args, "--cloud"),
+	        subscriber ? ATTEMPTS_OF_SUBSCRIBER : ATTEMPTS_OF_EVENT, id,
+	        limit, listing_attempt, list, &err) != SD_OK)
+		die("cannot list delivery attempts", err.message);
+	listing_finish(list);
+	return 0;
+}
+
+static int
+cmd_outbox(struct arena *a, const struct command *c, const struct args *args)
+{
+	struct outbox_stats o;
+	struct sd_error err;
+
+	db_or_die();
+	if (db_outbox_stats(a, &o, &err) != SD_OK)
+		die("cannot read the outbox", err.message);
+	listing_outbox(&o, opt(c, args, "--json") != NULL);
 	return 0;
 }
 
@@ -510,6 +565,14 @@ static const struct command commands[] = {
 	{ "token rotate", "TOKEN_ID", NO_OPTIONS, 1, 1, 1, cmd_token_rotate,
 	    0 },
 	{ "purge", "", NO_OPTIONS, 0, 0, 1, cmd_purge, 0 },
+	{ "deliveries",
+	    "--cloud C (--subscriber ID | --event ID) [--limit N] [--json]",
+	    { { "--cloud", 1, 0 }, { "--subscriber", 0, 0 },
+	        { "--event", 0, 0 }, { "--limit", 0, 0 }, { "--json", 0, 1 },
+	        { NULL, 0, 0 } },
+	    0, 0, 0, cmd_deliveries, 0 },
+	{ "outbox", "[--json]", { { "--json", 0, 1 }, { NULL, 0, 0 } }, 0, 0, 0,
+	    cmd_outbox, 0 },
 	{ "doctor",
 	    "[--nginx-url http://HOST:PORT | --nginx-user USER] [--json]",
 	    { { "--nginx-url", 0, 0 }, { "--nginx-user", 0, 0 },

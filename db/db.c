@@ -19,6 +19,7 @@ static const struct db_stmt_table *const all_stmts[] = {
 	&db_subscriber_stmts,
 	&db_notify_stmts,
 	&db_job_stmts,
+	&db_delivery_stmts,
 };
 #define NTABLES (sizeof(all_stmts) / sizeof(all_stmts[0]))
 

@@ -60,6 +60,7 @@ extern const struct db_stmt_table db_template_stmts;
 extern const struct db_stmt_table db_subscriber_stmts;
 extern const struct db_stmt_table db_notify_stmts;
 extern const struct db_stmt_table db_job_stmts;
+extern const struct db_stmt_table db_delivery_stmts;
 
 /* 0 when every statement of every table has SQL and a name of its own;
  * else -1 with the first fault in err. Checked before preparing. */

@@ -152,6 +152,7 @@ respond_metrics(int fd, int with_body)
 	}
 	metrics_snapshot(&sum);
 	bad = metrics_render(f, &sum);
+	bad |= metrics_render_outbox(f);
 	if (fclose(f) != 0 || bad)
 		respond_error(fd, "500 Internal Server Error",
 		    "{\"error\":\"out of memory\"}");
@@ -233,6 +234,9 @@ become_listener(pid_t master)
 	log_process_started();
 	/* Told apart from the workers in ps and /proc. */
 	prctl(PR_SET_NAME, "statusd-metrics");
+	/* Its own statements (one per scrape, for the outbox figures) count
+	 * in the master's slot, not in a worker's. */
+	metrics_use_slot(-1);
 	/* It goes when the master goes, whatever killed the master. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)

@@ -1,6 +1,10 @@
 #include "prometheus.h"
 
+#include <ctype.h>
 #include <inttypes.h>
+
+#include "arena.h"
+#include "db/deliveries.h"
 
 #include "router.h"
 
@@ -230,5 +234,64 @@ metrics_render(FILE *out, const struct metrics_slot *sum)
 	render_database(out, sum);
 	render_workers(out, sum);
 	render_auth(out, sum);
+	return ferror(out) ? -1 : 0;
+}
+
+static void
+gauge(FILE *f, const char *name, const char *help, double v)
+{
+	header(f, name, "gauge", help);
+	fprintf(f, "%s %.3f\n", name, v);
+}
+
+static void
+render_outcomes(FILE *f, const struct outbox_stats *o)
+{
+	char label[16];
+	size_t i;
+	int k;
+
+	header(f, "statusd_deliveries_total", "counter",
+	    "Delivery attempts ended, by outcome (every notifier; never "
+	    "lowered by pruning).");
+	for (k = 0; k < DELIVERY_OUTCOMES; k++) {
+		for (i = 0;
+		     delivery_outcomes[k][i] != '\0' && i < sizeof(label) - 1;
+		     i++)
+			label[i] = (char)tolower(
+			    (unsigned char)delivery_outcomes[k][i]);
+		label[i] = '\0';
+		fprintf(f, "statusd_deliveries_total{outcome=\"%s\"} %lld\n",
+		    label, o->outcome_totals[k]);
+	}
+}
+
+int
+metrics_render_outbox(FILE *out)
+{
+	struct arena *a = arena_new(4096);
+	struct outbox_stats o;
+	struct sd_error err;
+	int up = a != NULL && db_outbox_stats(a, &o, &err) == SD_OK;
+
+	arena_free(a);
+	gauge(out, "statusd_outbox_up",
+	    "1 when this scrape read the outbox figures, 0 when PostgreSQL "
+	    "did not answer.",
+	    up);
+	if (up) {
+		header(out, "statusd_outbox_depth", "gauge",
+		    "Waiting work: outbox events not fanned out yet "
+		    "(stage=event), deliveries not finished (stage=delivery).");
+		fprintf(out,
+		    "statusd_outbox_depth{stage=\"event\"} %lld\n"
+		    "statusd_outbox_depth{stage=\"delivery\"} %lld\n",
+		    o.events_pending, o.deliveries_pending);
+		gauge(out, "statusd_outbox_oldest_undelivered_age_seconds",
+		    "Age of the oldest event not fanned out or with a delivery "
+		    "not finished; 0 when nothing waits.",
+		    o.oldest_undelivered_age_s);
+		render_outcomes(out, &o);
+	}
 	return ferror(out) ? -1 : 0;
 }

@@ -20,4 +20,12 @@ int metrics_routes_fit(void);
 /* Writes the exposition of sum to out. 0, or -1 on a write error. */
 int metrics_render(FILE *out, const struct metrics_slot *sum);
 
+/* The notifier's figures, global to the database (every statusd host
+ * shows the same ones): outbox depth, the age of the oldest undelivered
+ * event and the attempts by outcome, read with one query
+ * (db_outbox_stats) per scrape, never per API request. When PostgreSQL
+ * does not answer, statusd_outbox_up is 0 and the rest is left out. 0, or
+ * -1 on a write error. */
+int metrics_render_outbox(FILE *out);
+
 #endif
