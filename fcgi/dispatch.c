@@ -5,7 +5,7 @@
  * requests to handlers and never holds SQL text. A few things belong to the
  * request, not to any resource, so fcgi calls db for them directly, through
  * these functions only (db/db.h, db/tokens.h, db/idempotency.h,
- * db/readiness.h):
+ * db/readiness.h, db/deliveries.h):
  *
  *   process     fcgi/main.c     db_configure, db_migrate (before fork, in a
  *                               child: nothing connects before the workers)
@@ -18,6 +18,9 @@
  *                               own db_begin/db_commit nest inside
  *   readiness   fcgi/health.c   db_check_ready: /readyz asks the worker's
  *                               connection for the schema version, bounded
+ *   metrics     fcgi/prometheus.c  db_outbox_stats: the notifier's figures,
+ *                               one query per scrape in the listener
+ *                               process (never in a worker's request)
  *   every request  here         db_rollback after the handler, so a failed
  *                               transaction never outlives its request;
  *                               db_retry_after for a 503's Retry-After

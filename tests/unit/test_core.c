@@ -483,6 +483,43 @@ START_TEST(test_config_set)
 }
 END_TEST
 
+/* The timed jobs' settings: 0 turns a job off; retention is at least a
+ * day (0 days would delete what was just written). */
+START_TEST(test_config_job_settings)
+{
+	static const struct {
+		const char *key, *value;
+		int ok;
+	} cases[] = {
+		{ "job_purge_interval_seconds", "0", 1 },
+		{ "job_purge_interval_seconds", "604800", 1 },
+		{ "job_purge_interval_seconds", "604801", 0 },
+		{ "job_reminders_interval_seconds", "-1", 0 },
+		{ "job_reminders_interval_seconds", "1", 1 },
+		{ "job_contacts_interval_seconds", "3600", 1 },
+		{ "job_prune_interval_seconds", "x", 0 },
+		{ "contact_retention_days", "0", 0 },
+		{ "contact_retention_days", "90", 1 },
+		{ "outbox_retention_days", "3651", 0 },
+		{ "delivery_attempts_retention_days", "1", 1 },
+	};
+	struct config c;
+	char err[256];
+	size_t i;
+
+	config_defaults(&c);
+	ck_assert_int_eq(c.job_purge_interval_seconds, 86400);
+	ck_assert_int_eq(c.job_reminders_interval_seconds, 60);
+	ck_assert_int_eq(c.contact_retention_days, 90);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(config_set(&c, cases[i].key, cases[i].value, err,
+		                  sizeof(err)) == (cases[i].ok ? 0 : -1),
+		    "%s = %s", cases[i].key, cases[i].value);
+	ck_assert_int_eq(c.job_prune_interval_seconds, 3600);
+	ck_assert_int_eq(c.delivery_attempts_retention_days, 1);
+}
+END_TEST
+
 /* Weak credentials settings refuse to start, naming the key. */
 START_TEST(test_config_check_secrets)
 {
@@ -932,6 +969,7 @@ core_suite(void)
 	tc = tcase_create("config");
 	tcase_add_test(tc, test_config_defaults);
 	tcase_add_test(tc, test_config_set);
+	tcase_add_test(tc, test_config_job_settings);
 	tcase_add_test(tc, test_config_check_secrets);
 	tcase_add_test(tc, test_config_unknown_key);
 	tcase_add_test(tc, test_config_bad_numbers);
