@@ -121,6 +121,7 @@ fuzz-run: fuzz
 bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/run.sh
 	BUILD=$(BUILD) bench/endpoints.sh
+	BUILD=$(BUILD) bench/subscribers.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
              cli/*.[ch] notify/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c \

@@ -25,6 +25,7 @@ static const struct db_stmt_table *const tables[] = {
 	&db_page_summary_stmts,
 	&db_component_stmts,
 	&db_incident_stmts,
+	&db_subscriber_stmts,
 };
 
 static const struct db_stmt *
