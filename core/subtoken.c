@@ -105,16 +105,20 @@ open_token(const struct keyring *k, const char *token,
 }
 
 int
-subtoken_verify(const struct keyring *k, const char *token,
-    enum subtoken_purpose expected, long now, struct subtoken *out)
+subtoken_verify_any(const struct keyring *k, const char *token,
+    unsigned purposes, long now, struct subtoken *out)
 {
 	unsigned char payload[PAYLOAD_MAX];
 	unsigned long long expires = 0;
-	long n = open_token(k, token, payload);
+	long n;
 	size_t clen;
 	int i;
 
-	if (n < 0 || payload[0] != (unsigned char)expected)
+	if (token == NULL)
+		return -1;
+	n = open_token(k, token, payload);
+	if (n < 0 || payload[0] >= SUBTOKEN__MAX ||
+	    !(purposes & SUBTOKEN_BIT(payload[0])))
 		return -1;
 	for (i = 0; i < 8; i++)
 		expires = expires << 8 | payload[1 + i];
@@ -125,10 +129,17 @@ subtoken_verify(const struct keyring *k, const char *token,
 	clen = (size_t)n - FIXED_LEN;
 	if (memchr(payload + FIXED_LEN, 0, clen) != NULL)
 		return -1;
-	out->purpose = expected;
+	out->purpose = (enum subtoken_purpose)payload[0];
 	out->expires = (long)expires;
 	crypto_uuid_format(payload + 9, out->subscriber_id);
 	memcpy(out->cloud_id, payload + FIXED_LEN, clen);
 	out->cloud_id[clen] = '\0';
 	return 0;
+}
+
+int
+subtoken_verify(const struct keyring *k, const char *token,
+    enum subtoken_purpose expected, long now, struct subtoken *out)
+{
+	return subtoken_verify_any(k, token, SUBTOKEN_BIT(expected), now, out);
 }

@@ -51,4 +51,13 @@ int subtoken_encode(const struct keyring *k, enum subtoken_purpose purpose,
 int subtoken_verify(const struct keyring *k, const char *token,
     enum subtoken_purpose expected, long now, struct subtoken *out);
 
+/* A set of purposes, for subtoken_verify_any. */
+#define SUBTOKEN_BIT(purpose) (1u << (purpose))
+
+/* subtoken_verify for a token of any purpose in the set (SUBTOKEN_BIT()s
+ * or'ed): 0 with *out filled, its purpose the token's; -1 otherwise (a
+ * NULL token too), for every reason alike. */
+int subtoken_verify_any(const struct keyring *k, const char *token,
+    unsigned purposes, long now, struct subtoken *out);
+
 #endif

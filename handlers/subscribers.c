@@ -407,23 +407,18 @@ subscriber_captcha_challenge(
 
 /* ---- tokens ---- */
 
-/* The subscriber a token of one of the purposes names in this cloud;
- * -1 for a token that is tampered, expired, of another purpose or cloud. */
+/* The subscriber a token of one of the purposes (SUBTOKEN_BIT()s) names
+ * in this cloud; -1 for a token that is tampered, expired, of another
+ * purpose or cloud. */
 static int
 token_subscriber(const struct request *req, const char *token,
     unsigned purposes, struct subtoken *t)
 {
-	int p;
-
-	if (token == NULL)
-		return -1;
-	for (p = 0; p < SUBTOKEN__MAX; p++) {
-		if ((purposes & (1u << p)) &&
-		    subtoken_verify(&keys()->tokens, token,
-		        (enum subtoken_purpose)p, (long)time(NULL), t) == 0)
-			return strcmp(t->cloud_id, req->cloud_id) == 0 ? 0 : -1;
-	}
-	return -1;
+	return subtoken_verify_any(&keys()->tokens, token, purposes,
+	           (long)time(NULL), t) == 0 &&
+	        strcmp(t->cloud_id, req->cloud_id) == 0
+	    ? 0
+	    : -1;
 }
 
 /* POST /subscribers/validate_token: a manage token of an existing
@@ -443,7 +438,7 @@ subscriber_validate_token(
 	if (st != SD_OK)
 		return st;
 	valid = token_subscriber(req, body_string(body, "token"),
-	            1u << SUBTOKEN_MANAGE, &t) == 0;
+	            SUBTOKEN_BIT(SUBTOKEN_MANAGE), &t) == 0;
 	if (valid) {
 		st = db_subscriber_status(req->arena, req->cloud_id,
 		    t.subscriber_id, &status, &res->err);
@@ -480,7 +475,9 @@ subscriber_unsubscribe(
 	if (st != SD_OK)
 		return st;
 	if (token_subscriber(req, body_string(body, "token"),
-	        1u << SUBTOKEN_UNSUBSCRIBE | 1u << SUBTOKEN_MANAGE, &t) != 0)
+	        SUBTOKEN_BIT(SUBTOKEN_UNSUBSCRIBE) |
+	            SUBTOKEN_BIT(SUBTOKEN_MANAGE),
+	        &t) != 0)
 		return sd_fail(
 		    &res->err, SD_BAD_REQUEST, "invalid token", NULL);
 	st = db_subscriber_unsubscribe(

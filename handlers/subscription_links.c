@@ -17,11 +17,11 @@ struct link_kind {
 };
 
 static const struct link_kind kinds[] = {
-	{ "confirm", SUBLINK_CONFIRM_PATH, 1u << SUBTOKEN_CONFIRM,
+	{ "confirm", SUBLINK_CONFIRM_PATH, SUBTOKEN_BIT(SUBTOKEN_CONFIRM),
 	    "Confirm your subscription to this status page?", "Confirm",
 	    "Your subscription is confirmed." },
 	{ "unsubscribe", SUBLINK_UNSUBSCRIBE_PATH,
-	    1u << SUBTOKEN_UNSUBSCRIBE | 1u << SUBTOKEN_MANAGE,
+	    SUBTOKEN_BIT(SUBTOKEN_UNSUBSCRIBE) | SUBTOKEN_BIT(SUBTOKEN_MANAGE),
 	    "Unsubscribe from this status page?", "Unsubscribe",
 	    "You are unsubscribed." },
 };
@@ -92,25 +92,6 @@ failed(struct request *req, struct response *res, enum sd_status st)
 	page(req, res, st,
 	    "The request could not be completed. Please try again later.",
 	    NULL);
-}
-
-/* 0 with *t filled when token is of one of the kind's purposes. */
-static int
-verify(const struct link_kind *k, const char *token, struct subtoken *t)
-{
-	const struct keyring *ring =
-	    &handlers_settings()->subscriber_keys.tokens;
-	int p;
-
-	if (token == NULL)
-		return -1;
-	for (p = 0; p < SUBTOKEN__MAX; p++) {
-		if ((k->purposes & (1u << p)) &&
-		    subtoken_verify(ring, token, (enum subtoken_purpose)p,
-		        (long)time(NULL), t) == 0)
-			return 0;
-	}
-	return -1;
 }
 
 /* GET: the question and a button posting back to the same link. */
@@ -192,7 +173,9 @@ subscription_links_serve(struct request *req, struct response *res)
 		return 1;
 	}
 	if (request_query_count(req, "token") != 1 ||
-	    verify(k, request_query(req, "token"), &t) != 0)
+	    subtoken_verify_any(&handlers_settings()->subscriber_keys.tokens,
+	        request_query(req, "token"), k->purposes, (long)time(NULL),
+	        &t) != 0)
 		invalid(req, res);
 	else if (req->method == HTTP_POST)
 		act(req, res, k, &t);

@@ -52,12 +52,13 @@ fuzz_token(const struct keyring *k, const char *text)
 {
 	char again[SUBTOKEN_TEXT_MAX];
 	struct subtoken t;
-	int p;
+	int p, found = -1;
 
 	for (p = 0; p < SUBTOKEN__MAX; p++) {
 		if (subtoken_verify(
 		        k, text, (enum subtoken_purpose)p, now, &t) != 0)
 			continue;
+		found = p;
 		/* Whatever verifies names a subscriber and a cloud, and is
 		 * what encoding that pair gives (for tokens without expiry). */
 		CHECK(crypto_uuid_valid(t.subscriber_id));
@@ -68,6 +69,10 @@ fuzz_token(const struct keyring *k, const char *text)
 			CHECK(strcmp(again, text) == 0);
 		}
 	}
+	/* A set of every purpose admits exactly what one of them does. */
+	CHECK(subtoken_verify_any(k, text, SUBTOKEN_BIT(SUBTOKEN__MAX) - 1, now,
+	          &t) == (found < 0 ? -1 : 0));
+	CHECK(found < 0 || (int)t.purpose == found);
 }
 
 static void

@@ -127,6 +127,41 @@ START_TEST(test_rotation)
 }
 END_TEST
 
+/* One verification for a set of purposes: the token's own purpose is
+ * reported; a purpose outside the set, an empty set and no token fail. */
+START_TEST(test_any_purpose)
+{
+	struct keyring k;
+	struct subtoken t;
+	char tok[SUBTOKEN_TEXT_MAX];
+	const unsigned unsub_or_manage =
+	    SUBTOKEN_BIT(SUBTOKEN_UNSUBSCRIBE) | SUBTOKEN_BIT(SUBTOKEN_MANAGE);
+
+	ring(&k, key_a, NULL);
+	ck_assert_int_eq(
+	    subtoken_encode(&k, SUBTOKEN_MANAGE, "c", sub, now, tok), 0);
+	ck_assert_int_eq(
+	    subtoken_verify_any(&k, tok, unsub_or_manage, now, &t), 0);
+	ck_assert_int_eq(t.purpose, SUBTOKEN_MANAGE);
+	ck_assert_str_eq(t.subscriber_id, sub);
+	ck_assert_int_eq(subtoken_verify_any(&k, tok,
+	                     SUBTOKEN_BIT(SUBTOKEN_CONFIRM) |
+	                         SUBTOKEN_BIT(SUBTOKEN_UNSUBSCRIBE),
+	                     now, &t),
+	    -1);
+	ck_assert_int_eq(subtoken_verify_any(&k, tok, 0, now, &t), -1);
+	ck_assert_int_eq(
+	    subtoken_verify_any(&k, NULL, unsub_or_manage, now, &t), -1);
+	ck_assert_int_eq(
+	    subtoken_encode(&k, SUBTOKEN_CONFIRM, "c", sub, now, tok), 0);
+	ck_assert_int_eq(
+	    subtoken_verify_any(&k, tok,
+	        SUBTOKEN_BIT(SUBTOKEN_CONFIRM) | unsub_or_manage, now, &t),
+	    0);
+	ck_assert_int_eq(t.purpose, SUBTOKEN_CONFIRM);
+}
+END_TEST
+
 START_TEST(test_links)
 {
 	char out[160];
@@ -167,6 +202,7 @@ subtoken_suite(void)
 	tcase_add_test(tc, test_confirm_expires);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_any_purpose);
 	tcase_add_test(tc, test_links);
 	suite_add_tcase(s, tc);
 	return s;
