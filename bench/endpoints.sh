@@ -240,19 +240,5 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 } | tee "$out"
 
 # bench/RESULTS.md: the table and the plans between the markers.
-python3 - "$out" "$plans" <<'EOF'
-import re, sys
-table = open(sys.argv[1]).read()
-plans = open(sys.argv[2]).read()
-path = "bench/RESULTS.md"
-doc = open(path).read()
-begin, end = "<!-- routes:begin -->", "<!-- routes:end -->"
-body = "%s\n%s\n\n<details><summary>Plans (EXPLAIN ANALYZE BUFFERS, generic plans)</summary>\n\n```\n%s```\n\n</details>\n%s" % (
-    begin, table, plans, end)
-if begin in doc:
-    doc = re.sub(re.escape(begin) + ".*" + re.escape(end), lambda m: body, doc, flags=re.S)
-else:
-    doc += "\n" + body + "\n"
-open(path, "w").write(doc)
-EOF
+python3 bench/results_section.py routes "$out" "$plans"
 say "done in $(($(date +%s) - started)) s"

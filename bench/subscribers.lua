@@ -4,17 +4,14 @@
 -- k + T, k + 2T, ... in order. A thread that runs out starts again from
 -- its first line; those replays answer 400 and fail the run.
 --   wrk -tT ... -s bench/subscribers.lua URL -- AUTHORIZATION FILE T
--- prints "BENCH rps=R p50_us=.. p99_us=.. non2xx=N errors=N" at the end.
+-- prints "BENCH rps=R p50_us=.. p99_us=.. non2xx=N errors=N" at the end
+-- (bench/routes.lua's setup and done; init and request are replaced).
+
+dofile("bench/routes.lua")
 
 local lines = {}
-local threads = 0
 local next_line = 1
 local stride = 1
-
-function setup(thread)
-	threads = threads + 1
-	thread:set("thread_id", threads)
-end
 
 function init(args)
 	wrk.headers["Authorization"] = args[1]
@@ -34,13 +31,4 @@ function request()
 	local r = lines[next_line]
 	next_line = next_line % #lines + 1
 	return wrk.format(r[1], r[2], nil, r[3])
-end
-
-function done(summary, latency, requests)
-	local e = summary.errors
-	io.write(string.format(
-		"BENCH rps=%.0f p50_us=%d p99_us=%d non2xx=%d errors=%d\n",
-		summary.requests / (summary.duration / 1e6),
-		latency:percentile(50), latency:percentile(99), e.status,
-		e.connect + e.read + e.write + e.timeout))
 end

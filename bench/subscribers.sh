@@ -248,20 +248,6 @@ verdicts() { # phase
 	for f in "${failed[@]}"; do echo "FAILED: $f"; done
 } | tee "$out"
 
-python3 - "$out" "$plans" <<'EOF'
-import re, sys
-table = open(sys.argv[1]).read()
-plans = open(sys.argv[2]).read()
-path = "bench/RESULTS.md"
-doc = open(path).read()
-begin, end = "<!-- subscribers:begin -->", "<!-- subscribers:end -->"
-body = "%s\n%s\n<details><summary>Plans (EXPLAIN ANALYZE BUFFERS, generic plans)</summary>\n\n```\n%s```\n\n</details>\n%s" % (
-    begin, table, plans, end)
-if begin in doc:
-    doc = re.sub(re.escape(begin) + ".*" + re.escape(end), lambda m: body, doc, flags=re.S)
-else:
-    doc += "\n" + body + "\n"
-open(path, "w").write(doc)
-EOF
+python3 bench/results_section.py subscribers "$out" "$plans"
 say "done in $(($(date +%s) - started)) s"
 ! grep -q '^FAILED' "$out"
