@@ -15,6 +15,9 @@
 # Also reported: CPU time per request of each component (responder, nginx,
 # PostgreSQL, wrk) from /proc, which is steadier than req/s on a shared
 # machine, and how much of the machine other processes used meanwhile.
+# Then the cost of metrics (issue 12 item 6): statusd's page read with its
+# metrics and with metrics_listen = off, alternately, BENCH_METRICS_PAIRS
+# times; the median ratio is the figure (goal >= 0.97).
 # Checked: wrk saw no non-2xx answers and no socket errors from statusd
 # (exit status 1 otherwise), and the RSS of each statusd worker before and
 # after its runs (growth over 10 % is flagged).
@@ -33,6 +36,8 @@
 #   BENCH_PAGES      seeded pages (default 10000)
 #   BENCH_CONNECTIONS, BENCH_THREADS   wrk -c and -t (default 32 and 2)
 #   BENCH_STATUSD_CONF  extra statusd.conf lines, e.g. token_cache_seconds = 0
+#   BENCH_METRICS_PAIRS  pairs of statusd runs with and without metrics
+#                    (default 5; see "the cost of metrics" below)
 #   BENCH_KEEP=1     keep the state directory (logs) instead of removing it
 set -euo pipefail
 
@@ -87,6 +92,7 @@ select_sock=$run_dir/bench-select.sock
 ids_file=$state/ids.txt
 bare_pid=''
 select_pid=''
+nometrics_pid=''
 stack_started=0
 
 stop_pid() { # pid signal tenths: signal, wait, then SIGKILL
@@ -126,6 +132,7 @@ cleanup() {
 	# The responders wait for their workers; the workers die with them.
 	[ -z "$bare_pid" ] || stop_pid "$bare_pid" TERM 50
 	[ -z "$select_pid" ] || stop_pid "$select_pid" TERM 50
+	[ -z "$nometrics_pid" ] || stop_pid "$nometrics_pid" TERM 50
 	wait 2>/dev/null
 	if [ "$stack_started" -eq 1 ] || [ -d "$state/pg" ]; then
 		STATE_DIR=$state deploy/stack.sh stop >>"$log_dir/stack.log" 2>&1 ||
@@ -428,7 +435,7 @@ statusd_rss() {
 # cleanup) that runs then would write into the file.
 wrk_run() { # target seconds output-file
 	local t=$1 d=$2 out=$3 header=''
-	[ "$t" != statusd ] || header=$auth
+	[ "${base[$t]}" != "$BASE_URL" ] || header=$auth
 	wrk -t"$threads" -c"$conns" -d"${d}s" --latency -s "$lua" "${base[$t]}/" \
 		-- "$ids_file" "${url_prefix[$t]}" "$header" >"$out" 2>&1
 }
@@ -440,60 +447,114 @@ rss_before=''
 rss_series=()
 rm -f "$results"/raw/*.txt
 
+# One measured run of target t as round r, after a 1 s warm-up, into
+# m[t,r,*].
+measure_run() { # target round
+	local t=$1 r=$2
+	wrk_run "$t" 1 "$results/raw/warmup-$t-$r.txt" ||
+		die "wrk warm-up of $t failed: $(tail -n 3 "$results/raw/warmup-$t-$r.txt")"
+	if [ "$t" = statusd ] && [ "$r" -eq 1 ]; then
+		rss_before=$(statusd_rss)
+	fi
+	c0_resp=$(cpu_ticks "${responder_pid[$t]}")
+	c0_ngx=$(cpu_ticks "${nginx_pid[$t]}")
+	c0_pg=$(cpu_ticks "$pg_pid")
+	raw=$results/raw/$t-$r.txt
+	foreign_snapshot "$state/foreign0"
+	read -r mt0 st0 <<<"$(machine_ticks)"
+	children_ms w0
+	wrk_run "$t" "$run_s" "$raw" || die "wrk on $t failed: $(tail -n 3 "$raw")"
+	children_ms w1
+	read -r mt1 st1 <<<"$(machine_ticks)"
+	foreign_snapshot "$state/foreign1"
+	c1_resp=$(cpu_ticks "${responder_pid[$t]}")
+	c1_ngx=$(cpu_ticks "${nginx_pid[$t]}")
+	c1_pg=$(cpu_ticks "$pg_pid")
+	line=$(grep '^BENCH ' "$raw") || die "no BENCH line in $raw"
+	for kv in ${line#BENCH }; do
+		m[$t,$r,${kv%%=*}]=${kv#*=}
+	done
+	n=${m[$t,$r,requests]}
+	[ "$n" -gt 0 ] || die "$t: no requests completed"
+	# CPU microseconds per request, by component.
+	m[$t,$r,cpu_resp]=$(((c1_resp - c0_resp) * 1000000 / hz / n))
+	m[$t,$r,cpu_ngx]=$(((c1_ngx - c0_ngx) * 1000000 / hz / n))
+	m[$t,$r,cpu_pg]=$(((c1_pg - c0_pg) * 1000000 / hz / n))
+	m[$t,$r,cpu_wrk]=$(((w1 - w0) * 1000 / n))
+	# What the rest of the machine did meanwhile (other processes, and
+	# hypervisor steal), and how much stayed idle, in % of all CPUs.
+	cap=$(awk -v s="${m[$t,$r,seconds]}" -v c="$ncpu" 'BEGIN { printf "%d", s * c * 1000 }')
+	# A process that reaped a long-lived child during the run counts all
+	# of that child's CPU: cap at what the machine did beyond our share.
+	ours=$(((c1_resp - c0_resp + c1_ngx - c0_ngx + c1_pg - c0_pg) * 1000 / hz + w1 - w0))
+	m[$t,$r,other]=$(awk -v f="$(($(foreign_ticks "$state/foreign0" "$state/foreign1") * 1000 / hz))" \
+		-v b="$(((mt1 - mt0) * 1000 / hz))" -v o="$ours" -v c="$cap" \
+		'BEGIN { if (f > b - o) f = b - o; if (f < 0) f = 0; printf "%.0f", f * 100 / c }')
+	m[$t,$r,cpu_total]=$((m[$t,$r,cpu_resp] + m[$t,$r,cpu_ngx] + m[$t,$r,cpu_pg] + m[$t,$r,cpu_wrk]))
+	m[$t,$r,idle]=$(awk -v b="$(((mt1 - mt0) * 1000 / hz))" -v c="$cap" \
+		'BEGIN { v = 100 - b * 100 / c; printf "%.0f", (v < 0 ? 0 : v) }')
+	m[$t,$r,steal]=$(awk -v b="$(((st1 - st0) * 1000 / hz))" -v c="$cap" 'BEGIN { printf "%.0f", b * 100 / c }')
+	if [ "$t" = statusd ]; then
+		rss_series+=("$(statusd_rss)")
+	fi
+	say "round $r $t: ${m[$t,$r,rps]} req/s, p50 ${m[$t,$r,p50_us]} us, p99 ${m[$t,$r,p99_us]} us"
+}
+
 say "measuring: $rounds rounds of ${targets[*]}, ${run_s}s each after a 1 s warm-up"
 for ((r = 1; r <= rounds; r++)); do
 	for t in "${targets[@]}"; do
-		wrk_run "$t" 1 "$results/raw/warmup-$t-$r.txt" ||
-			die "wrk warm-up of $t failed: $(tail -n 3 "$results/raw/warmup-$t-$r.txt")"
-		if [ "$t" = statusd ] && [ "$r" -eq 1 ]; then
-			rss_before=$(statusd_rss)
-		fi
-		c0_resp=$(cpu_ticks "${responder_pid[$t]}")
-		c0_ngx=$(cpu_ticks "${nginx_pid[$t]}")
-		c0_pg=$(cpu_ticks "$pg_pid")
-		raw=$results/raw/$t-$r.txt
-		foreign_snapshot "$state/foreign0"
-		read -r mt0 st0 <<<"$(machine_ticks)"
-		children_ms w0
-		wrk_run "$t" "$run_s" "$raw" || die "wrk on $t failed: $(tail -n 3 "$raw")"
-		children_ms w1
-		read -r mt1 st1 <<<"$(machine_ticks)"
-		foreign_snapshot "$state/foreign1"
-		c1_resp=$(cpu_ticks "${responder_pid[$t]}")
-		c1_ngx=$(cpu_ticks "${nginx_pid[$t]}")
-		c1_pg=$(cpu_ticks "$pg_pid")
-		line=$(grep '^BENCH ' "$raw") || die "no BENCH line in $raw"
-		for kv in ${line#BENCH }; do
-			m[$t,$r,${kv%%=*}]=${kv#*=}
-		done
-		n=${m[$t,$r,requests]}
-		[ "$n" -gt 0 ] || die "$t: no requests completed"
-		# CPU microseconds per request, by component.
-		m[$t,$r,cpu_resp]=$(((c1_resp - c0_resp) * 1000000 / hz / n))
-		m[$t,$r,cpu_ngx]=$(((c1_ngx - c0_ngx) * 1000000 / hz / n))
-		m[$t,$r,cpu_pg]=$(((c1_pg - c0_pg) * 1000000 / hz / n))
-		m[$t,$r,cpu_wrk]=$(((w1 - w0) * 1000 / n))
-		# Everything else the machine did meanwhile (other users, kernel
-		# threads), and hypervisor steal, in % of all CPUs over the run.
-		# What the rest of the machine did meanwhile (other processes, and
-		# hypervisor steal), and how much stayed idle, in % of all CPUs.
-		cap=$(awk -v s="${m[$t,$r,seconds]}" -v c="$ncpu" 'BEGIN { printf "%d", s * c * 1000 }')
-		# A process that reaped a long-lived child during the run counts all
-		# of that child's CPU: cap at what the machine did beyond our share.
-		ours=$(((c1_resp - c0_resp + c1_ngx - c0_ngx + c1_pg - c0_pg) * 1000 / hz + w1 - w0))
-		m[$t,$r,other]=$(awk -v f="$(($(foreign_ticks "$state/foreign0" "$state/foreign1") * 1000 / hz))" \
-			-v b="$(((mt1 - mt0) * 1000 / hz))" -v o="$ours" -v c="$cap" \
-			'BEGIN { if (f > b - o) f = b - o; if (f < 0) f = 0; printf "%.0f", f * 100 / c }')
-		m[$t,$r,cpu_total]=$((m[$t,$r,cpu_resp] + m[$t,$r,cpu_ngx] + m[$t,$r,cpu_pg] + m[$t,$r,cpu_wrk]))
-		m[$t,$r,idle]=$(awk -v b="$(((mt1 - mt0) * 1000 / hz))" -v c="$cap" \
-			'BEGIN { v = 100 - b * 100 / c; printf "%.0f", (v < 0 ? 0 : v) }')
-		m[$t,$r,steal]=$(awk -v b="$(((st1 - st0) * 1000 / hz))" -v c="$cap" 'BEGIN { printf "%.0f", b * 100 / c }')
-		if [ "$t" = statusd ]; then
-			rss_series+=("$(statusd_rss)")
-		fi
-		say "round $r $t: ${m[$t,$r,rps]} req/s, p50 ${m[$t,$r,p50_us]} us, p99 ${m[$t,$r,p99_us]} us"
+		measure_run "$t" "$r"
 	done
 done
+
+# --- the cost of metrics (issue 12 item 6) ------------------------------------
+
+# statusd once more, on the same database with the same settings but
+# metrics_listen = off (no listener and no counters: every recording call
+# returns at once), behind the same nginx: the socket path that nginx
+# connects to becomes a symlink, pointed before each run at one statusd or
+# the other. BENCH_METRICS_PAIRS pairs of runs (default 5), each pair in
+# the other order than the last, so that drift over the run falls on both
+# sides; the figure is the median of the pairs' ratios (with / without).
+pairs=${BENCH_METRICS_PAIRS:-5}
+[[ $pairs =~ ^[1-9][0-9]*$ ]] || die "BENCH_METRICS_PAIRS must be a positive number ($pairs)"
+statusd_sock=$(sed -n 's/^listen = //p' "$state/statusd.conf")
+[ -S "$statusd_sock" ] || die "no statusd socket at '$statusd_sock' (listen in $state/statusd.conf)"
+grep -v '^metrics_listen' "$state/statusd.conf" >"$state/statusd-nometrics.conf"
+echo 'metrics_listen = off' >>"$state/statusd-nometrics.conf"
+"$build_dir/statusd" -c "$state/statusd-nometrics.conf" -l "$run_dir/statusd-off.sock" \
+	-w "$workers" </dev/null >>"$log_dir/statusd-nometrics.log" 2>&1 &
+nometrics_pid=$!
+for ((i = 0; i < 100; i++)); do
+	[ -S "$run_dir/statusd-off.sock" ] && break
+	kill -0 "$nometrics_pid" 2>/dev/null || die "statusd without metrics exited"
+	sleep 0.1
+done
+[ -S "$run_dir/statusd-off.sock" ] || die "statusd without metrics did not start"
+mv "$statusd_sock" "$run_dir/statusd-on.sock"
+point_statusd() { # on|off
+	ln -sfn "statusd-$1.sock" "$statusd_sock.next"
+	mv -Tf "$statusd_sock.next" "$statusd_sock"
+}
+for t in metrics_on metrics_off; do
+	url_prefix[$t]=${url_prefix[statusd]}
+	base[$t]=$BASE_URL
+	nginx_pid[$t]=$api_nginx_pid
+done
+responder_pid[metrics_on]=$statusd_pid
+responder_pid[metrics_off]=$nometrics_pid
+label[metrics_on]="statusd, metrics on"
+label[metrics_off]="statusd, metrics_listen = off"
+say "metrics cost: $pairs pairs of runs with and without metrics"
+for ((p = 1; p <= pairs; p++)); do
+	order=(on off)
+	[ $((p % 2)) -eq 1 ] || order=(off on)
+	for o in "${order[@]}"; do
+		point_statusd "$o"
+		measure_run "metrics_$o" "$p"
+	done
+done
+point_statusd on
 
 # --- the summary --------------------------------------------------------------
 
@@ -513,6 +574,7 @@ for t in "${targets[@]}"; do
 	done
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+ratio4() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }'; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
 status=0
@@ -562,6 +624,29 @@ summary=$state/summary.txt
 		done
 		echo
 	done
+	echo
+	echo "metrics cost (issue 12 item 6): the page read with metrics and with"
+	echo "metrics_listen = off (no counters), $pairs pairs of runs alternated:"
+	printf '  %-5s %10s %10s %8s %18s\n' pair "on req/s" "off req/s" on/off "CPU off/on"
+	on_off=() cpu_on_off=()
+	for ((p = 1; p <= pairs; p++)); do
+		on_off+=("$(ratio4 "${m[metrics_on,$p,rps]}" "${m[metrics_off,$p,rps]}")")
+		cpu_on_off+=("$(ratio4 "${m[metrics_off,$p,cpu_total]}" "${m[metrics_on,$p,cpu_total]}")")
+		printf '  %-5s %10.0f %10.0f %8s %18s\n' "$p" "${m[metrics_on,$p,rps]}" \
+			"${m[metrics_off,$p,rps]}" "${on_off[-1]}" "${cpu_on_off[-1]}"
+		for t in metrics_on metrics_off; do
+			e="${m[$t,$p,non2xx]}/${m[$t,$p,connect]}/${m[$t,$p,read]}/${m[$t,$p,write]}/${m[$t,$p,timeout]}"
+			[ "$e" = 0/0/0/0/0 ] || {
+				echo "  CHECK FAILED: $t pair $p: non2xx/connect/read/write/timeout $e"
+				status=1
+			}
+		done
+	done
+	cost=$(median "${on_off[@]}")
+	verdict=ok
+	awk -v r="$cost" 'BEGIN { exit !(r < 0.97) }' && verdict="BELOW the goal"
+	echo "  median on/off $(printf '%.3f' "$cost")   (goal >= 0.97, within 3 %: $verdict);" \
+		"CPU per request off/on $(printf '%.3f' "$(median "${cpu_on_off[@]}")")"
 	echo
 	echo "errors seen by wrk (non-2xx, socket connect/read/write/timeout):"
 	for t in "${targets[@]}"; do

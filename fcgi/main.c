@@ -182,8 +182,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* Before fork (the counters are shared) and before dropping
-	 * privileges (metrics_listen may be a low port). */
-	if (metrics_routes_fit() != 0 || metrics_shm_create(cfg.workers) != 0) {
+	 * privileges (metrics_listen may be a low port). Without a listener
+	 * nobody reads the counters: none are kept, and every recording call
+	 * returns at once. */
+	if (metrics_routes_fit() != 0 ||
+	    (metrics_server_configured(cfg.metrics_listen) &&
+	        metrics_shm_create(cfg.workers) != 0)) {
 		fprintf(stderr, "statusd: cannot set up the metrics\n");
 		return 1;
 	}

@@ -25,9 +25,15 @@ static pid_t server_pid;
 static time_t respawn_at;
 
 int
+metrics_server_configured(const char *addr)
+{
+	return addr[0] != '\0' && strcmp(addr, "off") != 0;
+}
+
+int
 metrics_server_open(const char *addr, char *err, size_t errlen)
 {
-	if (addr[0] == '\0' || strcmp(addr, "off") == 0)
+	if (!metrics_server_configured(addr))
 		return 0;
 	listen_fd = listen_open(addr, 0660, NULL, err, errlen);
 	return listen_fd < 0 ? -1 : 0;

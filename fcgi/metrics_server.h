@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* 0 when addr ("" or "off") asks for no listener: then nothing is
+ * recorded either (no shared counters), which is how statusd runs
+ * without the cost of metrics (bench/run.sh measures it). */
+int metrics_server_configured(const char *addr);
+
 /* Binds addr (host:port or a unix socket path; "" or "off": no listener)
  * before privileges are dropped. 0, or -1 with a message in err. */
 int metrics_server_open(const char *addr, char *err, size_t errlen);
