@@ -35,11 +35,16 @@ static const struct db_stmt stmts[NOTIFY_STMT__MAX] = {
 	    " AND a.delivery_id = back.id AND a.attempt = back.attempts"
 	    " RETURNING 1)"
 	    " SELECT count(*) FROM back"),
+	/* Per channel this notifier sends ($4, an array): the due ones of
+	 * each, oldest first, from the (channel, next_attempt_at) index. */
 	DB_STMT(NOTIFY_CLAIM,
-	    "WITH due AS (SELECT cloud_id, id FROM deliveries"
-	    " WHERE state = 'PENDING' AND next_attempt_at <= now()"
+	    "WITH due AS (SELECT d.cloud_id, d.id"
+	    " FROM unnest($4::text[]) AS ch(channel) CROSS JOIN LATERAL"
+	    " (SELECT cloud_id, id FROM deliveries"
+	    " WHERE state = 'PENDING' AND channel = ch.channel"
+	    " AND next_attempt_at <= now()"
 	    " ORDER BY next_attempt_at LIMIT $1::integer"
-	    " FOR UPDATE SKIP LOCKED),"
+	    " FOR UPDATE SKIP LOCKED) d LIMIT $1::integer),"
 	    " taken AS (UPDATE deliveries d SET state = 'IN_FLIGHT',"
 	    " attempts = d.attempts + 1,"
 	    " lease_until = now() + make_interval(secs => $2::integer)"
@@ -50,19 +55,26 @@ static const struct db_stmt stmts[NOTIFY_STMT__MAX] = {
 	    " SELECT cloud_id, id, attempts, event_id, subscriber_id, $3"
 	    " FROM taken)"
 	    " SELECT t.cloud_id, t.id, t.attempts, t.channel, t.target,"
-	    " t.secret, t.event_id, o.kind, notification_event_json(o)"
+	    " t.secret, t.event_id, o.kind, notification_event_json(o),"
+	    " t.subscriber_id, p.subdomain"
 	    " FROM taken t JOIN notification_outbox o"
-	    " ON o.cloud_id = t.cloud_id AND o.id = t.event_id"),
+	    " ON o.cloud_id = t.cloud_id AND o.id = t.event_id"
+	    " LEFT JOIN pages p ON p.cloud_id = o.cloud_id"
+	    " AND p.id = o.page_id"),
 	DB_STMT(NOTIFY_FINISH,
 	    "SELECT delivery_finish($1, $2::uuid, $3::integer, $4,"
 	    " nullif($5::integer, 0), $6,"
 	    " to_timestamp($7::bigint / 1000.0), $8::integer)"),
-	/* Milliseconds until the earliest retry, lease expiry or delayed
-	 * event; NULL when nothing waits. Each min() is one index probe. */
+	/* Milliseconds until the earliest retry (of the channels $1 this
+	 * notifier sends), lease expiry or delayed event; NULL when nothing
+	 * waits. Each min() is one index probe (per channel). */
 	DB_STMT(NOTIFY_NEXT_DUE,
 	    "SELECT greatest(0, ceil(extract(epoch FROM least("
-	    "(SELECT min(next_attempt_at) FROM deliveries"
-	    " WHERE state = 'PENDING'),"
+	    "(SELECT min(d.next_attempt_at)"
+	    " FROM unnest($1::text[]) AS ch(channel) CROSS JOIN LATERAL"
+	    " (SELECT next_attempt_at FROM deliveries"
+	    " WHERE state = 'PENDING' AND channel = ch.channel"
+	    " ORDER BY next_attempt_at LIMIT 1) d),"
 	    " (SELECT min(lease_until) FROM deliveries"
 	    " WHERE state = 'IN_FLIGHT'),"
 	    " (SELECT min(next_attempt_at) FROM notification_outbox"
@@ -187,21 +199,37 @@ column(struct arena *a, const PGresult *r, int row, int col)
 	return v == NULL ? NULL : arena_strdup(a, v);
 }
 
+/* The PostgreSQL array literal of a NULL-terminated list of channel
+ * names (fixed upper-case words: nothing to quote). */
+static const char *
+channel_array(struct arena *a, const char *const *channels)
+{
+	const char *out = "{";
+	size_t i;
+
+	for (i = 0; channels[i] != NULL && out != NULL; i++)
+		out = arena_printf(a, "%s%s%s", out, i ? "," : "", channels[i]);
+	return out == NULL ? NULL : arena_printf(a, "%s}", out);
+}
+
 enum sd_status
 db_notify_claim(struct arena *a, int limit, int lease_seconds,
-    const char *notifier, struct notify_job **jobs, size_t *n,
-    struct sd_error *err)
+    const char *notifier, const char *const *channels, struct notify_job **jobs,
+    size_t *n, struct sd_error *err)
 {
 	char lim[16], lease[16];
-	const char *params[3] = { lim, lease, notifier };
+	const char *params[4] = { lim, lease, notifier,
+		channel_array(a, channels) };
 	struct notify_job *j;
 	PGresult *r;
 	int i, rows;
 
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	if (params[3] == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
 	/* One statement outside a transaction block commits on its own. */
-	r = db_exec(a, &stmts[NOTIFY_CLAIM], 3, params, err);
+	r = db_exec(a, &stmts[NOTIFY_CLAIM], 4, params, err);
 	if (r == NULL)
 		return err->status;
 	rows = PQntuples(r);
@@ -218,6 +246,8 @@ db_notify_claim(struct arena *a, int limit, int lease_seconds,
 		j[i].event_id = column(a, r, i, 6);
 		j[i].kind = column(a, r, i, 7);
 		j[i].body = column(a, r, i, 8);
+		j[i].subscriber_id = column(a, r, i, 9);
+		j[i].page_subdomain = column(a, r, i, 10);
 	}
 	*jobs = j;
 	*n = (size_t)rows;
@@ -246,11 +276,16 @@ db_notify_finish(struct arena *a, const struct notify_job *j,
 }
 
 enum sd_status
-db_notify_next_due(struct arena *a, long long *ms, struct sd_error *err)
+db_notify_next_due(struct arena *a, const char *const *channels, long long *ms,
+    struct sd_error *err)
 {
-	PGresult *r = db_exec(a, &stmts[NOTIFY_NEXT_DUE], 0, NULL, err);
+	const char *params[1] = { channel_array(a, channels) };
+	PGresult *r;
 	const char *v;
 
+	if (params[0] == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	r = db_exec(a, &stmts[NOTIFY_NEXT_DUE], 1, params, err);
 	if (r == NULL)
 		return err->status;
 	v = PQntuples(r) == 1 ? db_value(r, 0, 0) : NULL;

@@ -22,13 +22,15 @@ enum sd_status db_notify_listen(struct sd_error *err);
  * (the next db call reconnects). */
 int db_notify_wait(int timeout_ms);
 
-/* *ms gets the milliseconds until the next retry, lease expiry or delayed
- * event falls due (0: now), or -1 when nothing waits. */
-enum sd_status db_notify_next_due(
-    struct arena *a, long long *ms, struct sd_error *err);
+/* *ms gets the milliseconds until the next retry (of one of channels, a
+ * NULL-terminated list), lease expiry or delayed event falls due (0:
+ * now), or -1 when nothing waits. */
+enum sd_status db_notify_next_due(struct arena *a, const char *const *channels,
+    long long *ms, struct sd_error *err);
 
-/* Fans out up to limit due outbox events in one transaction; *events gets
- * how many were taken. */
+/* Fans out up to limit due outbox events in one transaction, writing the
+ * deliveries of each to its audience (db/sql/60_notify.sql: the routing
+ * table notify_route); *events gets how many were taken. */
 enum sd_status db_notify_fan_out(
     struct arena *a, int limit, int *events, struct sd_error *err);
 
@@ -43,19 +45,28 @@ struct notify_job {
 	const char *id; /* delivery id: the stable message id */
 	int attempt;
 	const char *channel; /* WEBHOOK, EMAIL, SLACK, SMS */
-	const char *target;
+	const char *target; /* URL, address or number */
 	const char *secret; /* NULL unless WEBHOOK */
 	const char *event_id;
-	const char *kind;
-	const char *body;
+	const char *kind; /* incident.created, subscriber.confirmation, ... */
+	const char *body; /* the event document (notification_event_json) */
+	const char *subscriber_id;
+	const char *page_subdomain; /* NULL when the page is gone */
+	/* Set by the notifier (core/subtoken.c, core/sublink.c), not the
+	 * database: the subscriber's one-click unsubscribe link, and for a
+	 * subscriber.confirmation its confirm link; NULL otherwise. */
+	const char *unsubscribe_url;
+	const char *confirm_url;
 };
 
-/* Claims up to limit due deliveries for lease_seconds, recording attempt
- * n+1 of each under notifier's name, and commits: the attempts are then
- * this notifier's alone. *jobs is arena-owned. */
+/* Claims up to limit due deliveries of channels (a NULL-terminated list:
+ * those this notifier can send; others stay PENDING for one that can) for
+ * lease_seconds, recording attempt n+1 of each under notifier's name, and
+ * commits: the attempts are then this notifier's alone. *jobs is
+ * arena-owned. */
 enum sd_status db_notify_claim(struct arena *a, int limit, int lease_seconds,
-    const char *notifier, struct notify_job **jobs, size_t *n,
-    struct sd_error *err);
+    const char *notifier, const char *const *channels, struct notify_job **jobs,
+    size_t *n, struct sd_error *err);
 
 /* How an attempt ended. */
 struct notify_result {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -25,6 +26,8 @@
 #include "log.h"
 #include "retry.h"
 #include "send.h"
+#include "sublink.h"
+#include "subtoken.h"
 
 /* After this many failed attempts a delivery is given up (FAILED). */
 #define MAX_ATTEMPTS 10
@@ -33,6 +36,7 @@ static struct config cfg;
 static struct db_settings db_settings;
 static struct send_settings send_settings;
 static struct contact_nets allowed_networks;
+static struct keyring token_keys; /* subscriber_token_key: links */
 static volatile sig_atomic_t stopping;
 static char notifier[128];
 
@@ -78,7 +82,12 @@ parse_args(int argc, char **argv)
 	}
 	if ((env = getenv("DATABASE_URL")) != NULL && *env != '\0')
 		set_or_die("database_url", env);
+	/* Every message carries the subscriber's unsubscribe link, signed
+	 * with the key statusd verifies it with. */
 	if (contact_nets_parse(&allowed_networks, cfg.webhook_allowed_networks,
+	        err, sizeof(err)) != 0 ||
+	    keyring_parse(&token_keys, "subscriber_token_key",
+	        cfg.subscriber_token_key, cfg.subscriber_token_key_previous,
 	        err, sizeof(err)) != 0) {
 		fprintf(stderr, "statusd-notify: %s\n", err);
 		exit(2);
@@ -170,6 +179,35 @@ record(struct arena *a, const struct notify_job *j, const struct send_result *s,
 	log_attempt(j, &r, ms, taken);
 }
 
+/* The subscriber's link of one purpose on its page's public address, as
+ * statusd serves it (core/sublink.h); NULL when it cannot be made. */
+static const char *
+subscriber_link(struct arena *a, const struct notify_job *j,
+    enum subtoken_purpose purpose, long now)
+{
+	char token[SUBTOKEN_TEXT_MAX], url[1024];
+
+	if (j->page_subdomain == NULL || j->subscriber_id == NULL ||
+	    subtoken_encode(&token_keys, purpose, j->cloud_id, j->subscriber_id,
+	        now, token) != 0 ||
+	    sublink_build(cfg.public_domain, j->page_subdomain, purpose, token,
+	        url, sizeof(url)) != 0)
+		return NULL;
+	return arena_strdup(a, url);
+}
+
+/* Every message gets the unsubscribe link; a confirmation its confirm
+ * link too (valid SUBTOKEN_CONFIRM_SECONDS from now). */
+static void
+add_links(struct arena *a, struct notify_job *j)
+{
+	long now = (long)time(NULL);
+
+	j->unsubscribe_url = subscriber_link(a, j, SUBTOKEN_UNSUBSCRIBE, now);
+	if (strcmp(j->kind, "subscriber.confirmation") == 0)
+		j->confirm_url = subscriber_link(a, j, SUBTOKEN_CONFIRM, now);
+}
+
 /* Claims and sends one batch; the number of attempts made, -1 when the
  * database is unavailable. */
 static int
@@ -182,10 +220,12 @@ one_batch(struct arena *a)
 	size_t n, i;
 
 	if (db_notify_claim(a, cfg.notify_batch, cfg.notify_lease_seconds,
-	        notifier, &jobs, &n, &err) != SD_OK)
+	        notifier, send_channels, &jobs, &n, &err) != SD_OK)
 		return -1;
 	if (n == 0)
 		return 0;
+	for (i = 0; i < n; i++)
+		add_links(a, &jobs[i]);
 	results = arena_zalloc(a, sizeof(*results) * n);
 	if (results == NULL)
 		return -1; /* the leases run out; nothing is lost */
@@ -234,8 +274,8 @@ wait_ms(struct arena *a)
 	int wait;
 
 	arena_reset(a);
-	if (db_notify_next_due(a, &ms, &err) != SD_OK || ms < 0 ||
-	    ms > cfg.notify_poll_ms)
+	if (db_notify_next_due(a, send_channels, &ms, &err) != SD_OK ||
+	    ms < 0 || ms > cfg.notify_poll_ms)
 		wait = cfg.notify_poll_ms;
 	else
 		wait = (int)ms + 10;

@@ -1,6 +1,7 @@
 #include "send.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 #define USER_AGENT "statusd-notify"
 #define PIN_MAX 1024
 
+/* One entry per branch of prepare(). */
+const char *const send_channels[] = { "WEBHOOK", NULL };
+
 /* One transfer in flight. */
 struct transfer {
 	CURL *easy;
@@ -21,6 +25,7 @@ struct transfer {
 	int refused; /* the socket was to go to an internal address */
 	struct curl_slist *headers;
 	struct curl_slist *pin;
+	char *body; /* what is posted (malloc'd), when it is made here */
 	struct send_result *result;
 };
 
@@ -137,6 +142,29 @@ add_header(struct transfer *t, const char *name, const char *value)
 	return 0;
 }
 
+/* The event document with the subscriber's own part added under data:
+ * {"subscriber": {"id", "unsubscribeUrl"}}. malloc'd, or NULL. */
+static char *
+webhook_body(const struct notify_job *j)
+{
+	json_t *doc = json_loads(j->body, 0, NULL);
+	json_t *data = json_object_get(doc, "data");
+	json_t *sub = json_object();
+	char *out = NULL;
+
+	if (json_is_object(data) && sub != NULL &&
+	    json_object_set_new(sub, "id", json_string(j->subscriber_id)) ==
+	        0 &&
+	    (j->unsubscribe_url == NULL ||
+	        json_object_set_new(sub, "unsubscribeUrl",
+	            json_string(j->unsubscribe_url)) == 0) &&
+	    json_object_set(data, "subscriber", sub) == 0)
+		out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(sub);
+	json_decref(doc);
+	return out;
+}
+
 /* The Standard Webhooks headers: the delivery's id (the same on every
  * retry), this attempt's time, and the signature over both and the body. */
 static int
@@ -151,7 +179,7 @@ sign_headers(struct transfer *t, const struct notify_job *j)
 		return -1;
 	snprintf(id, sizeof(id), "msg_%s", j->id);
 	snprintf(ts, sizeof(ts), "%ld", now);
-	rc = webhook_sign(&key, id, now, j->body, strlen(j->body), sig);
+	rc = webhook_sign(&key, id, now, t->body, strlen(t->body), sig);
 	memset(&key, 0, sizeof(key));
 	if (rc != 0)
 		return -1;
@@ -226,6 +254,10 @@ webhook_prepare(struct transfer *t, const struct send_settings *s,
 {
 	if (check_and_pin(t, s, j->target) != 0)
 		return -1;
+	if ((t->body = webhook_body(j)) == NULL) {
+		fail(t->result, "DROPPED", "the event document is malformed");
+		return -1;
+	}
 	if (sign_headers(t, j) != 0) {
 		fail(t->result, "FAILED", "no usable signing secret");
 		return -1;
@@ -242,8 +274,8 @@ webhook_prepare(struct transfer *t, const struct send_settings *s,
 	curl_easy_setopt(t->easy, CURLOPT_URL, j->target);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->pin);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, j->body);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(t->body));
 	return 0;
 }
 
@@ -307,6 +339,7 @@ prepare(struct transfer *t, const struct send_settings *s,
 	}
 	if (strcmp(j->channel, "WEBHOOK") == 0)
 		return webhook_prepare(t, s, j);
+	/* Not claimed (send_channels): a channel without a branch here. */
 	fail(t->result, "RETRY", "channel not handled by this notifier");
 	return -1;
 }
@@ -373,6 +406,7 @@ send_batch(const struct send_settings *s, const struct notify_job *jobs,
 		}
 		curl_slist_free_all(t[i].headers);
 		curl_slist_free_all(t[i].pin);
+		free(t[i].body);
 	}
 	free(t);
 }

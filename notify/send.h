@@ -29,6 +29,11 @@ struct send_result {
 	long long retry_after_s; /* from the response; 0 when none */
 };
 
+/* The channels send_batch can send, NULL-terminated: a notifier claims
+ * only these (deliveries of others wait, PENDING, for a notifier that
+ * sends them). */
+extern const char *const send_channels[];
+
 /* Sends jobs[0..n) concurrently and fills results[0..n). */
 void send_batch(const struct send_settings *s, const struct notify_job *jobs,
     struct send_result *results, size_t n);

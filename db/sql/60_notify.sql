@@ -2,23 +2,109 @@
 -- attempt is recorded (tables in migration 014).
 
 -- Notifiers LISTEN on statusd_notify; a commit that adds work wakes them
--- (NOTIFY is delivered at commit, and never for a rolled-back write).
+-- (NOTIFY is delivered at commit, and never for a rolled-back write). A
+-- statement that added no row (a fan-out of events with no audience)
+-- wakes no one: else each fan-out would wake its own notifier again.
 CREATE OR REPLACE FUNCTION notify_wake() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM pg_notify('statusd_notify', '');
+	IF EXISTS (SELECT 1 FROM added) THEN
+		PERFORM pg_notify('statusd_notify', '');
+	END IF;
 	RETURN NULL;
 END
 $$;
 CREATE OR REPLACE TRIGGER notification_outbox_wake AFTER INSERT ON notification_outbox
+	REFERENCING NEW TABLE AS added
 	FOR EACH STATEMENT EXECUTE FUNCTION notify_wake();
 CREATE OR REPLACE TRIGGER deliveries_wake AFTER INSERT ON deliveries
+	REFERENCING NEW TABLE AS added
 	FOR EACH STATEMENT EXECUTE FUNCTION notify_wake();
 
--- Fans out up to p_limit due outbox events, in the caller's transaction,
--- and marks them fanned out (delivered_at: handed to the deliveries).
--- Returns how many events were taken. Rows locked by another notifier are
--- skipped, so each event is fanned out by exactly one.
+-- The routing table: who an outbox event of each kind goes to. audience
+-- 'incident': the SUBSCRIBED subscribers of the event's page, of its
+-- incident and of the components its payload lists as affected;
+-- 'subscriber': the one PENDING_CONFIRMATION subscriber the payload names.
+-- channels, when set, keeps only those subscription types (reminders are
+-- for the operators' channels). A kind not listed goes to no one.
+CREATE OR REPLACE FUNCTION notify_route(p_kind text,
+	OUT audience text, OUT channels text[])
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT r.audience, r.channels FROM (VALUES
+		('incident.created', 'incident', NULL::text[]),
+		('incident.updated', 'incident', NULL),
+		('incident.resolved', 'incident', NULL),
+		('incident.reminder', 'incident', '{WEBHOOK,SLACK}'),
+		('subscriber.confirmation', 'subscriber', NULL))
+		AS r(kind, audience, channels)
+	WHERE r.kind = p_kind
+$$;
+
+-- The items an incident event's subscribers are subscribed through, with
+-- the rank that decides which subscription of one contact is used (the
+-- page's, then the incident's, then a component's). The components are
+-- those the event names and every one the incident has affected: an
+-- update that changes no component ("still investigating") or a reminder
+-- is news to the subscribers of the components it is about.
+CREATE OR REPLACE FUNCTION notify_incident_items(p_cloud text, p_page uuid,
+	p_payload jsonb)
+RETURNS TABLE (item_type text, item_id uuid, rank integer)
+LANGUAGE sql STABLE AS $$
+	SELECT 'PAGE_SUBSCRIBER', p_page, 1
+	UNION ALL
+	SELECT 'INCIDENT_SUBSCRIBER', (p_payload ->> 'incidentId')::uuid, 2
+	WHERE p_payload ? 'incidentId'
+	UNION
+	SELECT 'COMPONENT_SUBSCRIBER', (x.e ->> 'componentId')::uuid, 3
+	FROM jsonb_array_elements(coalesce(p_payload -> 'affectedComponents',
+		'[]'::jsonb)) AS x(e)
+	WHERE x.e ? 'componentId'
+	UNION
+	SELECT 'COMPONENT_SUBSCRIBER', ic.component_id, 3
+	FROM incident_components ic
+	WHERE ic.cloud_id = p_cloud
+	AND ic.incident_id = (p_payload ->> 'incidentId')::uuid
+$$;
+
+-- Who one event goes to, by the routing table: each contact once (one
+-- person subscribed through the page and a component is two subscribers
+-- with one address; the best-ranked, then oldest, subscription is used).
+CREATE OR REPLACE FUNCTION notify_audience(p_cloud text, p_page uuid,
+	p_kind text, p_payload jsonb)
+RETURNS TABLE (id uuid, channel text, target text, secret text)
+LANGUAGE sql STABLE AS $$
+	SELECT DISTINCT ON (c.channel, c.contact_key) c.id, c.channel,
+		c.target, c.secret
+	FROM (
+		SELECT s.id, s.subscription_type AS channel, s.contact AS target,
+			s.webhook_secret AS secret, i.rank, s.created_at,
+			CASE WHEN s.subscription_type = 'EMAIL'
+				THEN lower(s.contact) ELSE s.contact END
+				AS contact_key
+		FROM notify_route(p_kind) r
+		CROSS JOIN notify_incident_items(p_cloud, p_page, p_payload) i
+		JOIN subscribers s ON s.cloud_id = p_cloud
+			AND s.item_id = i.item_id AND s.item_type = i.item_type
+		WHERE r.audience = 'incident' AND s.status = 'SUBSCRIBED'
+		AND s.page_id = p_page
+		AND (r.channels IS NULL OR s.subscription_type = ANY (r.channels))
+		UNION ALL
+		SELECT s.id, s.subscription_type, s.contact, s.webhook_secret, 0,
+			s.created_at, s.contact
+		FROM notify_route(p_kind) r
+		JOIN subscribers s ON s.cloud_id = p_cloud
+			AND s.id = (p_payload ->> 'subscriberId')::uuid
+		WHERE r.audience = 'subscriber'
+		AND s.status = 'PENDING_CONFIRMATION') c
+	ORDER BY c.channel, c.contact_key, c.rank, c.created_at, c.id
+$$;
+
+-- Fans out up to p_limit due outbox events, in the caller's transaction:
+-- each event's deliveries are written (one per contact of its audience)
+-- in the same statement that marks it fanned out (delivered_at: handed to
+-- the deliveries). Returns how many events were taken. Rows locked by
+-- another notifier are skipped, so each event is fanned out by exactly
+-- one; a notifier dying before its commit leaves the event due again.
 CREATE OR REPLACE FUNCTION notify_fan_out(p_limit integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -28,19 +114,104 @@ BEGIN
 		SELECT o.cloud_id, o.id FROM notification_outbox o
 		WHERE o.delivered_at IS NULL AND o.next_attempt_at <= now()
 		ORDER BY o.next_attempt_at
-		LIMIT p_limit FOR UPDATE SKIP LOCKED)
-	UPDATE notification_outbox o SET delivered_at = now(),
-		attempts = o.attempts + 1
-		FROM due WHERE o.cloud_id = due.cloud_id AND o.id = due.id;
-	GET DIAGNOSTICS v_n = ROW_COUNT;
+		LIMIT p_limit FOR UPDATE SKIP LOCKED),
+	taken AS (
+		UPDATE notification_outbox o SET delivered_at = now(),
+			attempts = o.attempts + 1
+		FROM due WHERE o.cloud_id = due.cloud_id AND o.id = due.id
+		RETURNING o.cloud_id, o.id, o.page_id, o.kind, o.payload),
+	made AS (
+		INSERT INTO deliveries (cloud_id, event_id, subscriber_id,
+			channel, target, secret)
+		SELECT t.cloud_id, t.id, a.id, a.channel, a.target, a.secret
+		FROM taken t CROSS JOIN LATERAL notify_audience(t.cloud_id,
+			t.page_id, t.kind, t.payload) a)
+	SELECT count(*) INTO v_n FROM taken;
 	RETURN v_n;
 END
 $$;
 
+-- The sign-up transaction of an EMAIL or SMS subscriber that must confirm
+-- writes the event of its confirmation message (to it alone).
+CREATE OR REPLACE FUNCTION subscriber_confirmation_event() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO notification_outbox (cloud_id, page_id, kind, payload)
+	VALUES (NEW.cloud_id, NEW.page_id, 'subscriber.confirmation',
+		jsonb_build_object('subscriberId', NEW.id));
+	RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER subscribers_confirmation_event AFTER INSERT ON subscribers
+	FOR EACH ROW WHEN (NEW.status = 'PENDING_CONFIRMATION'
+		AND NEW.subscription_type IN ('EMAIL', 'SMS'))
+	EXECUTE FUNCTION subscriber_confirmation_event();
+
+-- A subscriber whose status changed (unsubscribed, quarantined, confirmed)
+-- or that is deleted gets none of what still waits for it: its due
+-- deliveries are DROPPED (those in flight end as they end).
+CREATE OR REPLACE FUNCTION subscriber_deliveries_drop() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE deliveries SET state = 'DROPPED', finished_at = clock_timestamp()
+		WHERE cloud_id = OLD.cloud_id AND subscriber_id = OLD.id
+		AND state = 'PENDING';
+	RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER subscribers_status_drops AFTER UPDATE OF status ON subscribers
+	FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION subscriber_deliveries_drop();
+
+-- Deletes (a page's cascade of 100,000 subscribers included) drop in one
+-- statement.
+CREATE OR REPLACE FUNCTION subscribers_deleted_drop() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE deliveries d SET state = 'DROPPED',
+		finished_at = clock_timestamp()
+		FROM gone g WHERE d.cloud_id = g.cloud_id
+		AND d.subscriber_id = g.id AND d.state = 'PENDING';
+	RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER subscribers_deleted_drop AFTER DELETE ON subscribers
+	REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION subscribers_deleted_drop();
+
+-- What an attempt's outcome does to its subscriber: 410 unsubscribes; a
+-- failure counts one more in a row (at 10 the subscriber is QUARANTINED);
+-- a success resets the count (written only when there is one to reset, so
+-- a fan-out of 100,000 successes updates no subscriber). DROPPED and
+-- ABANDONED say nothing about the receiver.
+CREATE OR REPLACE FUNCTION subscriber_attempt_outcome(p_cloud text, p_id uuid,
+	p_outcome text) RETURNS void
+LANGUAGE sql AS $$
+	UPDATE subscribers s SET consecutive_failures = 0
+		WHERE p_outcome = 'DELIVERED' AND s.cloud_id = p_cloud
+		AND s.id = p_id AND s.consecutive_failures <> 0;
+	UPDATE subscribers s SET status = 'UNSUBSCRIBED', updated_at = now()
+		WHERE p_outcome = 'GONE' AND s.cloud_id = p_cloud
+		AND s.id = p_id AND s.status <> 'UNSUBSCRIBED';
+	UPDATE subscribers s
+		SET consecutive_failures = s.consecutive_failures + 1,
+		status = CASE WHEN s.consecutive_failures + 1 >= 10
+			AND s.status IN ('SUBSCRIBED', 'PENDING_CONFIRMATION')
+			THEN 'QUARANTINED' ELSE s.status END,
+		quarantined_at = CASE WHEN s.consecutive_failures + 1 >= 10
+			AND s.status IN ('SUBSCRIBED', 'PENDING_CONFIRMATION')
+			THEN now() ELSE s.quarantined_at END,
+		updated_at = now()
+		WHERE p_outcome IN ('RETRY', 'FAILED', 'REFUSED')
+		AND s.cloud_id = p_cloud AND s.id = p_id;
+$$;
+
 -- What a receiver gets about an event (the webhook body; email, Slack and
 -- SMS texts are made from it): the type, the page, the incident with its
--- latest update and the affected components with their names. NULL when
--- the page is gone.
+-- latest update and the affected components with their names (null for
+-- an event about no incident: a confirmation). NULL when the page is
+-- gone. The notifier adds the subscriber's own part (its unsubscribe
+-- link).
 CREATE OR REPLACE FUNCTION notification_event_json(o notification_outbox) RETURNS text
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object('type', o.kind,
@@ -48,7 +219,8 @@ LANGUAGE sql STABLE AS $$
 		'data', json_build_object('eventId', o.id,
 			'page', json_build_object('id', p.id, 'name', p.name,
 				'url', incident_page_url(p)),
-			'incident', json_build_object(
+			'incident', CASE WHEN o.payload ? 'incidentId' THEN
+				json_build_object(
 				'id', o.payload -> 'incidentId',
 				'incidentCode', o.payload -> 'incidentCode',
 				'name', o.payload -> 'name',
@@ -73,7 +245,7 @@ LANGUAGE sql STABLE AS $$
 						'[]'::jsonb)) WITH ORDINALITY AS x(e, n)
 					LEFT JOIN components c
 					ON c.cloud_id = o.cloud_id
-					AND c.id = (x.e ->> 'componentId')::uuid))))::text
+					AND c.id = (x.e ->> 'componentId')::uuid)) END))::text
 	FROM pages p WHERE p.cloud_id = o.cloud_id AND p.id = o.page_id
 $$;
 
@@ -81,7 +253,9 @@ $$;
 -- one in flight (a notifier whose lease ran out finds it taken over and
 -- changes nothing: false). p_outcome: DELIVERED, RETRY (again at
 -- p_next_at, or FAILED once p_max_attempts are spent), GONE, FAILED,
--- REFUSED, DROPPED.
+-- REFUSED, DROPPED. The subscriber learns the outcome first (410
+-- unsubscribes, the tenth failure in a row quarantines): a retry for a
+-- subscriber that is no longer there to be told is DROPPED instead.
 CREATE OR REPLACE FUNCTION delivery_finish(p_cloud text, p_id uuid, p_attempt integer,
 	p_outcome text, p_status integer, p_error text,
 	p_next_at timestamptz, p_max_attempts integer) RETURNS boolean
@@ -89,13 +263,16 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	v_state text;
 	v_next timestamptz;
+	v_subscriber uuid;
 BEGIN
-	PERFORM 1 FROM deliveries d WHERE d.cloud_id = p_cloud
+	SELECT d.subscriber_id INTO v_subscriber FROM deliveries d
+		WHERE d.cloud_id = p_cloud
 		AND d.id = p_id AND d.state = 'IN_FLIGHT'
 		AND d.attempts = p_attempt FOR UPDATE;
 	IF NOT FOUND THEN
 		RETURN false;
 	END IF;
+	PERFORM subscriber_attempt_outcome(p_cloud, v_subscriber, p_outcome);
 	v_state := CASE p_outcome
 		WHEN 'DELIVERED' THEN 'DELIVERED'
 		WHEN 'GONE' THEN 'GONE'
@@ -103,6 +280,11 @@ BEGIN
 		WHEN 'RETRY' THEN CASE WHEN p_attempt >= p_max_attempts
 			THEN 'FAILED' ELSE 'PENDING' END
 		ELSE 'FAILED' END;
+	IF v_state = 'PENDING' AND NOT EXISTS (SELECT 1 FROM subscribers s
+		WHERE s.cloud_id = p_cloud AND s.id = v_subscriber
+		AND s.status IN ('SUBSCRIBED', 'PENDING_CONFIRMATION')) THEN
+		v_state := 'DROPPED';
+	END IF;
 	v_next := CASE WHEN v_state = 'PENDING' THEN p_next_at END;
 	UPDATE delivery_attempts SET finished_at = clock_timestamp(),
 		outcome = p_outcome, status_code = p_status, error = p_error,

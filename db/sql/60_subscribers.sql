@@ -74,6 +74,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
 			THEN json_build_array(s.item_id) ELSE '[]'::json END,
 		'skipConfirmation', s.skip_confirmation,
 		'confirmedAt', rfc3339(s.confirmed_at),
+		'quarantinedAt', rfc3339(s.quarantined_at),
 		'subscriptionType', s.subscription_type,
 		'additionalInformation', '[]'::json,
 		'createdAt', rfc3339(s.created_at),

@@ -3,7 +3,9 @@ openssl, an HTTPS webhook receiver on loopback that verifies every
 signature the way the Standard Webhooks reference verifier does, and
 notifier processes with a config of their own.
 
-Receiver paths (the path decides the answer):
+Receiver paths (the first segment decides the answer; what follows it is
+the test's own, e.g. /ok/<uuid> for one subscriber; a path's signing
+secret is in Receiver.secrets, else Receiver.secret):
   /ok             200
   /gone           410
   /busy           429 with Retry-After: 1
@@ -26,7 +28,12 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
+
+from client import _read_conf
+from subscriberlib import captcha_token, request_body
+from test_process_faults import SecondWithConf, second_conf
 
 
 # --- the reference verifier ---------------------------------------------------
@@ -104,14 +111,15 @@ def make_ca(directory):
 
 class Receiver:
     """Records (path, headers, body, verified payload or error) per request;
-    secrets maps a webhook-id prefix-free delivery id to its secret, or the
-    receiver uses `secret` for all."""
+    secrets maps a path to the secret its requests are verified with (a
+    subscriber's, from its sign-up), else `secret` is used."""
 
     def __init__(self, cert, key, host="127.0.0.1"):
         self.requests = []
         self.secret = None
+        self.secrets = {}
         self.seen = set()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # of() is called by wait_for's predicates
         self.arrived = threading.Condition(self.lock)
         rig = self
 
@@ -157,7 +165,7 @@ class Receiver:
     def record(self, path, headers, body):
         verified, error = None, None
         try:
-            verified = reference_verify(self.secret, body, headers)
+            verified = reference_verify(self.secrets.get(path, self.secret), body, headers)
         except Exception as e:  # noqa: BLE001 - recorded, asserted by tests
             error = str(e) or type(e).__name__
         with self.arrived:
@@ -167,6 +175,7 @@ class Receiver:
             self.arrived.notify_all()
 
     def answer(self, path, headers):
+        path = "/" + path.split("/")[1]
         if path == "/ok":
             return 200, {}
         if path == "/gone":
@@ -190,6 +199,11 @@ class Receiver:
             return "hang", {}
         return 404, {}
 
+    def of(self, path):
+        """The requests made to path."""
+        with self.lock:
+            return [r for r in self.requests if r["path"] == path]
+
     def wait_for(self, pred, timeout):
         end = time.time() + timeout
         with self.arrived:
@@ -209,9 +223,12 @@ class Receiver:
 
 class Notifier:
     def __init__(self, ctx, workdir, ca_file, **settings):
+        stack = _read_conf(ctx.conf)
         conf = {
             "database_url": ctx.database_url,
-            "public_domain": "status.localhost",
+            # links are made as the stack's statusd takes them
+            "public_domain": stack["public_domain"],
+            "subscriber_token_key": stack["subscriber_token_key"],
             "webhook_ca_file": ca_file,
             # the receiver is on loopback, internal by the rule
             "webhook_allowed_networks": "127.0.0.0/8, ::1/128",
@@ -281,3 +298,42 @@ class Notifier:
             self.proc.kill()
             self.proc.wait()
         self.logf.close()
+
+
+# --- sign-up ------------------------------------------------------------------
+
+class SignUp:
+    """A second statusd (same database) that takes webhook targets on
+    loopback, where the receiver is: the stack's statusd refuses them, as
+    it must. Subscribers made through it are made by the API, with their
+    secret from the 201."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        conf = second_conf(ctx, "webhook_allowed_networks = 127.0.0.0/8, ::1/128")
+        self.statusd = SecondWithConf(ctx, conf, "-w", "1")
+
+    def post(self, path, body):
+        ctx = self.ctx
+        auth = "Basic " + base64.b64encode(("%s:%s" % (ctx.email, ctx.token)).encode()).decode()
+        params = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json",
+                  "REQUEST_URI": "/jsm/ops/api/%s%s" % (ctx.cloud, path),
+                  "HTTP_AUTHORIZATION": auth,
+                  "HTTP_X_REQUEST_ID": "signup-" + uuid.uuid4().hex[:8]}
+        st, out = self.statusd.request(params, json.dumps(body).encode())
+        return st, json.loads(out.split(b"\r\n\r\n", 1)[1] or b"null")
+
+    def webhook(self, rec, page_id, path, item_type="PAGE_SUBSCRIBER", item_id=None,
+                host="localhost"):
+        """A WEBHOOK subscriber to rec's path; the receiver verifies what
+        comes there with the subscriber's own secret. The subscriber."""
+        body = request_body(item_id or page_id, item_type, "WEBHOOK",
+                            captcha_token(self.ctx, page_id),
+                            webhookEndpoint=rec.url(path, host=host))
+        st, doc = self.post("/subscribers", body)
+        assert st == 201, (st, doc)
+        rec.secrets[path] = doc["webhookSecret"]
+        return doc
+
+    def close(self):
+        self.statusd.stop()
