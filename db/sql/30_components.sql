@@ -130,6 +130,31 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 		WHEN 'PARTIAL_OUTAGE' THEN 0.3 ELSE 0 END
 $$;
 
+-- For each component touched by a change of its history (from the earliest
+-- instant changed): the interval before that instant, where sums and day
+-- pieces are taken up again (-infinity and 0 when there is none).
+CREATE OR REPLACE FUNCTION component_history_seeds(p_cloud text[],
+	p_component uuid[], p_from timestamptz[])
+RETURNS TABLE (cloud_id text, component_id uuid, started_at timestamptz,
+	lost_before numeric)
+LANGUAGE sql STABLE AS $$
+	WITH touched AS (
+		SELECT t.cloud_id, t.component_id, min(t.from_at) AS from_at
+		FROM unnest(p_cloud, p_component, p_from)
+			AS t(cloud_id, component_id, from_at)
+		GROUP BY t.cloud_id, t.component_id
+	)
+	SELECT t.cloud_id, t.component_id,
+		coalesce(b.started_at, '-infinity'),
+		coalesce(b.lost_before, 0)
+	FROM touched t LEFT JOIN LATERAL (SELECT h.started_at, h.lost_before
+		FROM component_status_history h
+		WHERE h.cloud_id = t.cloud_id
+		AND h.component_id = t.component_id
+		AND h.started_at < t.from_at
+		ORDER BY h.started_at DESC LIMIT 1) b ON true
+$$;
+
 -- Keeps component_status_history.lost_before (migration 015), the
 -- weighted outage seconds of a component's intervals before each one,
 -- right after any change of the history: for each component touched, the
@@ -137,24 +162,9 @@ $$;
 -- (appending a status change rewrites one or two rows).
 CREATE OR REPLACE FUNCTION component_history_resum(p_cloud text[],
 	p_component uuid[], p_from timestamptz[]) RETURNS void
-LANGUAGE sql AS $$
-	WITH touched AS (
-		SELECT t.cloud_id, t.component_id, min(t.from_at) AS from_at
-		FROM unnest(p_cloud, p_component, p_from)
-			AS t(cloud_id, component_id, from_at)
-		GROUP BY t.cloud_id, t.component_id
-	), seed AS (
-		SELECT t.cloud_id, t.component_id,
-			coalesce(b.started_at, '-infinity') AS started_at,
-			coalesce(b.lost_before, 0) AS lost_before
-		FROM touched t LEFT JOIN LATERAL (SELECT h.started_at,
-				h.lost_before
-			FROM component_status_history h
-			WHERE h.cloud_id = t.cloud_id
-			AND h.component_id = t.component_id
-			AND h.started_at < t.from_at
-			ORDER BY h.started_at DESC LIMIT 1) b ON true
-	), summed AS (
+LANGUAGE plpgsql AS $$
+BEGIN
+	WITH summed AS (
 		SELECT h.cloud_id, h.component_id, h.started_at,
 			s.lost_before + coalesce(sum(
 				status_outage_weight(h.status) * extract(epoch FROM
@@ -162,15 +172,106 @@ LANGUAGE sql AS $$
 			OVER (PARTITION BY h.cloud_id, h.component_id
 				ORDER BY h.started_at ROWS BETWEEN UNBOUNDED
 				PRECEDING AND 1 PRECEDING), 0) AS lost_before
-		FROM seed s JOIN component_status_history h
-			ON h.cloud_id = s.cloud_id
-			AND h.component_id = s.component_id
-			AND h.started_at >= s.started_at
+		FROM component_history_seeds(p_cloud, p_component, p_from) s
+		-- Lateral: an index range from the seed on, whatever the
+		-- planner estimates, never the component's whole history.
+		CROSS JOIN LATERAL (SELECT * FROM component_status_history x
+			WHERE x.cloud_id = s.cloud_id
+			AND x.component_id = s.component_id
+			AND x.started_at >= s.started_at) h
 	)
 	UPDATE component_status_history h SET lost_before = x.lost_before
 	FROM summed x WHERE h.cloud_id = x.cloud_id
 	AND h.component_id = x.component_id AND h.started_at = x.started_at
-	AND h.lost_before <> x.lost_before
+	AND h.lost_before <> x.lost_before;
+END
+$$;
+
+-- Days counted from 1900-01-01, UTC: the unit of component_blocks. An
+-- instant outside 1900-9999 (an infinite range end) counts as its edge:
+-- no interval holds it, and the uptime looks it up the slow way.
+CREATE OR REPLACE FUNCTION utc_day_number(t timestamptz) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT (greatest(least(t, '9999-12-31 00:00+00'),
+		'1900-01-01 00:00+00') AT TIME ZONE 'UTC')::date
+		- date '1900-01-01'
+$$;
+
+-- The aligned blocks (level << 24 | index: the days index << level to
+-- ((index + 1) << level) - 1, levels 0 to 12) that make up the days a to
+-- b, each day in exactly one: at each level below the top only the blocks
+-- at the two ends can be whole ones whose parent is not (at most 18 in
+-- all).
+CREATE OR REPLACE FUNCTION day_blocks(a integer, b integer)
+RETURNS SETOF integer LANGUAGE sql IMMUTABLE AS $$
+	SELECT r.k << 24 | j.j
+	FROM generate_series(0, 12) AS g(k)
+	CROSS JOIN LATERAL (SELECT g.k, (a + (1 << g.k) - 1) >> g.k AS lo,
+		((b + 1) >> g.k) - 1 AS hi) r
+	CROSS JOIN LATERAL unnest(CASE WHEN r.k = 12
+		THEN ARRAY(SELECT generate_series(r.lo, r.hi))
+		ELSE ARRAY[r.lo] || CASE WHEN r.hi > r.lo THEN r.hi END END) AS j(j)
+	WHERE r.lo <= r.hi AND (r.k = 12 OR NOT ((j.j >> 1) << (r.k + 1) >= a
+		AND (((j.j >> 1) + 1) << (r.k + 1)) - 1 <= b))
+$$;
+
+-- The 13 blocks holding day d, one a level.
+CREATE OR REPLACE FUNCTION day_block_keys(d integer) RETURNS integer[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT array_agg(k << 24 | (d >> k)) FROM generate_series(0, 12) AS k
+$$;
+
+-- Writes again what uptime reads besides the history (migration 021), for
+-- the components touched: their latest interval, on their row, and
+-- component_blocks for their closed intervals before it, from the one
+-- before the earliest change on.
+CREATE OR REPLACE FUNCTION component_blocks_rewrite(p_cloud text[],
+	p_component uuid[], p_from timestamptz[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE components c SET last_started_at = h.started_at,
+		last_ended_at = h.ended_at, last_status = h.status,
+		last_lost_before = h.lost_before,
+		first_started_at = (SELECT min(x.started_at)
+			FROM component_status_history x
+			WHERE x.cloud_id = s.cloud_id
+			AND x.component_id = s.component_id)
+	FROM component_history_seeds(p_cloud, p_component, p_from) s
+	LEFT JOIN LATERAL (SELECT * FROM component_status_history x
+		WHERE x.cloud_id = s.cloud_id
+		AND x.component_id = s.component_id
+		ORDER BY x.started_at DESC LIMIT 1) h ON true
+	WHERE c.cloud_id = s.cloud_id AND c.id = s.component_id;
+	DELETE FROM component_blocks b
+	USING component_history_seeds(p_cloud, p_component, p_from) s
+	WHERE b.cloud_id = s.cloud_id AND b.component_id = s.component_id
+	AND b.started_at >= s.started_at;
+	INSERT INTO component_blocks (cloud_id, page_id, block, component_id,
+		started_at, ended_at, status, lost_before)
+	SELECT h.cloud_id, c.page_id, k.block, h.component_id, h.started_at,
+		h.ended_at, h.status, h.lost_before
+	FROM component_history_seeds(p_cloud, p_component, p_from) s
+	CROSS JOIN LATERAL (SELECT * FROM component_status_history x
+		WHERE x.cloud_id = s.cloud_id
+		AND x.component_id = s.component_id
+		AND x.started_at >= s.started_at) h
+	JOIN components c ON c.cloud_id = h.cloud_id AND c.id = h.component_id
+	CROSS JOIN LATERAL day_blocks(utc_day_number(h.started_at),
+		utc_day_number(h.ended_at)) AS k(block)
+	WHERE h.ended_at IS NOT NULL AND h.started_at < c.last_started_at;
+END
+$$;
+
+-- What follows a change of the history, for the components it touched.
+-- plpgsql, here and in what it calls: its statements are planned once a
+-- session, not on every status change (a SQL function's are).
+CREATE OR REPLACE FUNCTION component_history_follow(p_cloud text[],
+	p_component uuid[], p_from timestamptz[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM component_history_resum(p_cloud, p_component, p_from);
+	PERFORM component_blocks_rewrite(p_cloud, p_component, p_from);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION component_history_changed() RETURNS trigger
@@ -181,15 +282,15 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	IF TG_OP = 'INSERT' THEN
-		PERFORM component_history_resum(array_agg(cloud_id),
+		PERFORM component_history_follow(array_agg(cloud_id),
 			array_agg(component_id), array_agg(started_at))
 			FROM new_rows;
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM component_history_resum(array_agg(cloud_id),
+		PERFORM component_history_follow(array_agg(cloud_id),
 			array_agg(component_id), array_agg(started_at))
 			FROM old_rows;
 	ELSE
-		PERFORM component_history_resum(array_agg(cloud_id),
+		PERFORM component_history_follow(array_agg(cloud_id),
 			array_agg(component_id), array_agg(started_at))
 			FROM (SELECT cloud_id, component_id, started_at
 				FROM new_rows UNION ALL SELECT cloud_id,
@@ -212,46 +313,107 @@ CREATE OR REPLACE TRIGGER component_history_deleted
 	REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION component_history_changed();
 
+-- The weighted outage seconds before t of a component whose interval
+-- (started, ended or NULL while open, status) holds t or is the last
+-- before it: the sum of those before the interval (lost_before) and its
+-- own part up to t.
+CREATE OR REPLACE FUNCTION interval_lost_before(started timestamptz,
+	ended timestamptz, status text, lost_before numeric, t timestamptz)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+	SELECT lost_before + status_outage_weight(status) *
+		extract(epoch FROM least(coalesce(ended, t), t) - started)
+$$;
+
+-- The weighted outage seconds of component p_component before t, from the
+-- interval that holds t (the last that started by then); 0 before the
+-- first. Two index probes.
+CREATE OR REPLACE FUNCTION component_lost_before(p_cloud text,
+	p_component uuid, t timestamptz) RETURNS numeric
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce((SELECT interval_lost_before(h.started_at, h.ended_at,
+			h.status, h.lost_before, t)
+		FROM component_status_history h
+		WHERE h.cloud_id = p_cloud AND h.component_id = p_component
+		AND h.started_at <= t
+		ORDER BY h.started_at DESC LIMIT 1), 0)
+$$;
+
+-- The weighted outage seconds before t of component c in an uptime: none
+-- before its first interval (a component's range starts when it was
+-- created, which is when its history starts); from its latest interval
+-- when that holds t; else from held (a page's, by component id and which
+-- end); else looked up (CASE and coalesce evaluate only what they need).
+CREATE OR REPLACE FUNCTION component_lost_at(c components, held jsonb,
+	which text, t timestamptz) RETURNS numeric
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN c.first_started_at IS NULL
+			OR t <= c.first_started_at THEN 0
+		WHEN c.last_started_at <= t THEN interval_lost_before(
+			c.last_started_at, c.last_ended_at, c.last_status,
+			c.last_lost_before, t)
+		ELSE coalesce((held ->> (c.id::text || which))::numeric,
+			component_lost_before(c.cloud_id, c.id, t)) END
+$$;
+
 -- Uptime of every live component of a page over [p_from, p_to], clipped to
 -- each component's life and to now (DESIGN.md section 7, Statuspage's
 -- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
 -- all. A group's uptime is the mean of its children's; an empty range or
 -- a group without children is 100. Rounded to two decimals. The loss is
--- the difference of two prefix sums per component (lost_before), so the
--- cost does not grow with the history. p_only, when not NULL, limits the
--- rows to that component and its children (one component's uptime reads
--- no other's history).
+-- the difference of two prefix sums per component (lost_before) at the
+-- ends of its range, read without a look-up per component: from its row
+-- (its latest interval, migration 021) for the instants since that began,
+-- else, for a whole page, from component_blocks (one index scan, whatever
+-- the number of components). A component whose range starts later
+-- (created inside it), one in a gap of its history, and one component's
+-- uptime (p_only, which limits the rows to that component and its
+-- children) look theirs up with component_lost_before.
 CREATE OR REPLACE FUNCTION component_uptimes_of(p_cloud text, p_page uuid,
 	p_only uuid, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
 	"position" integer, uptime numeric)
 LANGUAGE sql STABLE AS $$
-	WITH span AS (
+	WITH ends AS MATERIALIZED (
+		-- Once, not once per component. held: for a whole page, the
+		-- seconds before p_from ('l') and an end before now ('h') of
+		-- each component whose latest interval began after them, as
+		-- {component id || 'l' | 'h': seconds}, from the closed
+		-- intervals holding them: one index scan of component_blocks
+		-- (the blocks of the two days), whatever the number of
+		-- components.
+		SELECT t.hi, CASE WHEN p_only IS NULL THEN (
+			SELECT coalesce(jsonb_object_agg(x.k, x.v), '{}') FROM (
+				SELECT DISTINCT ON (b.component_id, e.which)
+					b.component_id::text || e.which AS k,
+					interval_lost_before(b.started_at,
+						b.ended_at, b.status,
+						b.lost_before, e.at) AS v
+				FROM component_blocks b
+				JOIN (SELECT 'l', p_from UNION ALL
+					SELECT 'h', t.hi WHERE t.hi < now())
+					AS e(which, at)
+					ON b.started_at <= e.at
+					AND b.ended_at > e.at
+				WHERE b.block = ANY (day_block_keys(
+						utc_day_number(p_from))
+					|| CASE WHEN t.hi < now() THEN
+					day_block_keys(utc_day_number(t.hi)) END)
+				AND b.cloud_id = p_cloud AND b.page_id = p_page
+				ORDER BY b.component_id, e.which,
+					b.started_at DESC) x) END AS held
+		FROM (SELECT least(p_to, now()) AS hi) t
+	), leaf AS (
 		SELECT c.id, c.parent_id, c.type, c.name, c.status, c.position,
-			greatest(p_from, c.created_at) AS lo,
-			least(p_to, now()) AS hi
-		FROM components c
+			CASE WHEN r.hi <= r.lo THEN 100::numeric
+			ELSE 100 * (1 - (component_lost_at(c, e.held, 'h', r.hi)
+				- component_lost_at(c, CASE WHEN r.lo = p_from
+					THEN e.held END, 'l', r.lo)) /
+				extract(epoch FROM r.hi - r.lo)) END AS raw
+		FROM components c CROSS JOIN ends e
+		CROSS JOIN LATERAL (SELECT greatest(p_from, c.created_at) AS lo,
+			e.hi) r
 		WHERE c.cloud_id = p_cloud AND c.page_id = p_page
 		AND (p_only IS NULL OR c.id = p_only OR c.parent_id = p_only)
-	), leaf AS (
-		-- The weighted outage seconds before t: the interval holding t
-		-- (the last that started by then) adds its part up to t to
-		-- the sum of those before it. Inline, not a function, so the
-		-- probes are part of this plan: two per component.
-		SELECT s.*, CASE WHEN s.hi <= s.lo THEN 100::numeric
-			ELSE 100 * (1 - coalesce(l.seconds, 0) /
-				extract(epoch FROM s.hi - s.lo)) END AS raw
-		FROM span s LEFT JOIN LATERAL (
-			SELECT sum(e.sign * (h.lost_before +
-				status_outage_weight(h.status) * extract(epoch
-				FROM least(coalesce(h.ended_at, e.at), e.at)
-					- h.started_at))) AS seconds
-			FROM (VALUES (s.hi, 1), (s.lo, -1)) AS e(at, sign)
-			CROSS JOIN LATERAL (SELECT * FROM component_status_history x
-				WHERE x.cloud_id = p_cloud AND x.component_id = s.id
-				AND x.started_at <= e.at
-				ORDER BY x.started_at DESC LIMIT 1) h
-		) l ON s.hi > s.lo
 	), grp AS (
 		SELECT k.parent_id, avg(k.raw) AS mean FROM leaf k
 		WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id

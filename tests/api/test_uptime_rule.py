@@ -118,3 +118,29 @@ def test_uptime_rule_range_clipped_to_now(ctx):
         "SELECT uptime FROM component_uptimes('%s', '%s', now() - interval"
         " '1 day', now() + interval '1 day')" % (cloud, page))
     assert rows == "50.00", rows
+
+
+def test_uptime_of_a_page_reads_no_history_per_component(ctx):
+    """A page's uptimes come from the components' rows and component_days
+    (one range scan), not from two look-ups of each component's history
+    (issue 13 goal 3): the same figures, and the history is not touched
+    for components whose range is the page's."""
+    cloud, page = _setup(ctx)
+    for n in range(20):
+        _component(ctx, cloud, page, "c%02d" % n, -30, [
+            ("OPERATIONAL", -30, -1), ("MAJOR_OUTAGE", -1, 1),
+            ("OPERATIONAL", 1, 9), ("PARTIAL_OUTAGE", 9, 11),
+            ("OPERATIONAL", 11, None)])
+    # Created inside the range (which then starts with its history).
+    _component(ctx, cloud, page, "late", 5, [
+        ("MAJOR_OUTAGE", 5, 6), ("OPERATIONAL", 6, None)])
+    got = _uptimes(ctx, cloud, page)
+    want = {"c%02d" % n: "87.00" for n in range(20)}
+    want["late"] = "80.00"
+    assert got == want, got
+    # Statements of one call share a transaction: its own counts.
+    scans = ctx.psql(
+        "SELECT count(*) FROM component_uptimes('%s', '%s', '%s', '%s');"
+        " SELECT coalesce(idx_scan, 0) + seq_scan FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'component_status_history'" % (cloud, page, D0, TO))
+    assert scans.splitlines() == ["21", "0"], scans
