@@ -32,6 +32,7 @@ main(void)
 	srunner_add_suite(sr, contact_suite());
 	srunner_add_suite(sr, webhook_sign_suite());
 	srunner_add_suite(sr, log_suite());
+	srunner_add_suite(sr, mailmsg_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

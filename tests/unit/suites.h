@@ -24,6 +24,7 @@ Suite *subtoken_suite(void);
 Suite *contact_suite(void);
 Suite *webhook_sign_suite(void);
 Suite *log_suite(void);
+Suite *mailmsg_suite(void);
 
 /*
  * Tests that demonstrate a defect still present in the code under test carry
