@@ -42,6 +42,13 @@ config_defaults(struct config *c)
 	c->notify_retry_max_seconds = 6 * 3600;
 	c->webhook_connect_timeout_ms = 5000;
 	c->webhook_timeout_ms = 15000;
+	c->smtp_require_starttls = 1;
+	snprintf(c->mail_pickup_dir, sizeof(c->mail_pickup_dir),
+	    "/var/lib/statusd/mail");
+	snprintf(c->sms_gateway_content_type,
+	    sizeof(c->sms_gateway_content_type), "application/json");
+	snprintf(c->sms_body_template, sizeof(c->sms_body_template),
+	    "{\"to\":\"{to}\",\"from\":\"{from}\",\"text\":\"{text}\"}");
 }
 
 enum kind { K_STR, K_INT, K_LONG, K_SIZE, K_OCTAL };
@@ -76,6 +83,18 @@ static const struct key {
 	S(subscriber_token_key_previous),
 	S(webhook_allowed_networks),
 	S(webhook_ca_file),
+	S(smtp_url),
+	S(smtp_username),
+	S(smtp_password),
+	S(smtp_ca_file),
+	S(mail_from),
+	S(mail_pickup_dir),
+	S(sms_gateway_url),
+	S(sms_gateway_username),
+	S(sms_gateway_password),
+	S(sms_gateway_content_type),
+	S(sms_body_template),
+	S(sms_from),
 #undef S
 	{ "workers", K_INT, offsetof(struct config, workers), 0, 1, 1024 },
 	{ "max_requests", K_LONG, offsetof(struct config, max_requests), 0, 1,
@@ -129,6 +148,7 @@ static const struct key {
 	I(notify_retry_max_seconds, 1, 7 * 86400),
 	I(webhook_connect_timeout_ms, 100, 60000),
 	I(webhook_timeout_ms, 200, 600000),
+	I(smtp_require_starttls, 0, 1),
 #undef I
 };
 
@@ -339,9 +359,10 @@ config_key_is_secret(const char *key)
 {
 	size_t n = strlen(key);
 
-	/* By name, so a new *_secret or *_key setting is covered without
-	 * more code (a *_key_file is a path, not a key). */
+	/* By name, so a new *_secret, *_password or *_key setting is
+	 * covered without more code (a *_key_file is a path, not a key). */
 	return strstr(key, "secret") != NULL ||
+	    strstr(key, "password") != NULL ||
 	    (n > 4 && strcmp(key + n - 4, "_key") == 0) ||
 	    strstr(key, "_key_previous") != NULL;
 }

@@ -61,6 +61,21 @@ struct config {
 	int webhook_connect_timeout_ms;
 	int webhook_timeout_ms; /* a whole attempt, connect included */
 	char webhook_ca_file[CONFIG_STR]; /* CAs trusted besides the system's */
+	/* email: SMTP, or the pickup directory without smtp_url */
+	char smtp_url[CONFIG_STR];
+	char smtp_username[CONFIG_STR];
+	char smtp_password[CONFIG_STR];
+	int smtp_require_starttls; /* 0: STARTTLS only when offered */
+	char smtp_ca_file[CONFIG_STR];
+	char mail_from[CONFIG_STR]; /* "": statusd@<public_domain> */
+	char mail_pickup_dir[CONFIG_STR];
+	/* SMS through an HTTP gateway */
+	char sms_gateway_url[CONFIG_STR];
+	char sms_gateway_username[CONFIG_STR];
+	char sms_gateway_password[CONFIG_STR];
+	char sms_gateway_content_type[CONFIG_STR];
+	char sms_body_template[CONFIG_STR]; /* {to} {from} {text} */
+	char sms_from[CONFIG_STR];
 };
 
 void config_defaults(struct config *c);
@@ -92,8 +107,8 @@ int config_subscriber_keys(const struct config *c, struct subscriber_keys *k,
  * (NULL past the end). */
 size_t config_key_count(void);
 const char *config_key_name(size_t i);
-/* 1 for settings whose value is never printed (*secret*, *_key,
- * *_key_previous). */
+/* 1 for settings whose value is never printed (*secret*, *password*,
+ * *_key, *_key_previous). */
 int config_key_is_secret(const char *key);
 /* The value of key in c as the file would spell it; -1 for no such key. */
 int config_value_text(

@@ -69,6 +69,7 @@ log_dir=$STATE_DIR/log
 pg_data=$STATE_DIR/pg
 ngx_dir=$STATE_DIR/nginx
 conf=$STATE_DIR/statusd.conf
+mail_dir=$STATE_DIR/mail
 sock=$run_dir/statusd.sock
 statusd_pidf=$run_dir/statusd.pid
 notify_pidf=$run_dir/statusd-notify.pid
@@ -306,6 +307,10 @@ ensure_traversable() {
 make_dirs() {
 	mkdir -p "$STATE_DIR" "$run_dir" "$log_dir" "$ngx_dir/tmp" "$ngx_dir/snippets"
 	chmod 0755 "$STATE_DIR" "$run_dir" "$log_dir"
+	# Email goes here as <delivery id>.eml (no smtp_url): the notifier
+	# writes it, as nobody when the stack runs as root.
+	mkdir -p "$mail_dir"
+	[ "$root" -eq 0 ] || chown nobody:nogroup "$mail_dir"
 	ensure_traversable "$STATE_DIR"
 }
 
@@ -410,6 +415,8 @@ write_config() {
 			echo "database_url = $DATABASE_URL"
 			echo "public_domain = status.localhost"
 			echo "metrics_listen = 127.0.0.1:$METRICS_PORT"
+			echo "# no smtp_url: email is written to this directory"
+			echo "mail_pickup_dir = $mail_dir"
 			if [ "$root" -eq 1 ]; then
 				echo "# statusd binds the socket as root, gives it to this group"
 				echo "# (mode 0660; the nginx workers run as nobody:nogroup), then"
@@ -606,6 +613,7 @@ summary() {
 		  demo token   $token_file (cloud $DEMO_CLOUD, all twelve scopes)
 		  test env     $env_file
 		  notifier     statusd-notify, log $log_dir/statusd-notify.log
+		  email        $mail_dir/<delivery id>.eml (no smtp_url set)
 		  logs         $log_dir/
 		  stop         $repo/deploy/stack.sh stop   (with the same STATE_DIR)
 		Try:

@@ -286,7 +286,7 @@ int
 main(int argc, char **argv)
 {
 	struct arena *a;
-	char host[64];
+	char host[64], err[256];
 
 	parse_args(argc, argv);
 	log_process_started();
@@ -304,6 +304,11 @@ main(int argc, char **argv)
 	send_settings.timeout_ms = cfg.webhook_timeout_ms;
 	send_settings.ca_file = cfg.webhook_ca_file;
 	send_settings.allowed = &allowed_networks;
+	if (send_configure_channels(&cfg, &send_settings, err, sizeof(err)) !=
+	    0) {
+		fprintf(stderr, "statusd-notify: %s\n", err);
+		return 2;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (a = arena_new(64 * 1024)) == NULL) {
 		log_error("event=notify_init_failed");

@@ -10,24 +10,15 @@
 #include <time.h>
 
 #include "contact.h"
+#include "transfer.h"
 #include "webhook_sign.h"
 
 #define USER_AGENT "statusd-notify"
 #define PIN_MAX 1024
 
 /* One entry per branch of prepare(). */
-const char *const send_channels[] = { "WEBHOOK", NULL };
-
-/* One transfer in flight. */
-struct transfer {
-	CURL *easy;
-	const struct contact_nets *allowed;
-	int refused; /* the socket was to go to an internal address */
-	struct curl_slist *headers;
-	struct curl_slist *pin;
-	char *body; /* what is posted (malloc'd), when it is made here */
-	struct send_result *result;
-};
+const char *const send_channels[] = { "WEBHOOK", "EMAIL", "SLACK", "SMS",
+	NULL };
 
 /* Response bodies are neither kept nor logged. */
 static size_t
@@ -43,6 +34,12 @@ fail(struct send_result *r, const char *outcome, const char *error)
 {
 	r->outcome = outcome;
 	r->error = error;
+}
+
+void
+transfer_outcome(struct send_result *r, const char *outcome, const char *error)
+{
+	fail(r, outcome, error);
 }
 
 enum resolved { RESOLVED_OK, RESOLVED_NONE, RESOLVED_INTERNAL };
@@ -140,6 +137,12 @@ add_header(struct transfer *t, const char *name, const char *value)
 		return -1;
 	t->headers = l;
 	return 0;
+}
+
+int
+transfer_add_header(struct transfer *t, const char *name, const char *value)
+{
+	return add_header(t, name, value);
 }
 
 /* The event document with the subscriber's own part added under data:
@@ -247,21 +250,12 @@ check_and_pin(
 	return 0;
 }
 
-/* Prepares a webhook POST; 0, or -1 with the result filled. */
-static int
-webhook_prepare(struct transfer *t, const struct send_settings *s,
-    const struct notify_job *j)
+int
+transfer_https_post(
+    struct transfer *t, const struct send_settings *s, const char *url)
 {
-	if (check_and_pin(t, s, j->target) != 0)
+	if (check_and_pin(t, s, url) != 0)
 		return -1;
-	if ((t->body = webhook_body(j)) == NULL) {
-		fail(t->result, "DROPPED", "the event document is malformed");
-		return -1;
-	}
-	if (sign_headers(t, j) != 0) {
-		fail(t->result, "FAILED", "no usable signing secret");
-		return -1;
-	}
 	t->easy = curl_easy_init();
 	if (t->easy == NULL) {
 		fail(t->result, "RETRY", "out of memory");
@@ -271,12 +265,29 @@ webhook_prepare(struct transfer *t, const struct send_settings *s,
 	t->allowed = s->allowed;
 	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, open_checked);
 	curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_URL, j->target);
+	curl_easy_setopt(t->easy, CURLOPT_URL, url);
 	curl_easy_setopt(t->easy, CURLOPT_RESOLVE, t->pin);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(t->body));
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)t->body_len);
 	return 0;
+}
+
+/* Prepares a webhook POST; 0, or -1 with the result filled. */
+static int
+webhook_prepare(struct transfer *t, const struct send_settings *s,
+    const struct notify_job *j)
+{
+	if ((t->body = webhook_body(j)) == NULL) {
+		fail(t->result, "DROPPED", "the event document is malformed");
+		return -1;
+	}
+	t->body_len = strlen(t->body);
+	if (sign_headers(t, j) != 0) {
+		fail(t->result, "FAILED", "no usable signing secret");
+		return -1;
+	}
+	return transfer_https_post(t, s, j->target);
 }
 
 /* What the receiver's answer means (the issue's rules): 2xx delivered,
@@ -339,7 +350,12 @@ prepare(struct transfer *t, const struct send_settings *s,
 	}
 	if (strcmp(j->channel, "WEBHOOK") == 0)
 		return webhook_prepare(t, s, j);
-	/* Not claimed (send_channels): a channel without a branch here. */
+	if (strcmp(j->channel, "EMAIL") == 0)
+		return email_prepare(t, s, j);
+	if (strcmp(j->channel, "SLACK") == 0)
+		return slack_prepare(t, s, j);
+	if (strcmp(j->channel, "SMS") == 0)
+		return sms_prepare(t, s, j);
 	fail(t->result, "RETRY", "channel not handled by this notifier");
 	return -1;
 }
@@ -361,7 +377,11 @@ run_all(CURLM *m, struct transfer *t, size_t n)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		for (i = 0; i < n; i++)
-			if (t[i].easy == msg->easy_handle)
+			if (t[i].easy != msg->easy_handle)
+				continue;
+			else if (t[i].judge != NULL)
+				t[i].judge(&t[i], msg->data.result);
+			else
 				judge_transport(&t[i], msg->data.result);
 	}
 }
@@ -406,6 +426,7 @@ send_batch(const struct send_settings *s, const struct notify_job *jobs,
 		}
 		curl_slist_free_all(t[i].headers);
 		curl_slist_free_all(t[i].pin);
+		curl_slist_free_all(t[i].recipients);
 		free(t[i].body);
 	}
 	free(t);

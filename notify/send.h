@@ -11,14 +11,38 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "contact.h"
 #include "db/notify.h"
+#include "notice.h"
+
+/* Email: over SMTP when smtp_url is set, otherwise into pickup_dir. */
+struct mail_settings {
+	const char *smtp_url; /* smtp:// (STARTTLS) or smtps://; "": none */
+	const char *username, *password; /* "": no AUTH */
+	int require_tls; /* 0: STARTTLS only when the server offers it */
+	const char *ca_file; /* "" or a PEM file trusted besides the system's */
+	const char *from; /* addr-spec */
+	const char *pickup_dir;
+};
+
+/* SMS through an HTTP gateway; url "" drops SMS deliveries. */
+struct sms_settings {
+	const char *url;
+	const char *username, *password; /* HTTP basic; "": none */
+	const char *content_type;
+	enum notice_form form; /* from content_type */
+	const char *body_template; /* {to} {from} {text} */
+	const char *from;
+};
 
 struct send_settings {
 	long connect_timeout_ms;
 	long timeout_ms;
 	const char *ca_file; /* "" or a PEM file trusted besides the system's */
 	const struct contact_nets *allowed; /* exempt from the internal rule */
+	struct mail_settings mail;
+	struct sms_settings sms;
 };
 
 /* What an attempt came to, before back-off is applied. */
@@ -33,6 +57,11 @@ struct send_result {
  * only these (deliveries of others wait, PENDING, for a notifier that
  * sends them). */
 extern const char *const send_channels[];
+
+/* Fills s->mail and s->sms from c (notify/channels.c), which must
+ * outlive them. 0, or -1 with a message in err (no secret quoted). */
+int send_configure_channels(
+    const struct config *c, struct send_settings *s, char *err, size_t errlen);
 
 /* Sends jobs[0..n) concurrently and fills results[0..n). */
 void send_batch(const struct send_settings *s, const struct notify_job *jobs,
