@@ -22,6 +22,7 @@ from subscriberlib import subscribe
 from test_incidents import create, incident_of, page_with_components, put
 from test_notify import rig as webhook_rig
 from test_process import _wait
+from test_statusctl_ops import _conf_variant, _statusctl
 
 FROM = "status@example.com"
 HOSTILE_NAME = "<script>alert(1)</script> & \"co\""
@@ -31,7 +32,7 @@ HOSTILE_BODY = "Line one <img src=x onerror=alert(1)>\nline & two"
 def smtp(ctx, name="smtp", **kw):
     """An SMTP rig (kept for the module) with the notify rig's CA."""
     if name not in ctx.shared:
-        d, _, _ = webhook_rig(ctx)
+        d, _, _ = webhook_rig(ctx)[:3]
         ctx.shared[name] = SmtpRig(os.path.join(d, "server.pem"),
                                    os.path.join(d, "server.key"), **kw)
     return ctx.shared[name]
@@ -40,7 +41,7 @@ def smtp(ctx, name="smtp", **kw):
 def notifier(ctx, **settings):
     """A notifier sending email to the SMTP rig unless settings say
     otherwise; what earlier tests left to retry is dropped first."""
-    d, ca, _ = webhook_rig(ctx)
+    d, ca, _ = webhook_rig(ctx)[:3]
     ctx.psql("UPDATE deliveries SET state = 'DROPPED', lease_until = NULL"
              " WHERE state IN ('PENDING', 'IN_FLIGHT')")
     conf = {"smtp_url": smtp(ctx).url(), "smtp_ca_file": ca, "mail_from": FROM,
@@ -209,7 +210,8 @@ def test_mail_subject_crlf_is_no_header(ctx):
     m = rig.to(addr)[0]
     assert m["to"] == [addr], m["to"]
     assert not rig.to("evil@example.net")
-    assert b"\r\nBcc:" not in m["raw"] and b"\r\nX-Injected:" not in m["raw"]
+    head = m["raw"].split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in head and b"\r\nX-Injected:" not in head, head
     assert m["msg"]["X-Injected"] is None and m["msg"]["Bcc"] is None
     assert "Outage" in m["msg"]["Subject"] and "\n" not in m["msg"]["Subject"]
 
@@ -218,7 +220,7 @@ def test_mail_starttls_required(ctx):
     """A server that offers no STARTTLS gets nothing while it is required
     (the attempt is retried); with smtp_require_starttls = 0 it gets the
     message in the clear."""
-    d, ca, _ = webhook_rig(ctx)
+    d, ca, _ = webhook_rig(ctx)[:3]
     plain = smtp(ctx, "smtp-plain", starttls=False)
     page = ctx.create_page()
     addr = new_address()
@@ -253,7 +255,7 @@ def test_mail_smtp_5xx_fails_4xx_retries(ctx):
 def test_mail_smtp_auth(ctx):
     """smtp_username/smtp_password log in (AUTH PLAIN, after STARTTLS); a
     wrong password is retried, not failed."""
-    d, ca, _ = webhook_rig(ctx)
+    d, ca, _ = webhook_rig(ctx)[:3]
     authed = smtp(ctx, "smtp-auth", user="statusd", password="s3cret-pass")
     page = ctx.create_page()
     good, bad = new_address(), new_address()
@@ -273,7 +275,7 @@ def test_mail_smtp_auth(ctx):
 # --- the pickup directory -----------------------------------------------------
 
 def test_mail_pickup_directory(ctx):
-    d, _, _ = webhook_rig(ctx)
+    d, _, _ = webhook_rig(ctx)[:3]
     pickup = tempfile.mkdtemp(prefix="pickup-", dir=d)
     page, comps = page_with_components(ctx, ("Mail",))
     addr = new_address()
@@ -301,7 +303,7 @@ def _slack_url(page_id):
 
 
 def test_slack_message_escaped(ctx):
-    _, _, rec = webhook_rig(ctx)
+    _, _, rec = webhook_rig(ctx)[:3]
     page, comps = page_with_components(ctx, ("API <v2>",))
     s = subscribe(ctx, page["id"], stype="SLACK",
                   webhookEndpoint=_slack_url(page["id"])).json
@@ -335,7 +337,7 @@ def sms_settings(rec, path, **over):
 
 
 def test_sms_on_create_and_resolve_only(ctx):
-    _, _, rec = webhook_rig(ctx)
+    _, _, rec = webhook_rig(ctx)[:3]
     page, comps = page_with_components(ctx, ("SMS",))
     number = "+1555%07d" % (uuid.uuid4().int % 10**7)
     path = "/ok/sms-" + number[1:]
@@ -362,13 +364,14 @@ def test_sms_on_create_and_resolve_only(ctx):
     assert "/subscriptions/confirm?token=" in bodies[0]["text"], bodies[0]
     assert HOSTILE_NAME in bodies[1]["text"] and "(Investigating)" in bodies[1]["text"]
     assert "resolved" in bodies[2]["text"], bodies[2]
-    assert all("\n" not in b["text"] and len(b["text"]) < 200 for b in bodies)
+    assert all("\n" not in b["text"] for b in bodies), bodies
+    assert all(len(b["text"]) < 200 for b in bodies[1:]), bodies
     auth = got[0]["headers"].get("Authorization", "")
     assert base64.b64decode(auth.split(" ", 1)[1]) == b"gw:gw-pass", auth
 
 
 def test_sms_form_template_escaped(ctx):
-    _, _, rec = webhook_rig(ctx)
+    _, _, rec = webhook_rig(ctx)[:3]
     page = ctx.create_page(name="Acme & Sons=1")
     number = "+1555%07d" % (uuid.uuid4().int % 10**7)
     path = "/ok/smsform-" + number[1:]
@@ -388,7 +391,7 @@ def test_sms_form_template_escaped(ctx):
 def test_sms_template_refused_at_start(ctx):
     """A JSON template that no longer is one once filled stops the notifier
     at start, naming the setting."""
-    d, ca, rec = webhook_rig(ctx)
+    d, ca, rec = webhook_rig(ctx)[:3]
     try:
         Notifier(ctx, d, ca, sms_gateway_url=rec.url("/ok"),
                  sms_body_template='{"text": {text}}',
@@ -397,3 +400,13 @@ def test_sms_template_refused_at_start(ctx):
         assert "sms_body_template" in str(e), e
     else:
         raise AssertionError("statusd-notify started with a broken template")
+
+
+def test_mail_and_sms_passwords_never_shown(ctx):
+    conf = _conf_variant(ctx, "mail-secrets", "smtp_password = smtp-pass-value",
+                         "sms_gateway_password = sms-pass-value")
+    p = _statusctl(ctx, conf, "config", "show", "--json")
+    assert p.returncode == 0, p.stderr
+    shown = json.loads(p.stdout)
+    assert shown["smtp_password"] == shown["sms_gateway_password"] == "(set)", shown
+    assert "pass-value" not in p.stdout

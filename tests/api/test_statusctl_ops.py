@@ -39,7 +39,8 @@ def _lines(out):
 
 def _is_secret(key):
     """The rule of config_key_is_secret (core/config.c)."""
-    return "secret" in key or key.endswith("_key") or "_key_previous" in key
+    return ("secret" in key or "password" in key or key.endswith("_key")
+            or "_key_previous" in key)
 
 
 def _closed_port():
