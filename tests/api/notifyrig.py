@@ -239,6 +239,9 @@ class Notifier:
             "notify_retry_max_seconds": 1,
             "webhook_connect_timeout_ms": 2000,
             "webhook_timeout_ms": 2500,
+            # no smtp_url: email goes here, never to the default
+            # /var/lib/statusd/mail
+            "mail_pickup_dir": os.path.join(workdir, "mail"),
         }
         conf.update(settings)
         fd, self.conf = tempfile.mkstemp(prefix="notify-", suffix=".conf", dir=workdir)

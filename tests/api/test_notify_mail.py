@@ -16,11 +16,11 @@ import tempfile
 import urllib.parse
 import uuid
 
-from notifyrig import Notifier
+from notifyrig import Notifier, Receiver, make_ca
 from smtprig import SmtpRig, parts
 from subscriberlib import subscribe
 from test_incidents import create, incident_of, page_with_components, put
-from test_notify import rig as webhook_rig
+from test_notify import clear
 from test_process import _wait
 from test_statusctl_ops import _conf_variant, _statusctl
 
@@ -29,34 +29,35 @@ HOSTILE_NAME = "<script>alert(1)</script> & \"co\""
 HOSTILE_BODY = "Line one <img src=x onerror=alert(1)>\nline & two"
 
 
+def webhook_rig(ctx):
+    """This module's test CA and HTTPS receiver (standing in for Slack and
+    the SMS gateway): (directory, CA file, receiver). test_notify's are
+    closed with its module."""
+    if "mail" not in ctx.shared:
+        d = tempfile.mkdtemp(prefix="mail-", dir=ctx.state_dir)
+        ca, cert, key = make_ca(d)
+        ctx.shared["mail"] = (d, ca, Receiver(cert, key))
+    return ctx.shared["mail"]
+
+
 def smtp(ctx, name="smtp", **kw):
-    """An SMTP rig (kept for the module) with the notify rig's CA."""
-    if name not in ctx.shared:
-        d, _, _ = webhook_rig(ctx)[:3]
-        ctx.shared[name] = SmtpRig(os.path.join(d, "server.pem"),
-                                   os.path.join(d, "server.key"), **kw)
-    return ctx.shared[name]
+    """An SMTP rig (kept for the module) with the module's CA."""
+    key = "mail-" + name
+    if key not in ctx.shared:
+        d, _, _ = webhook_rig(ctx)
+        ctx.shared[key] = SmtpRig(os.path.join(d, "server.pem"),
+                                  os.path.join(d, "server.key"), **kw)
+    return ctx.shared[key]
 
 
 def notifier(ctx, **settings):
     """A notifier sending email to the SMTP rig unless settings say
-    otherwise; what earlier tests left to retry is dropped first."""
-    d, ca, _ = webhook_rig(ctx)[:3]
-    ctx.psql("UPDATE deliveries SET state = 'DROPPED', lease_until = NULL"
-             " WHERE state IN ('PENDING', 'IN_FLIGHT')")
-    conf = {"smtp_url": smtp(ctx).url(), "smtp_ca_file": ca, "mail_from": FROM,
-            "subscriber_token_key": _conf_value(ctx, "subscriber_token_key")}
+    otherwise; what earlier tests left is set aside first."""
+    d, ca, _ = webhook_rig(ctx)
+    clear(ctx)
+    conf = {"smtp_url": smtp(ctx).url(), "smtp_ca_file": ca, "mail_from": FROM}
     conf.update(settings)
     return Notifier(ctx, d, ca, **conf)
-
-
-def _conf_value(ctx, key):
-    with open(ctx.conf) as f:
-        for line in f:
-            m = re.match(r"\s*%s\s*=\s*(.*?)\s*$" % key, line)
-            if m:
-                return m.group(1)
-    return None
 
 
 def wait(pred, timeout, what):
@@ -220,7 +221,6 @@ def test_mail_starttls_required(ctx):
     """A server that offers no STARTTLS gets nothing while it is required
     (the attempt is retried); with smtp_require_starttls = 0 it gets the
     message in the clear."""
-    d, ca, _ = webhook_rig(ctx)[:3]
     plain = smtp(ctx, "smtp-plain", starttls=False)
     page = ctx.create_page()
     addr = new_address()
@@ -255,7 +255,6 @@ def test_mail_smtp_5xx_fails_4xx_retries(ctx):
 def test_mail_smtp_auth(ctx):
     """smtp_username/smtp_password log in (AUTH PLAIN, after STARTTLS); a
     wrong password is retried, not failed."""
-    d, ca, _ = webhook_rig(ctx)[:3]
     authed = smtp(ctx, "smtp-auth", user="statusd", password="s3cret-pass")
     page = ctx.create_page()
     good, bad = new_address(), new_address()
@@ -275,7 +274,7 @@ def test_mail_smtp_auth(ctx):
 # --- the pickup directory -----------------------------------------------------
 
 def test_mail_pickup_directory(ctx):
-    d, _, _ = webhook_rig(ctx)[:3]
+    d, _, _ = webhook_rig(ctx)
     pickup = tempfile.mkdtemp(prefix="pickup-", dir=d)
     page, comps = page_with_components(ctx, ("Mail",))
     addr = new_address()
@@ -303,7 +302,7 @@ def _slack_url(page_id):
 
 
 def test_slack_message_escaped(ctx):
-    _, _, rec = webhook_rig(ctx)[:3]
+    _, _, rec = webhook_rig(ctx)
     page, comps = page_with_components(ctx, ("API <v2>",))
     s = subscribe(ctx, page["id"], stype="SLACK",
                   webhookEndpoint=_slack_url(page["id"])).json
@@ -337,7 +336,7 @@ def sms_settings(rec, path, **over):
 
 
 def test_sms_on_create_and_resolve_only(ctx):
-    _, _, rec = webhook_rig(ctx)[:3]
+    _, _, rec = webhook_rig(ctx)
     page, comps = page_with_components(ctx, ("SMS",))
     number = "+1555%07d" % (uuid.uuid4().int % 10**7)
     path = "/ok/sms-" + number[1:]
@@ -371,7 +370,7 @@ def test_sms_on_create_and_resolve_only(ctx):
 
 
 def test_sms_form_template_escaped(ctx):
-    _, _, rec = webhook_rig(ctx)[:3]
+    _, _, rec = webhook_rig(ctx)
     page = ctx.create_page(name="Acme & Sons=1")
     number = "+1555%07d" % (uuid.uuid4().int % 10**7)
     path = "/ok/smsform-" + number[1:]
@@ -391,11 +390,10 @@ def test_sms_form_template_escaped(ctx):
 def test_sms_template_refused_at_start(ctx):
     """A JSON template that no longer is one once filled stops the notifier
     at start, naming the setting."""
-    d, ca, rec = webhook_rig(ctx)[:3]
+    d, ca, rec = webhook_rig(ctx)
     try:
         Notifier(ctx, d, ca, sms_gateway_url=rec.url("/ok"),
-                 sms_body_template='{"text": {text}}',
-                 subscriber_token_key=_conf_value(ctx, "subscriber_token_key"))
+                 sms_body_template='{"text": {text}}')
     except AssertionError as e:
         assert "sms_body_template" in str(e), e
     else:
@@ -410,3 +408,9 @@ def test_mail_and_sms_passwords_never_shown(ctx):
     shown = json.loads(p.stdout)
     assert shown["smtp_password"] == shown["sms_gateway_password"] == "(set)", shown
     assert "pass-value" not in p.stdout
+
+
+def test_mail_zz_cleanup(ctx):
+    for key in [k for k in ctx.shared if k.startswith("mail")]:
+        rig = ctx.shared.pop(key)
+        (rig[2] if isinstance(rig, tuple) else rig).close()
