@@ -322,7 +322,8 @@ main(int argc, char **argv)
 			usleep(200 * 1000);
 			continue;
 		}
-		jobs_run_due(a);
+		if (!stopping) /* a SIGTERM starts no job */
+			jobs_run_due(a);
 		if (!stopping)
 			db_notify_wait(wait_ms(a));
 	}
