@@ -168,6 +168,29 @@ def test_jobs_reminders_written_and_advanced(ctx):
     assert reminders_of(ctx, inc["id"]) == "2"
 
 
+def test_jobs_reminder_reaches_the_pages_webhook(ctx):
+    """End to end: an incident due for an update, the reminder job, the
+    fan-out, and a signed incident.reminder at the page's webhook."""
+    import test_notify
+    rec = test_notify.receiver(ctx)
+    page, _, sub, path = test_notify.hooked_page(ctx)
+    inc = incident_of(create(ctx, page["id"], reminderIntervals=[30],
+                             shouldSendNotifications=False))
+    travel_to_due(ctx, inc["id"])
+    ready_to_run(ctx, "reminders")
+
+    def reminded(_):
+        return [x for x in rec.of(path) if x["payload"] and
+                x["payload"]["type"] == "incident.reminder" and
+                x["payload"]["data"]["incident"]["id"] == inc["id"]]
+    with test_notify.notifier(ctx, **dict(JOBS_OFF, job_reminders_interval_seconds=1)):
+        assert rec.wait_for(reminded, 10), rec.of(path)
+    got = reminded(None)
+    assert len(got) == 1 and got[0]["error"] is None, got
+    assert got[0]["payload"]["data"]["incident"]["incidentCode"] == inc["incidentCode"]
+    put(ctx, page["id"], incidentId=inc["id"], status="RESOLVED")
+
+
 # --- the archive purge ----------------------------------------------------------
 
 def test_jobs_purge_erases_expired_archives(ctx):
