@@ -112,6 +112,14 @@ sql -v cloud="$CLOUD" -v page="$uptime_page" -v components="$components" \
 	-v changes="$changes" -f bench/endpoints.sql >/dev/null
 sql -v cloud="$CLOUD" -v page="$big_page" -v other="$other_page" -v big="$big" \
 	-v total="$cloud_incidents" -f bench/incidents.sql >/dev/null
+# The bulk-seeded nodes are what incident_append_update would store.
+stale=$(sql -c "SELECT count(*) FROM (SELECT * FROM incidents WHERE cloud_id = '$CLOUD'
+	AND code LIKE 'bi%' ORDER BY code LIMIT 200) i WHERE node IS DISTINCT FROM incident_node_render(i)")
+[ "$stale" = 0 ] || {
+	say "bench/incidents.sql stored $stale nodes unlike incident_node_render"
+	exit 1
+}
+incident=$(sql -c "SELECT id FROM incidents WHERE cloud_id = '$CLOUD' AND page_id = '$big_page' ORDER BY id LIMIT 1")
 component=$(sql -c "SELECT id FROM components WHERE cloud_id = '$CLOUD' AND page_id = '$uptime_page' ORDER BY position LIMIT 1")
 say "seeded in $(($(date +%s) - started)) s"
 
@@ -190,6 +198,8 @@ explain() { # phase
 			INCIDENTS_PAGE_ACTIVE_BEFORE	$c	true	\N	\N	26	$big_page
 			INCIDENTS_AFTER	$c	false	\N	\N	26
 			INCIDENTS_BEFORE	$c	false	\N	\N	26
+			INCIDENT_LOCK_BY_ID	$c	$big_page	$incident	\N
+			INCIDENT_RENDER	$c	$incident
 			PAGES_SUMMARY_KEYSET	$c	ALL	\N	\N	26
 			PAGES_SUMMARY	$v1_cloud	ALL	1000
 			UPTIME_AFTER	$c	$uptime_page	-infinity	infinity	\N	\N	\N	\N	26

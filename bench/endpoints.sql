@@ -8,6 +8,9 @@ FROM generate_series(1, :components) AS n;
 SELECT components_publish(:'cloud', :'page');
 UPDATE components SET created_at = now() - interval '90 days'
 	WHERE cloud_id = :'cloud' AND page_id = :'page';
+-- Publishing writes the page row, which renders its summary item with
+-- the new components (db_page_publish does the same).
+UPDATE pages SET version = version WHERE cloud_id = :'cloud' AND id = :'page';
 
 -- :changes intervals per component, cycling through the statuses, evenly
 -- over 90 days, the last one open. One INSERT: the history trigger sums

@@ -56,9 +56,12 @@ static const struct db_stmt stmts[JOB_STMT__MAX] = {
 	    "SELECT jobs_prune_outbox($2::integer, $1::integer)"),
 	DB_STMT(JOB_PRUNE_ATTEMPTS,
 	    "SELECT jobs_prune_attempts($2::integer, $1::integer)"),
+	/* node = NULL: the stored node is rendered again with the
+	 * reminders (incidents_render_node, migration 018). */
 	DB_STMT(JOB_REMINDERS_SET,
 	    "UPDATE incidents SET reminder_intervals = $3::integer[],"
-	    " reminders_sent = 0, update_needed_at = incident_next_reminder("
+	    " node = NULL, reminders_sent = 0,"
+	    " update_needed_at = incident_next_reminder("
 	    "$3::integer[], status, 0, now())"
 	    " WHERE cloud_id = $1 AND id = $2::uuid"),
 };

@@ -150,7 +150,8 @@ rendering_inputs(char *out, size_t outlen)
  * Records what the documents are rendered with now (the inputs and the
  * session's public domain) and, when that differs from what was recorded,
  * renders every stored document again: the pages_render_doc trigger renders
- * each row an UPDATE writes.
+ * each row an UPDATE writes (its document and summary item), and
+ * incidents_render_node each incident's node an UPDATE sets to NULL.
  */
 static int
 rerender_if_changed(PGconn *conn, long *rerendered, char *err, size_t errlen)
@@ -182,6 +183,13 @@ rerender_if_changed(PGconn *conn, long *rerendered, char *err, size_t errlen)
 	if (r == NULL)
 		return 0;
 	*rerendered = atol(PQcmdTuples(r));
+	PQclear(r);
+	/* Incident nodes are stored too (migration 018); they show nothing
+	 * of public_domain, but their rendering may have changed. */
+	r = exec_params(
+	    conn, "UPDATE incidents SET node = NULL", 0, NULL, err, errlen);
+	if (r == NULL)
+		return 0;
 	PQclear(r);
 	return 1;
 }

@@ -7,9 +7,13 @@
 #include "db_internal.h"
 
 #define VISIBLE                                                                \
-	"cloud_id = $1 AND archived_at IS NULL"                                \
-	" AND page_status <> 'SOFT_DELETED' AND page_matches_filter("          \
-	"page_status, $2)"
+	"p.cloud_id = $1 AND p.archived_at IS NULL"                            \
+	" AND p.page_status <> 'SOFT_DELETED' AND page_matches_filter("        \
+	"p.page_status, $2)"
+/* A page's summary item: stored, but for its subscriber count. */
+#define ITEM                                                                   \
+	"page_summary_text(p.summary,"                                         \
+	" page_subscriber_count_of(p.cloud_id, p.id))"
 
 enum page_summary_stmt {
 	PAGES_SUMMARY,
@@ -23,31 +27,26 @@ enum page_summary_stmt {
 
 static const struct db_stmt stmts[PAGE_SUMMARY_STMT__MAX] = {
 	/* The newest $3 pages at most (issue 9: a cloud of 100,000 pages
-	 * must not hold a worker for seconds): read in order from the
-	 * pages_newest index (migration 011), then only they are rendered,
-	 * each with its component count from the components_page index. One
+	 * must not hold a worker for seconds), read in order from the
+	 * pages_newest index (migration 011); each item is stored
+	 * (pages.summary, migration 018) and gets its subscriber count. One
 	 * row more is looked at to tell the client that the list was cut. */
 	DB_STMT(PAGES_SUMMARY,
-	    "WITH newest AS (SELECT id, created_at FROM pages WHERE " VISIBLE
-	    " ORDER BY created_at DESC, id LIMIT $3::integer + 1),"
-	    " shown AS (SELECT id, created_at FROM newest"
-	    " ORDER BY created_at DESC, id LIMIT $3::integer)"
-	    " SELECT (jsonb_build_object('pages', coalesce(jsonb_agg("
-	    "page_summary_item(p, (SELECT count(*)::integer FROM components c"
-	    " WHERE c.cloud_id = $1 AND c.page_id = p.id"
-	    " AND c.type = 'COMPONENT')) ORDER BY p.created_at DESC, p.id),"
-	    " '[]'::jsonb)) || CASE WHEN (SELECT count(*) FROM newest) >"
-	    " $3::integer THEN '{\"truncated\": true}'::jsonb ELSE '{}' END"
-	    ")::text FROM pages p JOIN shown s ON p.id = s.id"
-	    " WHERE p.cloud_id = $1"),
+	    "SELECT '{\"pages\": [' || coalesce(string_agg(s.item, ', '"
+	    " ORDER BY s.n) FILTER (WHERE s.n <= $3::integer), '') || ']'"
+	    " || CASE WHEN count(*) > $3::integer"
+	    " THEN ', \"truncated\": true' ELSE '' END || '}'"
+	    " FROM (SELECT " ITEM " AS item, row_number() OVER () AS n"
+	    " FROM (SELECT p.cloud_id, p.id, p.summary FROM pages p"
+	    " WHERE " VISIBLE " ORDER BY p.created_at DESC, p.id"
+	    " LIMIT $3::integer + 1) p) s"),
 	/* Keyset on (lower(name), id): never OFFSET. The total is joined in
 	 * so it arrives with an empty page too (one row, NULL item). */
 	DB_STMT(PAGES_SUMMARY_KEYSET,
 	    "WITH t AS (SELECT coalesce(sum(n), 0) AS total FROM page_counts"
 	    " WHERE cloud_id = $1 AND page_matches_filter(page_status, $2)),"
-	    " r AS (SELECT page_summary_item(p, page_component_count(p))::text"
-	    " AS item, lower(p.name) AS key, p.id FROM pages p"
-	    " WHERE " VISIBLE " AND (lower(p.name), p.id) >"
+	    " r AS (SELECT " ITEM " AS item, lower(p.name) AS key, p.id"
+	    " FROM pages p WHERE " VISIBLE " AND (lower(p.name), p.id) >"
 	    " (coalesce($3::text, ''), coalesce($4::uuid,"
 	    " '00000000-0000-0000-0000-000000000000'))"
 	    " ORDER BY lower(p.name), p.id LIMIT $5::integer)"

@@ -57,7 +57,7 @@ static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	    "UPDATE pages SET name = coalesce($3, name),"
 	    " subdomain = coalesce($4, subdomain),"
 	    " page_type = coalesce($5, page_type),"
-	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb)),"
+	    " attrs = page_attrs_merge(attrs, $6::jsonb),"
 	    " version = version + 1, updated_at = now()"
 	    " WHERE " LIVE " AND page_status <> 'SOFT_DELETED'"
 	    " AND ($7::integer IS NULL OR version = $7::integer)"
@@ -68,7 +68,7 @@ static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	    "UPDATE page_drafts SET name = coalesce($3, name),"
 	    " subdomain = coalesce($4, subdomain),"
 	    " page_type = coalesce($5, page_type),"
-	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb)),"
+	    " attrs = page_attrs_merge(attrs, $6::jsonb),"
 	    " updated_at = now() WHERE cloud_id = $1 AND page_id = $2::uuid"),
 	DB_STMT(PAGE_LOCK,
 	    "SELECT page_status, version, coalesce("
@@ -105,13 +105,13 @@ static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	    " name, subdomain, page_type, attrs)"
 	    " SELECT cloud_id, id, coalesce($3, name), coalesce($4, subdomain),"
 	    " coalesce($5, page_type),"
-	    " jsonb_strip_nulls(jsonb_merge_deep(attrs, $6::jsonb))"
+	    " page_attrs_merge(attrs, $6::jsonb)"
 	    " FROM pages WHERE " LIVE
 	    " ON CONFLICT (cloud_id, page_id) DO UPDATE SET"
 	    " name = coalesce($3, d.name), subdomain = coalesce($4, "
 	    "d.subdomain),"
 	    " page_type = coalesce($5, d.page_type),"
-	    " attrs = jsonb_strip_nulls(jsonb_merge_deep(d.attrs, $6::jsonb)),"
+	    " attrs = page_attrs_merge(d.attrs, $6::jsonb),"
 	    " updated_at = now()"),
 	DB_STMT(PAGE_SET_STATUS,
 	    "UPDATE pages SET page_status = $3,"
@@ -253,7 +253,7 @@ db_page_update(struct arena *a, const struct page_write *w, const char **doc,
 	enum sd_status st;
 
 	st = single_doc(a, &stmts[PAGE_UPDATE], 7, p, doc, err);
-	if (st != SD_OK)
+	if (st != SD_OK || !w->has_draft)
 		return st;
 	return db_exec(a, &stmts[PAGE_DRAFT_FOLLOW], 6, p, err) ? SD_OK
 	                                                        : err->status;

@@ -19,6 +19,7 @@ struct page_write {
 	const char *attrs; /* JSON object text: other fields */
 	const char *created_by; /* create only */
 	const char *expected_version; /* update only; NULL = unconditional */
+	int has_draft; /* update only: page_state.has_draft under the lock */
 };
 
 /* What the lifecycle decides on, read under a row lock. */
@@ -42,8 +43,8 @@ enum sd_status db_page_draft_get_by_name(struct arena *a, const char *cloud_id,
 enum sd_status db_page_insert(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
 /* Changes the live version (and a pending draft the same way, so the
- * next publish keeps the change): two statements, so run it inside a
- * transaction, after db_page_lock. SD_NOT_FOUND (also for a stale version
+ * next publish keeps the change, when w->has_draft): two statements, so
+ * run it inside a transaction, after db_page_lock. SD_NOT_FOUND (also for a stale version
  * or a soft-deleted page), or SD_CONFLICT for a taken name. */
 enum sd_status db_page_update(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);

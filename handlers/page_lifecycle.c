@@ -279,6 +279,7 @@ run_update(struct request *req, struct response *res, enum page_action action,
 	st = page_write_from_body(req, res, &w);
 	if (st == SD_OK)
 		st = begin_locked(req, res, action, &ps, &t);
+	w.has_draft = st == SD_OK && ps.has_draft;
 	if (st == SD_OK)
 		st = page_version_check(res, &w, &ps);
 	if (st == SD_OK && action == ACT_EDIT)

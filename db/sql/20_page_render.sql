@@ -54,6 +54,21 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	FROM (SELECT page_attr_defaults() AS d) AS defaults
 $$;
 
+-- A partial update of a page's attributes: b's members over a's, objects
+-- merged one level down (the page body's objects hold scalars and arrays
+-- only: handlers/pages.c), a null removing the member. For page bodies
+-- this equals jsonb_strip_nulls(jsonb_merge_deep(a, b)) (tested), at a
+-- fraction of the recursive merge's cost (issue 13: it was most of a
+-- PUT /pages).
+CREATE OR REPLACE FUNCTION page_attrs_merge(a jsonb, b jsonb)
+RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT jsonb_strip_nulls(a || b || coalesce((SELECT jsonb_object_agg(k,
+			(a -> k) || (b -> k))
+		FROM jsonb_object_keys(b) AS k
+		WHERE jsonb_typeof(a -> k) = 'object'
+		AND jsonb_typeof(b -> k) = 'object'), '{}'))
+$$;
+
 -- The public address: the custom domain when set, else a subdomain of
 -- the deployment's domain (statusd sets statusd.public_domain per session).
 CREATE OR REPLACE FUNCTION page_public_domain() RETURNS text
@@ -150,12 +165,14 @@ RETURNS text LANGUAGE sql STABLE AS $$
 		page_draft_component_ids(p))
 $$;
 
--- Every write of a page renders its document: whatever else a document
--- shows (its components) must write the page row too, so that this runs.
+-- Every write of a page renders its document and its summary item
+-- (db/sql/40_page_summaries.sql): whatever else they show (its
+-- components) must write the page row too, so that this runs.
 CREATE OR REPLACE FUNCTION pages_render_doc() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	NEW.doc := page_render(NEW);
+	NEW.summary := page_summary_render(NEW);
 	RETURN NEW;
 END
 $$;

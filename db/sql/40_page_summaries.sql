@@ -9,11 +9,16 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Page summaries count the page's subscribers that have not left.
+CREATE OR REPLACE FUNCTION page_subscriber_count_of(p_cloud text, p_page uuid)
+RETURNS integer LANGUAGE sql STABLE AS $$
+	SELECT coalesce(sum(c.n), 0)::integer FROM subscriber_counts c
+	WHERE c.cloud_id = p_cloud AND c.page_id = p_page
+		AND c.status <> 'UNSUBSCRIBED'
+$$;
+
 CREATE OR REPLACE FUNCTION page_subscriber_count(p pages) RETURNS integer
 LANGUAGE sql STABLE AS $$
-	SELECT coalesce(sum(c.n), 0)::integer FROM subscriber_counts c
-	WHERE c.cloud_id = p.cloud_id AND c.page_id = p.id
-		AND c.status <> 'UNSUBSCRIBED'
+	SELECT page_subscriber_count_of(p.cloud_id, p.id)
 $$;
 
 CREATE OR REPLACE FUNCTION page_health(p pages) RETURNS text
@@ -43,16 +48,29 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 	END
 $$;
 
-CREATE OR REPLACE FUNCTION page_summary_item(p pages, component_count integer)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+-- A page's summary item, stored in pages.summary by the pages_render_doc
+-- trigger (migration 018) so that summaries concatenate stored text: all
+-- but stakeholderCount, which subscribers change without writing the page
+-- and page_summary_text() adds at read time. componentCount counts the
+-- live components, and whatever changes them writes the page row
+-- (publishing), so it is current.
+CREATE OR REPLACE FUNCTION page_summary_render(p pages)
+RETURNS text LANGUAGE sql STABLE AS $$
 	SELECT jsonb_strip_nulls(jsonb_build_object(
 		'id', p.id, 'name', p.name,
 		'domain', p.subdomain || '.' || page_public_domain(),
 		'customDomain', p.attrs ->> 'domain',
-		'componentCount', component_count,
-		'stakeholderCount', page_subscriber_count(p),
+		'componentCount', page_component_count(p),
 		'isDraft', page_is_draft(p.page_status),
 		'status', p.page_status, 'pageType', p.page_type,
 		'customDomainConfig', page_custom_domain_config(
-			p.attrs ->> 'domain', p.subdomain)))
+			p.attrs ->> 'domain', p.subdomain)))::text
+$$;
+
+-- The item from the stored text: an object with members, so its last
+-- character is the closing brace.
+CREATE OR REPLACE FUNCTION page_summary_text(summary text,
+	subscribers integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT left(summary, -1) || ', "stakeholderCount": ' || subscribers
+		|| '}'
 $$;

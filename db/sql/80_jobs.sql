@@ -33,8 +33,10 @@ BEGIN
 		WHERE i.update_needed_at <= now() AND i.status <> 'RESOLVED'
 		ORDER BY i.update_needed_at LIMIT p_limit
 		FOR UPDATE SKIP LOCKED),
+	-- node = NULL: the stored node shows these fields, and is rendered
+	-- again from the new row (incidents_render_node, migration 018).
 	moved AS (
-		UPDATE incidents i SET last_reminded_at = now(),
+		UPDATE incidents i SET last_reminded_at = now(), node = NULL,
 			reminders_sent = i.reminders_sent + 1,
 			update_needed_at = incident_next_reminder(
 				i.reminder_intervals, i.status,
