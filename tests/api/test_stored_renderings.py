@@ -84,6 +84,18 @@ def test_stored_incident_nodes_follow_every_write(ctx):
     assert [c["componentId"] for c in node["incident"]["components"]] == [ids["API"]]
     assert node == _got(ctx, iid)["incidentWithUpdates"]
 
+    # Reminders set after the update, and the reminder job, show at once.
+    _ok(ctx.request("PUT", "/incidents", {"incidentUpdateRequest": {
+        "pageId": pid, "incidentId": iid, "reminderIntervals": [30]}}))
+    assert _listed(ctx, pid)[iid]["incident"]["reminderIntervals"] == [30]
+    ctx.psql("UPDATE incidents SET update_needed_at = now() - interval '1 minute',"
+             " node = NULL WHERE cloud_id = '%s' AND id = '%s'" % (ctx.cloud, iid))
+    ctx.psql("SELECT jobs_send_reminders(1000)")
+    assert _stale_nodes(ctx, pid) == "0"
+    node = _listed(ctx, pid)[iid]
+    assert "lastRemindedAt" in node["incident"], node
+    assert node == _got(ctx, iid)["incidentWithUpdates"]
+
     # The shortlink shows the page's current address.
     sub = "moved-" + uuid.uuid4().hex[:12]
     _ok(ctx.request("PUT", "/pages/" + pid, {"page": {"subdomain": sub}}))
