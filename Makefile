@@ -28,7 +28,7 @@ BENCH_PROGRAMS = $(BUILD)/bench-bare $(BUILD)/bench-select $(BUILD)/bench-explai
 
 .PHONY: all build run stop test test-unit test-api test-san test-valgrind \
         fuzz fuzz-run \
-        bench format format-check clean deps
+        bench bench-fanout format format-check clean deps
 
 all: build
 build: $(PROGRAMS) $(BUILD)/test-unit $(BUILD)/test-chaos
@@ -122,6 +122,11 @@ bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/run.sh
 	BUILD=$(BUILD) bench/endpoints.sh
 	BUILD=$(BUILD) bench/subscribers.sh
+
+# The webhook fan-out of one incident to 100,000 subscribers (issue 11 item
+# 8); not part of make bench (nor of make test).
+bench-fanout: deps build
+	BUILD=$(BUILD) bench/fanout.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
              cli/*.[ch] notify/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c \

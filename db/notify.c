@@ -54,17 +54,23 @@ static const struct db_stmt stmts[NOTIFY_STMT__MAX] = {
 	    " attempt, event_id, subscriber_id, notifier)"
 	    " SELECT cloud_id, id, attempts, event_id, subscriber_id, $3"
 	    " FROM taken)"
-	    " SELECT t.cloud_id, t.id, t.attempts, t.channel, t.target,"
-	    " t.secret, t.event_id, o.kind, notification_event_json(o),"
-	    " t.subscriber_id, p.subdomain"
-	    " FROM taken t JOIN notification_outbox o"
-	    " ON o.cloud_id = t.cloud_id AND o.id = t.event_id"
+	    /* The event document once per event of the batch (a fan-out
+	     * batch is mostly one event). */
+	    ", events AS (SELECT o.cloud_id, o.id, o.kind, p.subdomain,"
+	    " notification_event_json(o) AS body FROM notification_outbox o"
 	    " LEFT JOIN pages p ON p.cloud_id = o.cloud_id"
-	    " AND p.id = o.page_id"),
+	    " AND p.id = o.page_id"
+	    " WHERE (o.cloud_id, o.id) IN (SELECT cloud_id, event_id"
+	    " FROM taken))"
+	    " SELECT t.cloud_id, t.id, t.attempts, t.channel, t.target,"
+	    " t.secret, t.event_id, e.kind, e.body, t.subscriber_id,"
+	    " e.subdomain"
+	    " FROM taken t JOIN events e"
+	    " ON e.cloud_id = t.cloud_id AND e.id = t.event_id"),
 	DB_STMT(NOTIFY_FINISH,
-	    "SELECT delivery_finish($1, $2::uuid, $3::integer, $4,"
-	    " nullif($5::integer, 0), $6,"
-	    " to_timestamp($7::bigint / 1000.0), $8::integer)"),
+	    "SELECT k, taken FROM delivery_finish_all($1::text[], $2::uuid[],"
+	    " $3::integer[], $4::text[], $5::integer[], $6::text[],"
+	    " $7::bigint[], $8::uuid[], $9::integer)"),
 	/* Milliseconds until the earliest retry (of the channels $1 this
 	 * notifier sends), lease expiry or delayed event; NULL when nothing
 	 * waits. Each min() is one index probe (per channel). */
@@ -254,25 +260,91 @@ db_notify_claim(struct arena *a, int limit, int lease_seconds,
 	return SD_OK;
 }
 
-enum sd_status
-db_notify_finish(struct arena *a, const struct notify_job *j,
-    const struct notify_result *res, int *taken, struct sd_error *err)
+/* The PostgreSQL array literal of n values (NULL elements allowed), each
+ * quoted: what an error text holds cannot break out of its element. */
+static const char *
+array_literal(struct arena *a, const char *const *v, size_t n)
 {
-	char attempt[16], status[16], next_at[32], max[16];
-	const char *params[8] = { j->cloud_id, j->id, attempt, res->outcome,
-		status, res->error, next_at, max };
-	const char *v;
-	enum sd_status st;
+	size_t len = 3, i;
+	const char *p;
+	char *out, *o;
 
-	snprintf(attempt, sizeof(attempt), "%d", j->attempt);
-	snprintf(status, sizeof(status), "%d", res->status_code);
-	snprintf(next_at, sizeof(next_at), "%lld", res->next_at_ms);
-	snprintf(max, sizeof(max), "%d", res->max_attempts);
-	st = db_one_value(
-	    a, &stmts[NOTIFY_FINISH], 8, params, &v, "no result", err);
-	if (st == SD_OK)
-		*taken = strcmp(v, "t") == 0;
-	return st;
+	for (i = 0; i < n; i++)
+		len += v[i] == NULL ? 5 : 2 * strlen(v[i]) + 3;
+	if ((o = out = arena_alloc(a, len)) == NULL)
+		return NULL;
+	*o++ = '{';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*o++ = ',';
+		if (v[i] == NULL) {
+			memcpy(o, "NULL", 4);
+			o += 4;
+			continue;
+		}
+		*o++ = '"';
+		for (p = v[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				*o++ = '\\';
+			*o++ = *p;
+		}
+		*o++ = '"';
+	}
+	*o++ = '}';
+	*o = '\0';
+	return out;
+}
+
+/* Column c of the finish statement's arrays for row i. */
+static const char *
+finish_value(struct arena *a, const struct notify_job *j,
+    const struct notify_result *r, int c)
+{
+	switch (c) {
+	case 0: return j->cloud_id;
+	case 1: return j->id;
+	case 2: return arena_printf(a, "%d", j->attempt);
+	case 3: return r->outcome;
+	case 4: return arena_printf(a, "%d", r->status_code);
+	case 5: return r->error;
+	case 6: return arena_printf(a, "%lld", r->next_at_ms);
+	default: return j->subscriber_id;
+	}
+}
+
+#define FINISH_ARRAYS 8
+
+enum sd_status
+db_notify_finish(struct arena *a, const struct notify_job *jobs,
+    const struct notify_result *res, size_t n, int max_attempts, int *taken,
+    struct sd_error *err)
+{
+	const char *params[FINISH_ARRAYS + 1];
+	const char **col = arena_alloc(a, sizeof(*col) * (n ? n : 1));
+	PGresult *r;
+	size_t i;
+	int c, k;
+
+	if (col == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	for (c = 0; c < FINISH_ARRAYS; c++) {
+		for (i = 0; i < n; i++)
+			col[i] = finish_value(a, &jobs[i], &res[i], c);
+		if ((params[c] = array_literal(a, col, n)) == NULL)
+			return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	}
+	params[FINISH_ARRAYS] = arena_printf(a, "%d", max_attempts);
+	r = db_exec(a, &stmts[NOTIFY_FINISH], FINISH_ARRAYS + 1, params, err);
+	if (r == NULL)
+		return err->status;
+	for (i = 0; i < n; i++)
+		taken[i] = 0;
+	for (c = 0; c < PQntuples(r); c++) {
+		k = atoi(db_value(r, c, 0));
+		if (k >= 1 && (size_t)k <= n)
+			taken[k - 1] = strcmp(db_value(r, c, 1), "t") == 0;
+	}
+	return SD_OK;
 }
 
 enum sd_status

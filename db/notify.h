@@ -74,12 +74,15 @@ struct notify_result {
 	int status_code; /* 0: none */
 	const char *error; /* NULL, or a short reason of ours */
 	long long next_at_ms; /* RETRY: when, unix milliseconds */
-	int max_attempts;
 };
 
-/* Records the result when the attempt is still this notifier's; *taken is
- * 0 when its lease had run out and another took the delivery over. */
-enum sd_status db_notify_finish(struct arena *a, const struct notify_job *j,
-    const struct notify_result *r, int *taken, struct sd_error *err);
+/* Records the results of n attempts in one statement (one round trip per
+ * batch), each only when the attempt is still this notifier's: taken[i] is
+ * 0 when its lease had run out and another took the delivery over. A RETRY
+ * of attempt max_attempts fails the delivery. On an error nothing is
+ * recorded: the leases run out and the attempts are made again. */
+enum sd_status db_notify_finish(struct arena *a, const struct notify_job *jobs,
+    const struct notify_result *res, size_t n, int max_attempts, int *taken,
+    struct sd_error *err);
 
 #endif

@@ -155,28 +155,39 @@ log_attempt(const struct notify_job *j, const struct notify_result *r,
 		    j->id, j->attempt);
 }
 
+/* Records the outcomes of a batch in one statement, with each retry's
+ * time (back-off with jitter, never before the receiver's Retry-After),
+ * and logs one line per attempt. */
 static void
-record(struct arena *a, const struct notify_job *j, const struct send_result *s,
-    long long ms)
+record(struct arena *a, const struct notify_job *jobs,
+    const struct send_result *s, size_t n, long long ms)
 {
-	struct notify_result r;
+	struct notify_result *r = arena_zalloc(a, sizeof(*r) * n);
+	int *taken = arena_zalloc(a, sizeof(*taken) * n);
 	struct sd_error err;
-	int taken = 1;
+	size_t i;
 
-	r.outcome = s->outcome;
-	r.status_code = s->status_code;
-	r.error = s->error;
-	r.max_attempts = MAX_ATTEMPTS;
-	r.next_at_ms = now_ms() +
-	    retry_delay_ms(j->attempt, cfg.notify_retry_base_ms,
-	        (long long)cfg.notify_retry_max_seconds * 1000,
-	        s->retry_after_s, jitter());
-	if (db_notify_finish(a, j, &r, &taken, &err) != SD_OK)
-		/* The lease runs out and another notifier tries again. */
-		log_error("event=delivery_record_failed delivery=%s "
-		          "attempt=%d error=\"%s\"",
-		    j->id, j->attempt, err.message);
-	log_attempt(j, &r, ms, taken);
+	if (r == NULL || taken == NULL)
+		return; /* the leases run out; nothing is lost */
+	for (i = 0; i < n; i++) {
+		r[i].outcome = s[i].outcome;
+		r[i].status_code = s[i].status_code;
+		r[i].error = s[i].error;
+		r[i].next_at_ms = now_ms() +
+		    retry_delay_ms(jobs[i].attempt, cfg.notify_retry_base_ms,
+		        (long long)cfg.notify_retry_max_seconds * 1000,
+		        s[i].retry_after_s, jitter());
+	}
+	if (db_notify_finish(a, jobs, r, n, MAX_ATTEMPTS, taken, &err) !=
+	    SD_OK) {
+		/* The leases run out and another notifier tries again. */
+		log_error("event=delivery_record_failed count=%zu error=\"%s\"",
+		    n, err.message);
+		for (i = 0; i < n; i++)
+			taken[i] = 1; /* not lost to another: just unrecorded */
+	}
+	for (i = 0; i < n; i++)
+		log_attempt(&jobs[i], &r[i], ms, taken[i]);
 }
 
 /* The subscriber's link of one purpose on its page's public address, as
@@ -231,8 +242,7 @@ one_batch(struct arena *a)
 		return -1; /* the leases run out; nothing is lost */
 	start = now_ms();
 	send_batch(&send_settings, jobs, results, n);
-	for (i = 0; i < n; i++)
-		record(a, &jobs[i], &results[i], now_ms() - start);
+	record(a, jobs, results, n, now_ms() - start);
 	return (int)n;
 }
 

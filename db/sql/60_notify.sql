@@ -109,6 +109,7 @@ CREATE OR REPLACE FUNCTION notify_fan_out(p_limit integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	v_n integer;
+	v_made bigint;
 BEGIN
 	WITH due AS (
 		SELECT o.cloud_id, o.id FROM notification_outbox o
@@ -125,8 +126,20 @@ BEGIN
 			channel, target, secret)
 		SELECT t.cloud_id, t.id, a.id, a.channel, a.target, a.secret
 		FROM taken t CROSS JOIN LATERAL notify_audience(t.cloud_id,
-			t.page_id, t.kind, t.payload) a)
-	SELECT count(*) INTO v_n FROM taken;
+			t.page_id, t.kind, t.payload) a
+		RETURNING 1)
+	SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM made)
+		INTO v_n, v_made;
+	-- A fan-out that more than doubles the table (the first large one
+	-- of a new installation) leaves the planner believing deliveries is
+	-- near empty: the foreign-key checks of every claim (one per
+	-- attempt) and the claims themselves would then scan it whole, a
+	-- batch of 256 costing a second at 20,000 rows. Their statistics
+	-- are brought up to date here, before any of those is planned.
+	IF v_made > 1000 AND v_made > (SELECT c.reltuples FROM pg_class c
+		WHERE c.oid = 'deliveries'::regclass) THEN
+		ANALYZE deliveries;
+	END IF;
 	RETURN v_n;
 END
 $$;
@@ -297,5 +310,59 @@ BEGIN
 			THEN clock_timestamp() END
 		WHERE cloud_id = p_cloud AND id = p_id;
 	RETURN true;
+END
+$$;
+
+-- A batch's results in one statement (one round trip per batch), k each
+-- element's place in the arrays (from 1), taken as delivery_finish says.
+-- Successes, nearly all of a batch, are recorded set-wise (three
+-- statements for the lot); the rest one by one through delivery_finish,
+-- in subscriber order, so that two notifiers recording batches that share
+-- subscribers lock those rows in the same order.
+CREATE OR REPLACE FUNCTION delivery_finish_all(p_cloud text[], p_id uuid[],
+	p_attempt integer[], p_outcome text[], p_status integer[],
+	p_error text[], p_next_ms bigint[], p_subscriber uuid[],
+	p_max_attempts integer)
+RETURNS TABLE (k bigint, taken boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+BEGIN
+	RETURN QUERY
+	WITH ok AS (
+		SELECT x.k, x.c, x.i, x.a, nullif(x.s, 0) AS s
+		FROM unnest(p_cloud, p_id, p_attempt, p_outcome, p_status)
+			WITH ORDINALITY AS x(c, i, a, o, s, k)
+		WHERE x.o = 'DELIVERED'),
+	done AS (
+		UPDATE deliveries d SET state = 'DELIVERED', lease_until = NULL,
+			finished_at = clock_timestamp()
+		FROM ok WHERE d.cloud_id = ok.c AND d.id = ok.i
+		AND d.state = 'IN_FLIGHT' AND d.attempts = ok.a
+		RETURNING d.cloud_id, d.id, d.subscriber_id),
+	attempted AS (
+		UPDATE delivery_attempts t SET finished_at = clock_timestamp(),
+			outcome = 'DELIVERED', status_code = ok.s,
+			next_attempt_at = NULL
+		FROM ok JOIN done ON done.cloud_id = ok.c AND done.id = ok.i
+		WHERE t.cloud_id = ok.c AND t.delivery_id = ok.i
+		AND t.attempt = ok.a),
+	reset AS (
+		UPDATE subscribers s SET consecutive_failures = 0
+		FROM done WHERE s.cloud_id = done.cloud_id
+		AND s.id = done.subscriber_id AND s.consecutive_failures <> 0)
+	SELECT ok.k, done.id IS NOT NULL FROM ok
+	LEFT JOIN done ON done.cloud_id = ok.c AND done.id = ok.i;
+	FOR r IN SELECT * FROM unnest(p_cloud, p_id, p_attempt, p_outcome,
+			p_status, p_error, p_next_ms, p_subscriber)
+			WITH ORDINALITY AS x(c, i, a, o, s, e, n, sub, k)
+		WHERE x.o <> 'DELIVERED'
+		ORDER BY x.sub, x.i
+	LOOP
+		k := r.k;
+		taken := delivery_finish(r.c, r.i, r.a, r.o, nullif(r.s, 0),
+			r.e, to_timestamp(r.n / 1000.0), p_max_attempts);
+		RETURN NEXT;
+	END LOOP;
 END
 $$;
