@@ -100,7 +100,8 @@ test: deps build
 test-unit: deps $(BUILD)/test-unit
 	CK_FORK=yes $(BUILD)/test-unit
 
-test-api: deps build
+# bench-explain: tests/api/test_plans.py reads the statements' plans.
+test-api: deps build $(BUILD)/bench-explain
 	BUILD=$(BUILD) tests/api/run.sh
 
 # The unit suites under valgrind (no fork, so leaks are seen).
