@@ -124,10 +124,12 @@ bench: deps build $(BENCH_PROGRAMS)
 	BUILD=$(BUILD) bench/endpoints.sh
 	BUILD=$(BUILD) bench/subscribers.sh
 
-# The webhook fan-out of one incident to 100,000 subscribers (issue 11 item
-# 8); not part of make bench (nor of make test).
+# The fan-out of one incident to 100,000 webhook subscribers, then to
+# 100,000 email subscribers (issue 11 item 8); not part of make bench (nor
+# of make test).
 bench-fanout: deps build
 	BUILD=$(BUILD) bench/fanout.sh
+	BUILD=$(BUILD) BENCH_FANOUT_CHANNEL=EMAIL bench/fanout.sh
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
              cli/*.[ch] notify/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c \

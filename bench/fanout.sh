@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # bench/fanout.sh (make bench-fanout; not part of make test or make bench):
-# the fan-out of one incident to BENCH_FANOUT_SUBSCRIBERS (100,000) webhook
-# subscribers of one page, through the real notifier, to a local HTTPS
-# receiver (an nginx of its own answering 200, with a test CA the notifier
-# trusts through webhook_ca_file). Issue 11 item 8; goal: the last delivery
-# within 60 s of the incident's commit on two cores.
+# the fan-out of one incident to BENCH_FANOUT_SUBSCRIBERS (100,000)
+# subscribers of one page, through the real notifier. WEBHOOK (the default):
+# to a local HTTPS receiver (an nginx of its own answering 200, with a test
+# CA the notifier trusts through webhook_ca_file); EMAIL: into the pickup
+# directory (no smtp_url), one .eml per message. Issue 11 item 8; goal: the
+# last webhook delivery within 60 s of the incident's commit on two cores.
 #
-# The subscribers are seeded by SQL (the real table, indexes and counters;
-# bench/fanout.sql); the incident is a POST /incidents with
+# The subscribers are seeded by SQL (the real table and indexes, counters
+# set in bulk: bench/fanout.sql); the incident is a POST /incidents with
 # shouldSendNotifications; everything after is statusd-notify's: the fan-out
 # into deliveries, claims, signed POSTs, recorded attempts. Measured from the
 # database (the outbox row's created_at and delivered_at, the attempts'
 # times) and checked against the receiver's access log (every request
-# counted). Results: stdout and the "fanout" section of bench/RESULTS.md.
+# counted, or the .eml files). Results: stdout and the "fanout" (or
+# "fanout-email") section of bench/RESULTS.md.
 #
+#   BENCH_FANOUT_CHANNEL      WEBHOOK or EMAIL (WEBHOOK)
 #   BENCH_FANOUT_SUBSCRIBERS  subscribers (100000)
 #   BENCH_FANOUT_BATCH        notify_batch of the notifier (256)
 #   BENCH_FANOUT_NOTIFIERS    notifiers running side by side (1)
@@ -21,6 +24,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build}
+channel=${BENCH_FANOUT_CHANNEL:-WEBHOOK}
+case $channel in
+WEBHOOK) section=fanout what="webhook subscribers" ;;
+EMAIL) section=fanout-email what="email subscribers (pickup directory)" ;;
+*)
+	echo "bench: BENCH_FANOUT_CHANNEL must be WEBHOOK or EMAIL" >&2
+	exit 2
+	;;
+esac
 n=${BENCH_FANOUT_SUBSCRIBERS:-100000}
 batch=${BENCH_FANOUT_BATCH:-256}
 notifiers=${BENCH_FANOUT_NOTIFIERS:-1}
@@ -102,11 +114,11 @@ nginx -p "$state/rx" -c "$state/rx/nginx.conf" -g 'daemon off;' &
 rx_pid=$!
 
 # --- the page, its subscribers, the notifier's settings -----------------------
-say "seeding $n webhook subscribers"
+say "seeding $n $what"
 t=$(date +%s.%N)
 page=$(post /pages '{"page":{"name":"Fan-out bench","subdomain":"fanout-bench","pageType":"PUBLIC"}}' |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["page"]["id"])')
-sql -v cloud="$CLOUD" -v page="$page" -v n="$n" \
+sql -v cloud="$CLOUD" -v page="$page" -v n="$n" -v stype="$channel" \
 	-v url="https://127.0.0.1:$rx_port/hook/" -f bench/fanout.sql >/dev/null
 sql -c "ANALYZE subscribers, pages, notification_outbox, deliveries"
 say "seeded in $(python3 -c "import time; print(round(time.time() - $t, 1))") s"
@@ -161,21 +173,27 @@ IFS='|' read -r delivered other fanout_s first_s last_s attempts < <(sql -c "
 		(SELECT count(*) FROM delivery_attempts a WHERE a.event_id = o.id)
 	FROM notification_outbox o JOIN deliveries d ON d.event_id = o.id
 	WHERE o.id = '$ev' GROUP BY o.id, o.delivered_at, o.created_at")
-received=$(grep -c ' "POST /hook/' "$state/rx/logs/access.log" || true)
+if [ "$channel" = WEBHOOK ]; then
+	received=$(grep -c ' "POST /hook/' "$state/rx/logs/access.log" || true)
+else
+	mail_dir=$(sed -n 's/^mail_pickup_dir = //p' "$conf" | tail -n 1)
+	received=$(find "$mail_dir" -name '*.eml' | wc -l)
+fi
 rate=$(python3 -c "print(round($delivered / max($last_s - $first_s, 0.001)))")
 goal=$(python3 -c "print('met' if $last_s <= 60 and $delivered == $n else 'NOT met')")
+[ "$channel" = WEBHOOK ] || goal="$goal (the goal is the webhooks')"
 
 {
-	echo "Fan-out of one incident to $n webhook subscribers of one page (issue 11"
+	echo "Fan-out of one incident to $n $what of one page (issue 11"
 	echo "item 8): \`make bench-fanout\`, $(nproc) cores shared with other work"
 	echo "(load average $load at the start), notify_batch $batch, $notifiers notifier(s),"
-	echo "receiver an nginx on loopback over HTTPS. Times from the incident's commit"
-	echo "(the outbox row's created_at)."
+	echo "webhook receiver an nginx on loopback over HTTPS. Times from the incident's"
+	echo "commit (the outbox row's created_at)."
 	echo
 	echo "| measure | value |"
 	echo "|---|---|"
 	echo "| deliveries DELIVERED / other | $delivered / $other |"
-	echo "| attempts recorded / requests received | $attempts / $received |"
+	echo "| attempts recorded / messages received | $attempts / $received |"
 	echo "| fan-out transaction began (event taken) | ${fanout_s} s |"
 	echo "| first attempt started (the $n deliveries committed) | ${first_s} s |"
 	echo "| last delivery finished | ${last_s} s |"
@@ -189,7 +207,7 @@ cat "$table"
 sql -c "EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM notify_audience('$CLOUD',
 	'$page', 'incident.created', (SELECT payload FROM notification_outbox
 	WHERE id = '$ev'))" >"$plans"
-python3 bench/results_section.py fanout "$table" "$plans"
+python3 bench/results_section.py "$section" "$table" "$plans"
 [ "$delivered" = "$n" ] && [ "$received" -ge "$n" ] || {
 	say "not every subscriber was told ($delivered delivered, $received received)"
 	exit 1

@@ -414,6 +414,29 @@ def test_notify_reminder_routed_to_operator_channels(ctx):
                                           "incident.reminder" for x in rec.of(path)), 5)
 
 
+def test_notify_large_fan_out_analyzes_deliveries(ctx):
+    """A fan-out that more than doubles the deliveries table brings its
+    statistics up to date in the same transaction (else the claims after
+    it are planned for a near-empty table: bench/RESULTS.md, "fanout").
+    The targets are internal, so each attempt is refused at once."""
+    page, comps = page_with_components(ctx, ("Mail",))
+    before = float(ctx.psql("SELECT reltuples FROM pg_class WHERE relname = 'deliveries'"))
+    n = max(1500, int(before) + 500)
+    ctx.psql("INSERT INTO subscribers (cloud_id, id, page_id, item_type, item_id,"
+             " subscription_type, contact, status, webhook_secret)"
+             " SELECT '%s', gen_random_uuid(), '%s', 'PAGE_SUBSCRIBER', '%s', 'WEBHOOK',"
+             " 'https://127.0.0.1:1/' || g, 'SUBSCRIBED', '%s'"
+             " FROM generate_series(1, %d) AS g"
+             % (ctx.cloud, page["id"], page["id"], new_secret(), n))
+    clear(ctx)
+    with notifier(ctx, keep=True, webhook_allowed_networks=None):
+        _, ev = new_incident(ctx, page["id"], comps)
+        assert len(deliveries_of(ctx, ev)) == n
+        after = float(ctx.psql("SELECT reltuples FROM pg_class WHERE relname = 'deliveries'"))
+        assert after >= n, (before, after, n)
+    clear(ctx)
+
+
 # --- processes ----------------------------------------------------------------
 
 def test_notify_sigterm_finishes_attempt_in_flight(ctx):
