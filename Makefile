@@ -87,6 +87,12 @@ $(BUILD)/test-unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libstatusd.a
 $(BUILD)/test-chaos: $(BUILD)/tests/chaos/chaos.o $(BUILD)/libstatusd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Built without the sanitizers even under SAN=1: it is preloaded after
+# their runtime (tests/api/notifyrig.py), and only forwards lookups.
+$(BUILD)/rebind.so: tests/preload/rebind.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -O2 -g $(WARN) -fPIC -shared -o $@ $< -ldl
+
 # The local stack: PostgreSQL under ./var, statusd, nginx on :8080.
 run: deps build
 	deploy/stack.sh run
@@ -100,8 +106,9 @@ test: deps build
 test-unit: deps $(BUILD)/test-unit
 	CK_FORK=yes $(BUILD)/test-unit
 
-# bench-explain: tests/api/test_plans.py reads the statements' plans.
-test-api: deps build $(BUILD)/bench-explain
+# bench-explain: tests/api/test_plans.py reads the statements' plans;
+# rebind.so: the test-only DNS of tests/preload (never in a product).
+test-api: deps build $(BUILD)/bench-explain $(BUILD)/rebind.so
 	BUILD=$(BUILD) tests/api/run.sh
 
 # The unit suites under valgrind (no fork, so leaks are seen).
@@ -133,7 +140,7 @@ bench-fanout: deps build
 
 FORMAT_SRC = $(wildcard core/*.[ch] db/*.[ch] handlers/*.[ch] fcgi/*.[ch] \
              cli/*.[ch] notify/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/chaos/*.c \
-             bench/*.c)
+             tests/preload/*.c bench/*.c)
 format: deps
 	clang-format -i $(FORMAT_SRC)
 

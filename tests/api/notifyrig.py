@@ -222,7 +222,7 @@ class Receiver:
 # --- notifiers ----------------------------------------------------------------
 
 class Notifier:
-    def __init__(self, ctx, workdir, ca_file, **settings):
+    def __init__(self, ctx, workdir, ca_file, env=None, **settings):
         stack = _read_conf(ctx.conf)
         conf = {
             "database_url": ctx.database_url,
@@ -253,7 +253,7 @@ class Notifier:
         self.logf = os.fdopen(fd, "w+")
         self.proc = subprocess.Popen(
             [os.path.join(ctx.build, "statusd-notify"), "-c", self.conf],
-            stdout=self.logf, stderr=subprocess.STDOUT)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=env)
         self.wait_log("event=notify_listening", 10)
 
     def log_text(self):
@@ -309,12 +309,14 @@ class SignUp:
     """A second statusd (same database) that takes webhook targets on
     loopback, where the receiver is: the stack's statusd refuses them, as
     it must. Subscribers made through it are made by the API, with their
-    secret from the 201."""
+    secret from the 201. allowed=None: the default rules, which refuse
+    loopback; env: the statusd's environment (Rebind.env)."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, allowed="127.0.0.0/8, ::1/128", env=None):
         self.ctx = ctx
-        conf = second_conf(ctx, "webhook_allowed_networks = 127.0.0.0/8, ::1/128")
-        self.statusd = SecondWithConf(ctx, conf, "-w", "1")
+        lines = ["webhook_allowed_networks = " + allowed] if allowed else []
+        conf = second_conf(ctx, *lines)
+        self.statusd = SecondWithConf(ctx, conf, "-w", "1", env=env)
 
     def post(self, path, body):
         ctx = self.ctx
@@ -340,3 +342,40 @@ class SignUp:
 
     def close(self):
         self.statusd.stop()
+
+
+# --- DNS rebinding ------------------------------------------------------------
+
+class Rebind:
+    """Names under .rebind.test answered by tests/preload/rebind.c in the
+    processes started with env(): set() maps a name to the addresses its
+    1st, 2nd, ... lookups answer (the last one from then on), and lookups()
+    counts the lookups of a name made so far, across those processes."""
+
+    def __init__(self, ctx):
+        # statusd run as root works as nobody: it reads the map and
+        # writes the log too.
+        d = tempfile.mkdtemp(prefix="rebind-", dir=ctx.state_dir)
+        os.chmod(d, 0o755)
+        self.map, self.log = os.path.join(d, "map"), os.path.join(d, "log")
+        self.set("none.rebind.test")
+        open(self.log, "w").close()
+        os.chmod(self.log, 0o666)
+        preload = [os.path.abspath(os.path.join(ctx.build, "rebind.so"))]
+        # A sanitized binary wants its runtime first in the library list;
+        # the runtime then hands lookups on to rebind.so.
+        ldd = subprocess.run(["ldd", os.path.join(ctx.build, "statusd")],
+                             capture_output=True, text=True, check=True).stdout
+        preload[:0] = [l.split()[2] for l in ldd.splitlines() if "libasan" in l]
+        self.env = dict(os.environ, LD_PRELOAD=":".join(preload),
+                        REBIND_MAP=self.map, REBIND_LOG=self.log)
+
+    def set(self, name, *addrs):
+        with open(self.map + ".new", "w") as f:
+            f.write("%s %s\n" % (name, " ".join(addrs)))
+        os.chmod(self.map + ".new", 0o644)
+        os.replace(self.map + ".new", self.map)
+
+    def lookups(self, name):
+        with open(self.log) as f:
+            return sum(1 for line in f if line.strip() == name)

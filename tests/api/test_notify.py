@@ -14,7 +14,7 @@ import time
 import urllib.parse
 import uuid
 
-from notifyrig import Notifier, Receiver, SignUp, make_ca, new_secret
+from notifyrig import Notifier, Rebind, Receiver, SignUp, make_ca, new_secret
 from subscriberlib import mint_token, subscribe
 from test_incidents import create, incident_of, page_with_components, put
 
@@ -334,6 +334,66 @@ def test_notify_internal_address_at_delivery_refused(ctx):
         assert "reason=\"resolves to an internal address\"" in n.log_text()
         time.sleep(0.3)
         assert not [p for _, p in subs if rec.of(p)]
+
+
+# A public address by the contact rules that nothing here answers on.
+PUBLIC = "198.20.0.1"
+
+
+def signed_up_as(ctx, rb, name):
+    """A webhook subscriber at https://name:<receiver port>/ok/..., made
+    through a statusd with the default rules (loopback refused) that
+    resolves through rb: (page, comps, subscriber)."""
+    page, comps = page_with_components(ctx, ("Mail",))
+    strict = SignUp(ctx, allowed=None, env=rb.env)
+    try:
+        sub = strict.webhook(receiver(ctx), page["id"], "/ok/" + uuid.uuid4().hex[:12],
+                             host=name)
+    finally:
+        strict.close()
+    assert rb.lookups(name) == 1  # the sign-up check resolved it, through rb
+    return page, comps, sub
+
+
+def test_notify_rebind_to_loopback_after_signup_refused(ctx):
+    """A name public at sign-up that resolves to loopback at delivery is
+    refused at delivery, and nothing reaches the loopback receiver."""
+    rb = Rebind(ctx)
+    name = "x%s.rebind.test" % uuid.uuid4().hex[:8]
+    rb.set(name, PUBLIC)
+    page, comps, sub = signed_up_as(ctx, rb, name)
+    rb.set(name, "127.0.0.1")
+    with notifier(ctx, env=rb.env, webhook_allowed_networks=None) as n:
+        _, ev = new_incident(ctx, page["id"], comps)
+        did = delivery_to(ctx, ev, sub)
+        assert wait_state(ctx, did, ("FAILED",), 5) == ("FAILED", 1)
+        assert [x[:2] for x in attempts(ctx, did)] == [(1, "REFUSED")]
+        assert "reason=\"resolves to an internal address\"" in n.log_text()
+    assert rb.lookups(name) == 2
+    assert not [r for r in receiver(ctx).requests if name in r["headers"].get("Host", "")]
+
+
+def test_notify_rebinding_race_pinned(ctx):
+    """The rebinding race: a name that answers a public address to the
+    check and loopback to any later lookup. Each attempt resolves once and
+    connects to what it checked, so the first fails on the public address
+    (not refused at connect: curl never looked the name up again), the
+    second is refused by its own check, and nothing reaches loopback."""
+    rb = Rebind(ctx)
+    name = "x%s.rebind.test" % uuid.uuid4().hex[:8]
+    # lookups: the sign-up's, attempt 1's, then loopback
+    rb.set(name, PUBLIC, PUBLIC, "127.0.0.1")
+    page, comps, sub = signed_up_as(ctx, rb, name)
+    with notifier(ctx, env=rb.env, webhook_allowed_networks=None,
+                  webhook_connect_timeout_ms=300, webhook_timeout_ms=600) as n:
+        _, ev = new_incident(ctx, page["id"], comps)
+        did = delivery_to(ctx, ev, sub)
+        assert wait_state(ctx, did, ("FAILED",), 10)[0] == "FAILED"
+        a = [x[:2] for x in attempts(ctx, did)]
+        assert a == [(1, "RETRY"), (2, "REFUSED")], (a, n.log_text()[-2000:])
+        assert "connects to an internal address" not in n.log_text()
+    assert rb.lookups(name) == 1 + 2  # the sign-up's, then one per attempt
+    assert not [r for r in receiver(ctx).requests if name in r["headers"].get("Host", "")]
 
 
 # --- fan-out and routing ------------------------------------------------------

@@ -102,13 +102,13 @@ def second_conf(ctx, *lines):
 class SecondWithConf(proc._SecondStatusd):
     """A second statusd with a configuration of its own; its log is kept."""
 
-    def __init__(self, ctx, conf, *args):
+    def __init__(self, ctx, conf, *args, env=None):
         self.sock = os.path.join(ctx.state_dir, "run", "second-%s.sock" % uuid.uuid4().hex[:8])
         self.log = conf + ".log"
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
                 [os.path.join(ctx.build, "statusd"), "-c", conf, "-l", self.sock] + list(args),
-                stdout=log, stderr=log)
+                stdout=log, stderr=log, env=env)
         # Started: the migration child is gone and the workers are forked.
         assert proc._wait(lambda: "event=started" in self.log_text() and
                           proc._children(self.proc.pid), 10), \
