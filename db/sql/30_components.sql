@@ -29,9 +29,13 @@ BEGIN
 	IF old <> p_status THEN
 		UPDATE components SET status = p_status, updated_at = at
 			WHERE cloud_id = p_cloud AND id = p_id;
+		-- The INSERT's follow-up starts from the interval this closes,
+		-- so the UPDATE's own would only be done twice (issue 13).
+		PERFORM set_config('statusd.history_follow_deferred', 'on', true);
 		UPDATE component_status_history SET ended_at = at
 			WHERE cloud_id = p_cloud AND component_id = p_id
 			AND ended_at IS NULL;
+		PERFORM set_config('statusd.history_follow_deferred', '', true);
 		INSERT INTO component_status_history
 			(cloud_id, component_id, status, started_at)
 			VALUES (p_cloud, p_id, p_status, at);
@@ -228,7 +232,18 @@ $$;
 CREATE OR REPLACE FUNCTION component_blocks_rewrite(p_cloud text[],
 	p_component uuid[], p_from timestamptz[]) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+	-- The seeds once, not once a statement.
+	seed_cloud text[];
+	seed_component uuid[];
+	seed_started timestamptz[];
 BEGIN
+	SELECT array_agg(s.cloud_id), array_agg(s.component_id),
+		array_agg(s.started_at)
+	INTO seed_cloud, seed_component, seed_started
+	FROM component_history_seeds(p_cloud, p_component, p_from) s;
+	WITH s AS (SELECT * FROM unnest(seed_cloud, seed_component,
+		seed_started) AS s(cloud_id, component_id, started_at))
 	UPDATE components c SET last_started_at = h.started_at,
 		last_ended_at = h.ended_at, last_status = h.status,
 		last_lost_before = h.lost_before,
@@ -236,21 +251,23 @@ BEGIN
 			FROM component_status_history x
 			WHERE x.cloud_id = s.cloud_id
 			AND x.component_id = s.component_id)
-	FROM component_history_seeds(p_cloud, p_component, p_from) s
+	FROM s
 	LEFT JOIN LATERAL (SELECT * FROM component_status_history x
 		WHERE x.cloud_id = s.cloud_id
 		AND x.component_id = s.component_id
 		ORDER BY x.started_at DESC LIMIT 1) h ON true
 	WHERE c.cloud_id = s.cloud_id AND c.id = s.component_id;
 	DELETE FROM component_blocks b
-	USING component_history_seeds(p_cloud, p_component, p_from) s
+	USING unnest(seed_cloud, seed_component, seed_started)
+		AS s(cloud_id, component_id, started_at)
 	WHERE b.cloud_id = s.cloud_id AND b.component_id = s.component_id
 	AND b.started_at >= s.started_at;
 	INSERT INTO component_blocks (cloud_id, page_id, block, component_id,
 		started_at, ended_at, status, lost_before)
 	SELECT h.cloud_id, c.page_id, k.block, h.component_id, h.started_at,
 		h.ended_at, h.status, h.lost_before
-	FROM component_history_seeds(p_cloud, p_component, p_from) s
+	FROM unnest(seed_cloud, seed_component, seed_started)
+		AS s(cloud_id, component_id, started_at)
 	CROSS JOIN LATERAL (SELECT * FROM component_status_history x
 		WHERE x.cloud_id = s.cloud_id
 		AND x.component_id = s.component_id
@@ -277,8 +294,12 @@ $$;
 CREATE OR REPLACE FUNCTION component_history_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	-- Its own update of lost_before changes nothing the sums depend on.
-	IF pg_trigger_depth() > 1 AND TG_OP = 'UPDATE' THEN
+	-- Its own update of lost_before changes nothing the sums depend on;
+	-- nor does closing the open interval when the statement inserting the
+	-- next one follows (component_set_live_status): that one's follow-up
+	-- covers both.
+	IF TG_OP = 'UPDATE' AND (pg_trigger_depth() > 1 OR current_setting(
+		'statusd.history_follow_deferred', true) = 'on') THEN
 		RETURN NULL;
 	END IF;
 	IF TG_OP = 'INSERT' THEN

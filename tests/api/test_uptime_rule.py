@@ -144,3 +144,46 @@ def test_uptime_of_a_page_reads_no_history_per_component(ctx):
         " SELECT coalesce(idx_scan, 0) + seq_scan FROM pg_stat_xact_user_tables"
         " WHERE relname = 'component_status_history'" % (cloud, page, D0, TO))
     assert scans.splitlines() == ["21", "0"], scans
+
+
+def _blocks_and_sums(ctx, cloud, cid):
+    return ctx.psql(
+        "SELECT string_agg(format('%%s %%s %%s %%s', block, started_at,"
+        " ended_at, lost_before), ',' ORDER BY block, started_at)"
+        " FROM component_blocks WHERE cloud_id = '%s' AND component_id = '%s';"
+        " SELECT string_agg(format('%%s %%s', started_at, lost_before), ','"
+        " ORDER BY started_at) FROM component_status_history"
+        " WHERE cloud_id = '%s' AND component_id = '%s';"
+        " SELECT format('%%s %%s %%s %%s %%s', first_started_at,"
+        " last_started_at, last_ended_at, last_status, last_lost_before)"
+        " FROM components WHERE cloud_id = '%s' AND id = '%s'"
+        % (cloud, cid, cloud, cid, cloud, cid))
+
+
+def test_status_change_follows_the_history_once(ctx):
+    """A status change closes the open interval and opens the next one:
+    one follow-up of the history (sums, blocks, the component's row), not
+    one after each statement, and what it leaves is what a follow-up of
+    the whole history leaves (issue 13, write cost)."""
+    cloud, page = _setup(ctx)
+    cid = _component(ctx, cloud, page, "moving", -30, [
+        ("OPERATIONAL", -30, -3), ("MAJOR_OUTAGE", -3, -2),
+        ("OPERATIONAL", -2, None)])
+    # Statements of one call share a transaction: its own counts. Each
+    # follow-up writes the component's row again (one write is the
+    # change's own) and rewrites its blocks from the interval before the
+    # earliest change; the one after the INSERT deletes none.
+    counts = ctx.psql(
+        "SELECT component_set_live_status('%s', '%s', 'PARTIAL_OUTAGE');"
+        " SELECT relname || '=' || n_tup_upd || '/' || n_tup_del"
+        " FROM pg_stat_xact_user_tables WHERE relname IN ('components',"
+        " 'component_blocks') ORDER BY relname" % (cloud, cid))
+    assert counts.splitlines() == [
+        "OPERATIONAL", "component_blocks=0/0", "components=2/0"], counts
+    ctx.psql("SELECT component_set_live_status('%s', '%s', 'OPERATIONAL')"
+             % (cloud, cid))
+    incremental = _blocks_and_sums(ctx, cloud, cid)
+    ctx.psql("SELECT component_history_follow(ARRAY['%s'], ARRAY['%s'::uuid],"
+             " ARRAY['-infinity'::timestamptz])" % (cloud, cid))
+    assert _blocks_and_sums(ctx, cloud, cid) == incremental
+    assert incremental.count(",") > 10, incremental
