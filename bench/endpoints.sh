@@ -21,6 +21,8 @@
 # Fails on any non-2xx answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 BUILD=${BUILD:-build}
 build_dir=$(realpath -m "$BUILD")
@@ -44,17 +46,11 @@ changes=100 # status changes per component
 state=$(mktemp -d /tmp/statusd-bench-endpoints.XXXXXX)
 chmod 755 "$state"
 # Two free ports: nginx's and statusd's metrics listener's.
-read -r port metrics_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+read -r port metrics_port < <(free_ports 2)
 out=bench/results/endpoints.txt
 plans=bench/results/plans.txt
 mkdir -p bench/results
 
-say() { printf 'bench: %s\n' "$*" >&2; }
 cleanup() {
 	STATE_DIR=$state deploy/stack.sh stop >/dev/null 2>&1 || true
 	rm -rf "$state"
@@ -63,18 +59,7 @@ trap cleanup EXIT
 [ -z "${BENCH_KEEP:-}" ] || trap - EXIT
 
 started=$(date +%s)
-STATE_DIR=$state PORT=$port METRICS_PORT=$metrics_port WORKERS=${BENCH_WORKERS:-4} BUILD=$BUILD \
-	RATE=1000000r/s BURST=1000000 deploy/stack.sh start >"$state/stack.log" 2>&1 ||
-	{
-		tail -n 20 "$state/stack.log"
-		exit 1
-	}
-# shellcheck disable=SC1091
-. "$state/env"
-conf=$state/etc/statusd.conf
-[ -f "$conf" ] || conf=$(find "$state" -name statusd.conf | head -n 1)
-sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
-auth="Basic $(printf '%s:%s' "$EMAIL" "$TOKEN" | base64 -w0)"
+stack_start "WORKERS=${BENCH_WORKERS:-4}" RATE=1000000r/s BURST=1000000
 api="/jsm/ops/api/$CLOUD"
 
 # Never analysed until the second phase: no autovacuum (nor its ANALYZE).
@@ -213,8 +198,7 @@ declare -A rps
 : >"$plans"
 for phase in unanalysed analysed; do
 	if [ $phase = analysed ]; then
-		sql -c "SELECT format('ANALYZE %I;', tablename) FROM pg_tables
-			WHERE schemaname = 'public'" | sql >/dev/null
+		analyse_all
 	fi
 	explain $phase
 	ref=()

@@ -22,6 +22,8 @@
 #   BENCH_FANOUT_NOTIFIERS    notifiers running side by side (1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 BUILD=${BUILD:-build}
 channel=${BENCH_FANOUT_CHANNEL:-WEBHOOK}
@@ -38,16 +40,10 @@ batch=${BENCH_FANOUT_BATCH:-256}
 notifiers=${BENCH_FANOUT_NOTIFIERS:-1}
 state=$(mktemp -d /tmp/statusd-bench-fanout.XXXXXX)
 chmod 755 "$state"
-read -r port metrics_port rx_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+read -r port metrics_port rx_port < <(free_ports 3)
 table=$state/table.md
 plans=$state/plans.txt
 
-say() { printf 'bench: %s\n' "$*" >&2; }
 rx_pid=
 notify_pids=()
 cleanup() {
@@ -60,18 +56,7 @@ trap cleanup EXIT
 [ -z "${BENCH_KEEP:-}" ] || trap - EXIT
 
 # --- the stack, without its own notifier --------------------------------------
-STATE_DIR=$state PORT=$port METRICS_PORT=$metrics_port WORKERS=2 NOTIFY=0 \
-	BUILD=$BUILD STATUSD_EXTRA_CONF="subscriber_quota = $((2 * n))" \
-	deploy/stack.sh start >"$state/stack.log" 2>&1 ||
-	{
-		tail -n 20 "$state/stack.log"
-		exit 1
-	}
-# shellcheck disable=SC1091
-. "$state/env"
-conf=$(find "$state" -name statusd.conf | head -n 1)
-sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
-auth="Basic $(printf '%s:%s' "$EMAIL" "$TOKEN" | base64 -w0)"
+stack_start WORKERS=2 NOTIFY=0 STATUSD_EXTRA_CONF="subscriber_quota = $((2 * n))"
 api="$BASE_URL/jsm/ops/api/$CLOUD"
 post() { # path body -> response body
 	curl -sf -H "Authorization: $auth" -H 'Content-Type: application/json' \

@@ -27,6 +27,8 @@
 # BENCH_SIZE=small seeds 100,000 (the quick run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 BUILD=${BUILD:-build}
 build_dir=$(realpath -m "$BUILD")
@@ -42,17 +44,11 @@ small) n=${BENCH_SUBSCRIBERS:-100000} ;;
 esac
 state=$(mktemp -d /tmp/statusd-bench-subscribers.XXXXXX)
 chmod 755 "$state"
-read -r port metrics_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+read -r port metrics_port < <(free_ports 2)
 out=bench/results/subscribers.txt
 plans=bench/results/subscriber-plans.txt
 mkdir -p bench/results
 
-say() { printf 'bench: %s\n' "$*" >&2; }
 cleanup() {
 	STATE_DIR=$state deploy/stack.sh stop >/dev/null 2>&1 || true
 	rm -rf "$state"
@@ -62,19 +58,8 @@ trap cleanup EXIT
 
 started=$(date +%s)
 # The quota (1,000,000 by default) would refuse the sign-ups.
-STATE_DIR=$state PORT=$port METRICS_PORT=$metrics_port WORKERS=${BENCH_WORKERS:-4} \
-	BUILD=$BUILD RATE=1000000r/s BURST=1000000 \
-	STATUSD_EXTRA_CONF="subscriber_quota = $((2 * n))" \
-	deploy/stack.sh start >"$state/stack.log" 2>&1 ||
-	{
-		tail -n 20 "$state/stack.log"
-		exit 1
-	}
-# shellcheck disable=SC1091
-. "$state/env"
-conf=$(find "$state" -name statusd.conf | head -n 1)
-sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
-auth="Basic $(printf '%s:%s' "$EMAIL" "$TOKEN" | base64 -w0)"
+stack_start "WORKERS=${BENCH_WORKERS:-4}" RATE=1000000r/s BURST=1000000 \
+	STATUSD_EXTRA_CONF="subscriber_quota = $((2 * n))"
 api="/jsm/ops/api/$CLOUD"
 
 # Never analysed until the second phase: no autovacuum (nor its ANALYZE).
@@ -171,8 +156,7 @@ declare -A res
 : >"$plans"
 for phase in unanalysed analysed; do
 	if [ $phase = analysed ]; then
-		sql -c "SELECT format('ANALYZE %I;', tablename) FROM pg_tables
-			WHERE schemaname = 'public'" | sql >/dev/null
+		analyse_all
 	fi
 	explain $phase
 	ref=()
