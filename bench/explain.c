@@ -8,8 +8,10 @@
  *	INCIDENTS_PAGE_AFTER	<cloud>	false	\N	\N	26	<page id>
  *
  * and gets its plan on stdout, as the workers run it once the plan is
- * cached (plan_cache_mode = force_generic_plan: a plan that depends on
- * the parameters' values or fresh statistics shows here).
+ * cached: the session has the workers' planner settings
+ * (DB_PLANNER_SETTINGS: generic plans, so a plan that depends on the
+ * parameters' values or fresh statistics shows here; no JIT), and says
+ * so on its first line.
  *
  *	bench-explain <conninfo> < requests
  */
@@ -126,7 +128,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-explain: %s", PQerrorMessage(c));
 		return 1;
 	}
-	if (run(c, "SET plan_cache_mode = force_generic_plan") != 0)
+	if (run(c,
+	        "SELECT 'session: plan_cache_mode = ' || "
+	        "current_setting('plan_cache_mode') || ', jit = ' || "
+	        "current_setting('jit') FROM (SELECT " DB_PLANNER_SETTINGS
+	        ") s") != 0)
 		return 1;
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		line[strcspn(line, "\n")] = '\0';

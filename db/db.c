@@ -115,13 +115,7 @@ exec_ok(PGconn *conn, const char *sql)
 }
 
 /* Session settings: the public domain documents render with, the
- * statement timeout (0 = none), UTC, and generic plans. The prepared
- * statements are written so that one plan suits every parameter (keyset
- * walks of an index, primary-key probes: DESIGN.md section 9, the plans in
- * bench/RESULTS.md are these). Left to choose, PostgreSQL with statistics
- * judges some generic plans dearer than the custom ones and plans every
- * execution again: an incident list spent more planning than running
- * (0.5-3 ms a request) and halved its throughput after ANALYZE. */
+ * statement timeout (0 = none), UTC, and the planner's (db_internal.h). */
 static int
 session_setup(PGconn *conn, const struct db_settings *s, int timeout_ms)
 {
@@ -136,8 +130,7 @@ session_setup(PGconn *conn, const struct db_settings *s, int timeout_ms)
 	r = PQexecParams(conn,
 	    "SELECT set_config('statusd.public_domain', $1, false), "
 	    "set_config('statement_timeout', $2, false), "
-	    "set_config('TimeZone', 'UTC', false), "
-	    "set_config('plan_cache_mode', 'force_generic_plan', false)",
+	    "set_config('TimeZone', 'UTC', false), " DB_PLANNER_SETTINGS,
 	    2, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	PQclear(r);

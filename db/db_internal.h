@@ -39,6 +39,30 @@ struct db_stmt {
 #define DB_NOT_ARCHIVED(alias)                                                 \
 	" coalesce(" alias "archived_at, 'infinity') = 'infinity'"
 
+/*
+ * The planner settings of every statusd session (db/db.c), as set_config
+ * calls for a SELECT list; bench/explain.c runs the same, so the plans it
+ * prints are the workers' plans.
+ *
+ * Generic plans: the prepared statements are written so that one plan
+ * suits every parameter (keyset walks of an index, primary-key probes:
+ * DESIGN.md section 9, the plans in bench/RESULTS.md are these). Left to
+ * choose, PostgreSQL with statistics judges some generic plans dearer
+ * than the custom ones and plans every execution again: an incident list
+ * spent more planning than running (0.5-3 ms a request) and halved its
+ * throughput after ANALYZE.
+ *
+ * No JIT: its cost threshold is the plan's estimated total, which on a
+ * large table without a LIMIT the planner believes in (a cloud of
+ * 1,000,000 incidents), and the compiled code is not kept with a cached
+ * plan, so every execution compiled again: the cloud's incident list took
+ * 66 ms instead of 0.8 ms, and plpgsql's queries in the writes likewise.
+ * Every statement here reads a few rows by key; none gains from JIT.
+ */
+#define DB_PLANNER_SETTINGS                                                    \
+	"set_config('plan_cache_mode', 'force_generic_plan', false), "         \
+	"set_config('jit', 'off', false)"
+
 /* What a query file exports so db.c prepares its statements on connect. */
 struct db_stmt_table {
 	const char *file;
