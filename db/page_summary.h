@@ -5,22 +5,26 @@
 #include "arena.h"
 #include "status.h"
 
-/* {"pages": [...]} of the max_pages newest non-deleted pages matching
- * filter (ALL, DRAFT, PUBLISHED), newest first, with "truncated": true
- * when there are more: one query whatever the number of pages. */
+/* Summary items: JSON objects, each a page's stored item with its
+ * stakeholderCount. */
+struct summary_page {
+	int count; /* rows returned */
+	const char **items;
+	const char **keys; /* sort keys (keyset pages only) */
+	const char **ids; /* (keyset pages only) */
+	long total; /* all matching pages (keyset pages only) */
+};
+
+/* The items of the max_pages newest non-deleted pages matching filter
+ * (ALL, DRAFT, PUBLISHED), newest first, and of one more page when there
+ * are more (count = max_pages + 1): one query whatever the number. */
 enum sd_status db_pages_summary(struct arena *a, const char *cloud_id,
-    const char *filter, int max_pages, const char **json, struct sd_error *err);
+    const char *filter, int max_pages, struct summary_page *out,
+    struct sd_error *err);
 
 /* One page of the name-ordered summary: items after (after_key, after_id)
  * (both NULL for the start), at most limit + 1 so the caller sees whether
  * there is more. */
-struct summary_page {
-	int count; /* rows returned, up to limit + 1 */
-	const char **items; /* JSON objects */
-	const char **keys; /* sort keys */
-	const char **ids;
-	long total; /* all matching pages */
-};
 enum sd_status db_pages_summary_keyset(struct arena *a, const char *cloud_id,
     const char *filter, const char *after_key, const char *after_id, int limit,
     struct summary_page *out, struct sd_error *err);

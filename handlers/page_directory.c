@@ -13,18 +13,25 @@
 #include "text.h"
 #include "validate.h"
 
+/* {"pages": [...]}, newest first, with "truncated": true when the
+ * cloud has more than summary_v1_max_pages pages to show. */
 enum sd_status
 pages_summary(
     struct request *req, const struct principal *who, struct response *res)
 {
-	const char *json;
+	int max = handlers_settings()->summary_v1_max_pages;
+	struct summary_page sp;
 	enum sd_status st;
 
 	(void)who;
 	st = db_pages_summary(req->arena, req->cloud_id,
-	    req->input->query[QK_FILTER].text,
-	    handlers_settings()->summary_v1_max_pages, &json, &res->err);
-	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
+	    req->input->query[QK_FILTER].text, max, &sp, &res->err);
+	if (st != SD_OK)
+		return st;
+	return handler_respond_text(res, SD_OK,
+	    paging_join_texts_within(req->arena, "{\"pages\":", sp.items,
+	        sp.count > max ? max : sp.count,
+	        sp.count > max ? ",\"truncated\":true}" : "}"));
 }
 
 /* Sorted by name; cursors are bound to the cloud and the filter. */

@@ -15,23 +15,41 @@ quoted_len(const char *s)
 }
 
 char *
-paging_join_texts(struct arena *a, const char **items, int n)
+paging_join_texts_within(struct arena *a, const char *prefix,
+    const char **items, int n, const char *suffix)
 {
-	size_t len = 3;
+	size_t prefix_len = strlen(prefix), suffix_len = strlen(suffix);
+	size_t len = prefix_len + suffix_len + 3, item_len;
 	char *out, *p;
 	int i;
 
+	/* memcpy, not printf: a v1 summary joins 1,000 items (390 KB), and
+	 * glibc's sprintf of long strings cost it more than its query. */
 	for (i = 0; i < n; i++)
 		len += strlen(items[i]) + 1;
 	out = arena_alloc(a, len);
 	if (out == NULL)
 		return NULL;
 	p = out;
+	memcpy(p, prefix, prefix_len);
+	p += prefix_len;
 	*p++ = '[';
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s%s", i ? "," : "", items[i]);
-	strcpy(p, "]");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		item_len = strlen(items[i]);
+		memcpy(p, items[i], item_len);
+		p += item_len;
+	}
+	*p++ = ']';
+	memcpy(p, suffix, suffix_len + 1);
 	return out;
+}
+
+char *
+paging_join_texts(struct arena *a, const char **items, int n)
+{
+	return paging_join_texts_within(a, "", items, n, "");
 }
 
 char *

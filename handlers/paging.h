@@ -28,6 +28,9 @@ struct connection {
 };
 /* "[a,b,c]" from JSON texts; new arena string, NULL on OOM. */
 char *paging_join_texts(struct arena *a, const char **items, int n);
+/* The same between prefix and suffix: prefix[a,b,c]suffix. */
+char *paging_join_texts_within(struct arena *a, const char *prefix,
+    const char **items, int n, const char *suffix);
 /* New arena string, NULL on OOM. */
 char *paging_connection_json(struct arena *a, const struct connection *c);
 
