@@ -10,9 +10,21 @@
 #define WITH_PAGE                                                              \
 	" FROM incidents i JOIN pages p ON p.cloud_id = i.cloud_id"            \
 	" AND p.id = i.page_id"
+/*
+ * The answer of a write or a look-up: the incidents the key finds, each
+ * with its page by primary key in a lateral subquery that OFFSET 0 keeps
+ * from being flattened into a join, so the incident is the outer side
+ * whatever the statistics. Joined, a planner without statistics drove
+ * from the cloud's pages and probed incidents_page_recent for the id once
+ * per page (measured: 62,000 buffers and 191 ms on a cloud of 10,000
+ * pages, the never-analysed POST and PUT /incidents at 15 req/s).
+ */
 #define RENDER                                                                 \
-	"SELECT incident_with_page(p.doc, incident_node_text(i.node,"          \
-	" incident_page_url(p), i.code))" WITH_PAGE
+	"SELECT d.doc FROM incidents i CROSS JOIN LATERAL (SELECT"             \
+	" incident_with_page(p.doc, incident_node_text(i.node,"                \
+	" incident_page_url(p), i.code)) AS doc FROM pages p"                  \
+	" WHERE p.cloud_id = i.cloud_id AND p.id = i.page_id"                  \
+	" AND" DB_NOT_ARCHIVED("p.") " OFFSET 0) d"
 
 /*
  * Keyset lists, newest first on (created_at, id); $1 cloud, $2 active
@@ -156,16 +168,13 @@ static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
 	    "SELECT incident_append_update($1, $2::uuid, $3, $4, $5,"
 	    " $6::boolean, $7::uuid[], $8::text[], $9)"),
 	DB_STMT(INCIDENT_RENDER,
-	    RENDER " WHERE i.cloud_id = $1 AND i.id = $2::uuid"
-	           " AND" DB_NOT_ARCHIVED("p.")),
+	    RENDER " WHERE i.cloud_id = $1 AND i.id = $2::uuid"),
 	DB_STMT(INCIDENT_GET_BY_CODE,
-	    RENDER " WHERE i.cloud_id = $1 AND i.code = lower($2)"
-	           " AND" DB_NOT_ARCHIVED("p.")),
+	    RENDER " WHERE i.cloud_id = $1 AND i.code = lower($2)"),
 	DB_STMT(INCIDENT_GET_BY_EXTERNAL,
-	    RENDER
-	    " WHERE i.cloud_id = $1 AND i.external_id = $2"
-	    " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
-	    " AND" DB_NOT_ARCHIVED("p.") " ORDER BY i.created_at DESC LIMIT 2"),
+	    RENDER " WHERE i.cloud_id = $1 AND i.external_id = $2"
+	           " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
+	           " ORDER BY i.created_at DESC LIMIT 2"),
 	DB_STMT(
 	    INCIDENTS_AFTER, LIST_AFTER(CLOUD_TOTAL, CLOUD_ROWS, CLOUD_URL)),
 	DB_STMT(
