@@ -26,18 +26,19 @@
 	" LIMIT $5::integer) SELECT r.item, r.position, r.id, t.total"         \
 	" FROM t LEFT JOIN r ON true ORDER BY r.position " order               \
 	", r.id " order
+/* Only the rows of the page are rendered, after the LIMIT. */
 #define UPTIME_PAGE(cond, order)                                               \
 	"WITH m AS (SELECT * FROM component_uptimes($1, $2::uuid,"             \
 	" $3::timestamptz, $4::timestamptz) u"                                 \
 	" WHERE ($5::text IS NULL OR u.name ILIKE '%' ||"                      \
 	" replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_')" \
 	" || '%') AND ($6::text[] IS NULL OR u.status = ANY($6::text[]))),"    \
-	" r AS (SELECT jsonb_build_object('id', m.id, 'name', m.name,"         \
-	" 'status', m.status, 'componentUptimePercentage', m.uptime)::text"    \
-	" AS item, m.position, m.id FROM m WHERE $7::integer IS NULL"          \
+	" r AS (SELECT m.id, m.name, m.status, m.uptime, m.position FROM m"    \
+	" WHERE $7::integer IS NULL"                                           \
 	" OR (m.position, m.id) " cond " ($7::integer, $8::uuid)"              \
 	" ORDER BY m.position " order ", m.id " order " LIMIT $9::integer)"    \
-	" SELECT r.item, r.position, r.id, t.total FROM (SELECT count(*)"      \
+	" SELECT component_uptime_item(r.id, r.name, r.status, r.uptime),"     \
+	" r.position, r.id, t.total FROM (SELECT count(*)"                     \
 	" AS total FROM m) t LEFT JOIN r ON true"                              \
 	" ORDER BY r.position " order ", r.id " order
 
@@ -103,8 +104,7 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	/* Only this component's (and, for a group, its children's) history
 	 * is read. */
 	DB_STMT(UPTIME_COMPONENT,
-	    "SELECT jsonb_build_object('id', u.id, 'name', u.name,"
-	    " 'status', u.status, 'componentUptimePercentage', u.uptime)::text,"
+	    "SELECT component_uptime_item(u.id, u.name, u.status, u.uptime),"
 	    " u.uptime::text FROM components c JOIN pages p"
 	    " ON p.cloud_id = c.cloud_id AND p.id = c.page_id "
 	    "AND" DB_NOT_ARCHIVED(

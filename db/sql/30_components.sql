@@ -359,21 +359,43 @@ LANGUAGE sql STABLE AS $$
 		ORDER BY h.started_at DESC LIMIT 1), 0)
 $$;
 
--- The weighted outage seconds before t of component c in an uptime: none
--- before its first interval (a component's range starts when it was
+-- The weighted outage seconds before t of a component in an uptime, from
+-- its row (first, latest: its first interval's start, its latest interval):
+-- none before its first interval (a component's range starts when it was
 -- created, which is when its history starts); from its latest interval
--- when that holds t; else from held (a page's, by component id and which
--- end); else looked up (CASE and coalesce evaluate only what they need).
-CREATE OR REPLACE FUNCTION component_lost_at(c components, held jsonb,
-	which text, t timestamptz) RETURNS numeric
+-- when that holds t; else held (a page's, from component_lost_held); else
+-- looked up (CASE and coalesce evaluate only what they need).
+CREATE OR REPLACE FUNCTION component_lost_at(p_cloud text, p_component uuid,
+	first timestamptz, latest_started timestamptz, latest_ended timestamptz,
+	latest_status text, latest_lost_before numeric, held numeric,
+	t timestamptz) RETURNS numeric
 LANGUAGE sql STABLE AS $$
-	SELECT CASE WHEN c.first_started_at IS NULL
-			OR t <= c.first_started_at THEN 0
-		WHEN c.last_started_at <= t THEN interval_lost_before(
-			c.last_started_at, c.last_ended_at, c.last_status,
-			c.last_lost_before, t)
-		ELSE coalesce((held ->> (c.id::text || which))::numeric,
-			component_lost_before(c.cloud_id, c.id, t)) END
+	SELECT CASE WHEN first IS NULL OR t <= first THEN 0
+		WHEN latest_started <= t THEN interval_lost_before(
+			latest_started, latest_ended, latest_status,
+			latest_lost_before, t)
+		ELSE coalesce(held, component_lost_before(p_cloud, p_component,
+			t)) END
+$$;
+
+-- For each component of a page, the weighted outage seconds before t from
+-- the closed interval holding t, if one does: one index scan of
+-- component_blocks (the 13 blocks holding t's day), whatever the number of
+-- components (migration 021); nothing unless wanted. The last interval
+-- that started by t, as component_lost_before, should a hand-made history
+-- overlap.
+CREATE OR REPLACE FUNCTION component_lost_held(p_cloud text, p_page uuid,
+	wanted boolean, t timestamptz)
+RETURNS TABLE (component_id uuid, lost numeric)
+LANGUAGE sql STABLE AS $$
+	SELECT DISTINCT ON (b.component_id) b.component_id,
+		interval_lost_before(b.started_at, b.ended_at, b.status,
+			b.lost_before, t)
+	FROM component_blocks b
+	WHERE wanted AND b.block = ANY (day_block_keys(utc_day_number(t)))
+	AND b.cloud_id = p_cloud AND b.page_id = p_page
+	AND b.started_at <= t AND b.ended_at > t
+	ORDER BY b.component_id, b.started_at DESC
 $$;
 
 -- Uptime of every live component of a page over [p_from, p_to], clipped to
@@ -384,57 +406,51 @@ $$;
 -- the difference of two prefix sums per component (lost_before) at the
 -- ends of its range, read without a look-up per component: from its row
 -- (its latest interval, migration 021) for the instants since that began,
--- else, for a whole page, from component_blocks (one index scan, whatever
--- the number of components). A component whose range starts later
--- (created inside it), one in a gap of its history, and one component's
--- uptime (p_only, which limits the rows to that component and its
--- children) look theirs up with component_lost_before.
+-- else, for a whole page, from component_lost_held. A component whose
+-- range starts later (created inside it), one in a gap of its history, and
+-- one component's uptime (p_only, which limits the rows to that component
+-- and its children) look theirs up with component_lost_before.
+--
+-- The held values are joined by FULL JOIN, which PostgreSQL can only run
+-- as a hash or merge join: one pass over each side whatever the
+-- statistics say (a nested loop, chosen on a never-analysed database,
+-- scanned all held rows once per component). Every held row has its
+-- component (component_blocks references it, same page), and the rows
+-- that would not are left out after the join (leaf is materialized, so
+-- that filter cannot turn the FULL JOIN into a LEFT JOIN).
 CREATE OR REPLACE FUNCTION component_uptimes_of(p_cloud text, p_page uuid,
 	p_only uuid, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
 	"position" integer, uptime numeric)
 LANGUAGE sql STABLE AS $$
-	WITH ends AS MATERIALIZED (
-		-- Once, not once per component. held: for a whole page, the
-		-- seconds before p_from ('l') and an end before now ('h') of
-		-- each component whose latest interval began after them, as
-		-- {component id || 'l' | 'h': seconds}, from the closed
-		-- intervals holding them: one index scan of component_blocks
-		-- (the blocks of the two days), whatever the number of
-		-- components.
-		SELECT t.hi, CASE WHEN p_only IS NULL THEN (
-			SELECT coalesce(jsonb_object_agg(x.k, x.v), '{}') FROM (
-				SELECT DISTINCT ON (b.component_id, e.which)
-					b.component_id::text || e.which AS k,
-					interval_lost_before(b.started_at,
-						b.ended_at, b.status,
-						b.lost_before, e.at) AS v
-				FROM component_blocks b
-				JOIN (SELECT 'l', p_from UNION ALL
-					SELECT 'h', t.hi WHERE t.hi < now())
-					AS e(which, at)
-					ON b.started_at <= e.at
-					AND b.ended_at > e.at
-				WHERE b.block = ANY (day_block_keys(
-						utc_day_number(p_from))
-					|| CASE WHEN t.hi < now() THEN
-					day_block_keys(utc_day_number(t.hi)) END)
-				AND b.cloud_id = p_cloud AND b.page_id = p_page
-				ORDER BY b.component_id, e.which,
-					b.started_at DESC) x) END AS held
-		FROM (SELECT least(p_to, now()) AS hi) t
-	), leaf AS (
+	WITH leaf AS MATERIALIZED (
 		SELECT c.id, c.parent_id, c.type, c.name, c.status, c.position,
 			CASE WHEN r.hi <= r.lo THEN 100::numeric
-			ELSE 100 * (1 - (component_lost_at(c, e.held, 'h', r.hi)
-				- component_lost_at(c, CASE WHEN r.lo = p_from
-					THEN e.held END, 'l', r.lo)) /
+			ELSE 100 * (1 - (component_lost_at(c.cloud_id, c.id,
+				c.first_started_at, c.last_started_at,
+				c.last_ended_at, c.last_status,
+				c.last_lost_before, h.lost, r.hi)
+			- component_lost_at(c.cloud_id, c.id,
+				c.first_started_at, c.last_started_at,
+				c.last_ended_at, c.last_status,
+				c.last_lost_before, CASE WHEN r.lo = p_from
+				THEN l.lost END, r.lo)) /
 				extract(epoch FROM r.hi - r.lo)) END AS raw
-		FROM components c CROSS JOIN ends e
+		FROM (SELECT * FROM components c WHERE c.cloud_id = p_cloud
+			AND c.page_id = p_page AND (p_only IS NULL
+			OR c.id = p_only OR c.parent_id = p_only)) c
+		-- One component looks its own up.
+		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL,
+			p_from) l ON l.component_id = c.id
+		-- The range's end is held too when it is well before now; an
+		-- end of about now (the default, "to" being the caller's
+		-- clock) is within the latest interval of all components but
+		-- those that changed since, which look theirs up.
+		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL
+			AND p_to < now() - interval '1 minute', p_to) h
+			ON h.component_id = c.id
 		CROSS JOIN LATERAL (SELECT greatest(p_from, c.created_at) AS lo,
-			e.hi) r
-		WHERE c.cloud_id = p_cloud AND c.page_id = p_page
-		AND (p_only IS NULL OR c.id = p_only OR c.parent_id = p_only)
+			least(p_to, now()) AS hi) r
 	), grp AS (
 		SELECT k.parent_id, avg(k.raw) AS mean FROM leaf k
 		WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id
@@ -443,6 +459,18 @@ LANGUAGE sql STABLE AS $$
 		round(CASE WHEN f.type = 'GROUP_COMPONENT'
 			THEN coalesce(g.mean, 100) ELSE f.raw END, 2)
 	FROM leaf f LEFT JOIN grp g ON g.parent_id = f.id
+	WHERE f.id IS NOT NULL
+$$;
+
+-- A component's uptime as the API shows it ({id, name, status,
+-- componentUptimePercentage}), as text: pieces joined, the strings escaped
+-- by to_json, at a third of a jsonb object's cost (a page's 1,000 items).
+CREATE OR REPLACE FUNCTION component_uptime_item(id uuid, name text,
+	status text, uptime numeric) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT '{"id":"' || id || '","name":' || to_json(name) || ',"status":'
+		|| to_json(status) || ',"componentUptimePercentage":' || uptime
+		|| '}'
 $$;
 
 CREATE OR REPLACE FUNCTION component_uptimes(p_cloud text, p_page uuid,

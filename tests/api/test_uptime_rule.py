@@ -3,7 +3,10 @@ straight on PostgreSQL's component_uptimes(): the arithmetic lives in SQL,
 so that is where it is tested. Fixed ranges in the past keep now() out of
 the figures (except for the range in the future, which is the point)."""
 
+import json
+import random
 import uuid
+from fractions import Fraction
 
 D0 = "2026-01-01T00:00:00Z"  # the range is [D0, D0 + 10 days]
 TO = "2026-01-11T00:00:00Z"
@@ -26,19 +29,21 @@ def _setup(ctx):
 
 def _component(ctx, cloud, page, name, created_day, intervals, parent=None,
                kind="COMPONENT"):
-    """intervals: (status, from_day, to_day or None for open)."""
+    """intervals: (status, from_day, to_day or None for open), inserted in
+    one statement (the history trigger follows them up once)."""
     cid = str(uuid.uuid4())
-    ctx.psql(
-        "INSERT INTO components (cloud_id, id, page_id, parent_id, type,"
-        " name, position, status, created_at) VALUES ('%s', '%s', '%s', %s,"
-        " '%s', '%s', 0, 'OPERATIONAL', %s)"
-        % (cloud, cid, page, "'%s'" % parent if parent else "NULL", kind,
-           name, _day(created_day)))
-    for status, a, b in intervals:
-        ctx.psql(
-            "INSERT INTO component_status_history (cloud_id, component_id,"
-            " status, started_at, ended_at) VALUES ('%s', '%s', '%s', %s, %s)"
-            % (cloud, cid, status, _day(a), _day(b) if b is not None else "NULL"))
+    sql = ("INSERT INTO components (cloud_id, id, page_id, parent_id, type,"
+           " name, position, status, created_at) VALUES ('%s', '%s', '%s', %s,"
+           " '%s', '%s', 0, 'OPERATIONAL', %s);"
+           % (cloud, cid, page, "'%s'" % parent if parent else "NULL", kind,
+              name, _day(created_day)))
+    if intervals:
+        sql += ("INSERT INTO component_status_history (cloud_id, component_id,"
+                " status, started_at, ended_at) VALUES %s;" % ", ".join(
+                    "('%s', '%s', '%s', %s, %s)"
+                    % (cloud, cid, status, _day(a), _day(b) if b is not None else "NULL")
+                    for status, a, b in intervals))
+    ctx.psql(sql)
     return cid
 
 
@@ -144,6 +149,141 @@ def test_uptime_of_a_page_reads_no_history_per_component(ctx):
         " SELECT coalesce(idx_scan, 0) + seq_scan FROM pg_stat_xact_user_tables"
         " WHERE relname = 'component_status_history'" % (cloud, page, D0, TO))
     assert scans.splitlines() == ["21", "0"], scans
+
+
+def test_uptime_of_a_page_reads_one_held_row_per_component(ctx):
+    """A range ending about now (the default: "to" is the caller's clock,
+    a moment before the statement's now()) takes both ends from the rows
+    and component_blocks: one held interval read per component (the one
+    holding the start), none for the end, which every component's latest
+    interval holds (issue 13 goal 3). The end's blocks were read too
+    before: two rows per component here."""
+    cloud, page = _setup(ctx)
+    n = 12
+    for k in range(n):
+        cid = str(uuid.uuid4())
+        ctx.psql(
+            "INSERT INTO components (cloud_id, id, page_id, type, name,"
+            " position, status, created_at) VALUES ('%s', '%s', '%s',"
+            " 'COMPONENT', 'c%02d', 0, 'OPERATIONAL', now() - interval"
+            " '30 days')" % (cloud, cid, page, k))
+        # A day of MAJOR inside the range, then up; the closed interval
+        # before the latest spans the days up to today.
+        ctx.psql(
+            "INSERT INTO component_status_history (cloud_id, component_id,"
+            " status, started_at, ended_at) VALUES"
+            " ('%s', '%s', 'MAJOR_OUTAGE', now() - interval '30 days',"
+            " now() - interval '24 days'),"
+            " ('%s', '%s', 'OPERATIONAL', now() - interval '24 days',"
+            " now() - interval '5 seconds'),"
+            " ('%s', '%s', 'DEGRADED_PERFORMANCE', now() - interval"
+            " '5 seconds', NULL)" % ((cloud, cid) * 3))
+    # Statements of one call share a transaction: its own counts.
+    out = ctx.psql(
+        "SELECT string_agg(DISTINCT uptime::text, ',') FROM"
+        " component_uptimes('%s', '%s', now() - interval '25 days',"
+        " now() - interval '1 second');"
+        " SELECT relname || '=' || coalesce(idx_tup_fetch, 0)"
+        " FROM pg_stat_xact_user_tables WHERE relname IN"
+        " ('component_blocks', 'component_status_history') ORDER BY relname"
+        % (cloud, page))
+    assert out.splitlines() == [
+        "96.00", "component_blocks=%d" % n, "component_status_history=0"], out
+
+
+# The uptime rule computed straight from the intervals, exactly (Fraction),
+# for test_uptime_is_the_interval_computation.
+WEIGHT = {"MAJOR_OUTAGE": Fraction(1), "PARTIAL_OUTAGE": Fraction(3, 10)}
+
+
+def _raw_uptime(history, created, lo, hi):
+    lo = max(lo, created)
+    if hi <= lo:
+        return Fraction(100)
+    lost = sum(WEIGHT.get(status, 0) * max(0, min(e if e is not None else hi, hi) - max(s, lo))
+               for status, s, e in history)
+    return 100 * (1 - Fraction(lost) / (hi - lo))
+
+
+def _round2(x):
+    """PostgreSQL's round(numeric, 2): halves away from zero."""
+    q = abs(x) * 100
+    r = int(q) + (1 if q - int(q) >= Fraction(1, 2) else 0)
+    return "%s%d.%02d" % ("-" if x < 0 and r else "", r // 100, r % 100)
+
+
+def _expected_uptimes(snap, lo, hi):
+    hist = {}
+    for h in snap["history"]:
+        hist.setdefault(h["c"], []).append((h["status"], h["s"], h["e"]))
+    comps = snap["components"]
+    raw = {c["id"]: _raw_uptime(hist.get(c["id"], []), c["created"], lo, hi)
+           for c in comps}
+    out = {}
+    for c in comps:
+        if c["type"] == "GROUP_COMPONENT":
+            kids = [raw[k["id"]] for k in comps if k["parent"] == c["id"]]
+            out[c["id"]] = _round2(sum(kids) / len(kids) if kids else Fraction(100))
+        else:
+            out[c["id"]] = _round2(raw[c["id"]])
+    return out
+
+
+def test_uptime_is_the_interval_computation(ctx):
+    """Random histories (microsecond instants, gaps, components created
+    inside the range, a group) over ranges whose ends fall inside closed
+    intervals, in gaps, on the latest interval, before creation, in the
+    future and about now: every figure is the rule applied to the intervals
+    themselves, computed exactly here."""
+    rnd = random.Random(13)
+    cloud, page = _setup(ctx)
+    group = _component(ctx, cloud, page, "group", -60, [], kind="GROUP_COMPONENT")
+    statuses = ["OPERATIONAL", "MAJOR_OUTAGE", "PARTIAL_OUTAGE",
+                "DEGRADED_PERFORMANCE", "UNDER_MAINTENANCE"]
+    for k in range(14):
+        created = rnd.uniform(-60, 8)
+        t, intervals = created, []
+        while t < 30:
+            step = rnd.choice([rnd.uniform(0.01, 0.5), rnd.uniform(0.5, 9)])
+            end = t + step
+            intervals.append((rnd.choice(statuses), t, end))
+            # Now and then a gap (a hand-made history).
+            t = end + (rnd.uniform(0.1, 3) if rnd.random() < 0.1 else 0)
+        # The latest is open (it lasts up to now).
+        status, a, _ = intervals[-1]
+        intervals[-1] = (status, a, None)
+        if k == 13:
+            intervals = []  # no history at all
+        _component(ctx, cloud, page, "c%02d" % k, created, intervals,
+                   parent=group if k < 4 else None)
+    ranges = [
+        (_day(0), _day(10)), (_day(-70), _day(40)), (_day(3.3001), _day(3.71)),
+        (_day(-2.5), _day(0.25)), (_day(12.123457), _day(29.9)),
+        (_day(5), "now() + interval '3 days'"),
+        (_day(31), "now() - interval '2 seconds'"),
+        ("now() + interval '1 day'", "now() + interval '2 days'"),
+    ]
+    us = "(extract(epoch FROM %s) * 1000000)::bigint"
+    snap = json.loads(ctx.psql(
+        "SELECT json_build_object("
+        " 'now', %s,"
+        " 'components', (SELECT json_agg(json_build_object('id', id, 'type', type,"
+        "   'parent', parent_id, 'created', %s)) FROM components"
+        "   WHERE cloud_id = '%s' AND page_id = '%s'),"
+        " 'history', (SELECT json_agg(json_build_object('c', component_id,"
+        "   'status', status, 's', %s, 'e', %s)) FROM component_status_history"
+        "   WHERE cloud_id = '%s'),"
+        " 'ranges', json_build_array(%s))"
+        % (us % "now()", us % "created_at", cloud, page, us % "started_at",
+           us % "ended_at", cloud,
+           ", ".join("json_build_object('lo', %s, 'hi', %s, 'uptimes', (SELECT"
+                     " json_object_agg(id, uptime::text) FROM component_uptimes("
+                     "'%s', '%s', %s, %s)))" % (us % a, us % b, cloud, page, a, b)
+                     for a, b in ranges))))
+    assert len(snap["components"]) == 15
+    for r in snap["ranges"]:
+        want = _expected_uptimes(snap, r["lo"], min(r["hi"], snap["now"]))
+        assert r["uptimes"] == want, (r["lo"], r["hi"], r["uptimes"], want)
 
 
 def _blocks_and_sums(ctx, cloud, cid):
