@@ -183,7 +183,7 @@ explain() { # phase
 			INCIDENTS_PAGE_ACTIVE_BEFORE	$c	true	\N	\N	26	$big_page
 			INCIDENTS_AFTER	$c	false	\N	\N	26
 			INCIDENTS_BEFORE	$c	false	\N	\N	26
-			INCIDENT_LOCK_BY_ID	$c	$big_page	$incident	\N
+			INCIDENT_UPDATE	$c	$big_page	{PUBLISHED}	$incident	\N	Explained	\N	\N	\N	false	{}	{}	\N
 			INCIDENT_RENDER	$c	$incident
 			PAGES_SUMMARY_KEYSET	$c	ALL	\N	\N	26
 			PAGES_SUMMARY	$v1_cloud	ALL	1000

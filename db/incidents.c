@@ -7,9 +7,6 @@
 #include "db_internal.h"
 
 /* Incidents of a permanently deleted (archived) page answer nowhere. */
-#define WITH_PAGE                                                              \
-	" FROM incidents i JOIN pages p ON p.cloud_id = i.cloud_id"            \
-	" AND p.id = i.page_id"
 /*
  * The answer of a write or a look-up: the incidents the key finds, each
  * with its page by primary key in a lateral subquery that OFFSET 0 keeps
@@ -98,13 +95,8 @@
 /* clang-format on */
 
 enum incident_stmt {
-	INCIDENT_PAGE,
-	INCIDENT_INSERT,
-	INCIDENT_EXTERNAL_TAKEN,
-	INCIDENT_LOCK_BY_ID,
-	INCIDENT_LOCK_BY_EXTERNAL,
-	INCIDENT_CHANGE,
-	INCIDENT_APPEND,
+	INCIDENT_CREATE,
+	INCIDENT_UPDATE,
 	INCIDENT_RENDER,
 	INCIDENT_GET_BY_CODE,
 	INCIDENT_GET_BY_EXTERNAL,
@@ -120,53 +112,16 @@ enum incident_stmt {
 };
 
 static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
-	/* FOR SHARE, as the counting trigger takes it (db/sql/70_counters.sql):
-	 * the page lock comes first, before any incident or component. */
-	DB_STMT(INCIDENT_PAGE,
-	    "SELECT page_status FROM pages WHERE cloud_id = $1"
-	    " AND id = $2::uuid AND" DB_NOT_ARCHIVED("") " FOR SHARE"),
-	/* DO NOTHING on any unique key: the code (retried by the caller) or
-	 * the page's external id (a 409), told apart afterwards. */
-	DB_STMT(INCIDENT_INSERT,
-	    "INSERT INTO incidents (cloud_id, id, page_id, code, name, status,"
-	    " impact, external_id, external_source, monitoring_at,"
-	    " resolved_at) VALUES ($1, $2::uuid, $3::uuid, $4, $5, $6, $7,"
-	    " $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE 'JSM' END,"
-	    " CASE WHEN $6 = 'MONITORING' THEN now() END,"
-	    " CASE WHEN $6 = 'RESOLVED' THEN now() END)"
-	    " ON CONFLICT DO NOTHING RETURNING id"),
-	DB_STMT(INCIDENT_EXTERNAL_TAKEN,
-	    "SELECT EXISTS (SELECT 1 FROM incidents WHERE cloud_id = $1"
-	    " AND page_id = $2::uuid AND external_id = $3)"),
-	/* By primary key: with "i.page_id = $2" an index condition, a
-	 * planner without statistics walks the page's incidents in
-	 * incidents_page_recent for the id (measured: 2,400 buffers on a
-	 * page of 100,000); "IS TRUE" keeps it a filter. */
-	DB_STMT(INCIDENT_LOCK_BY_ID,
-	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
-	    " WHERE i.cloud_id = $1 AND i.id = $3::uuid"
-	    " AND (i.page_id = $2::uuid) IS TRUE"
-	    " AND ($4::text IS NULL OR i.external_id = $4)"
-	    " AND" DB_NOT_ARCHIVED("p.") " FOR UPDATE OF i"),
-	DB_STMT(INCIDENT_LOCK_BY_EXTERNAL,
-	    "SELECT i.id, i.status, p.page_status" WITH_PAGE
-	    " WHERE i.cloud_id = $1 AND i.page_id = $2::uuid"
-	    " AND i.external_id = $3 AND" DB_NOT_ARCHIVED(
-	        "p.") " FOR UPDATE OF i"),
-	/* Runs under the row lock: the old values are the latest ones. */
-	DB_STMT(INCIDENT_CHANGE,
-	    "UPDATE incidents SET name = coalesce($3, name),"
-	    " impact = coalesce($4, impact), status = coalesce($5, status),"
-	    " monitoring_at = CASE WHEN coalesce($5, status) = 'MONITORING'"
-	    " AND status <> 'MONITORING' THEN clock_timestamp()"
-	    " ELSE monitoring_at END,"
-	    " resolved_at = CASE WHEN coalesce($5, status) <> 'RESOLVED'"
-	    " THEN NULL ELSE coalesce(resolved_at, clock_timestamp()) END,"
-	    " updated_at = clock_timestamp()"
-	    " WHERE cloud_id = $1 AND id = $2::uuid"),
-	DB_STMT(INCIDENT_APPEND,
-	    "SELECT incident_append_update($1, $2::uuid, $3, $4, $5,"
-	    " $6::boolean, $7::uuid[], $8::text[], $9)"),
+	/* One statement a write (one round trip, committed with it). */
+	DB_STMT(INCIDENT_CREATE,
+	    "SELECT outcome, detail FROM incident_create($1, $2::uuid,"
+	    " $3::text[], $4::uuid, $5, $6, $7, $8, $9, $10, $11::boolean,"
+	    " $12::uuid[], $13::text[], $14::integer[])"),
+	/* The same parameters but the code ($5). */
+	DB_STMT(INCIDENT_UPDATE,
+	    "SELECT outcome, detail FROM incident_update($1, $2::uuid,"
+	    " $3::text[], $4::uuid, $5, $6, $7, $8, $9, $10::boolean,"
+	    " $11::uuid[], $12::text[], $13::integer[])"),
 	DB_STMT(INCIDENT_RENDER,
 	    RENDER " WHERE i.cloud_id = $1 AND i.id = $2::uuid"),
 	DB_STMT(INCIDENT_GET_BY_CODE,
@@ -201,110 +156,87 @@ not_found(struct sd_error *err)
 	return sd_fail(err, SD_NOT_FOUND, "incident not found", NULL);
 }
 
-enum sd_status
-db_incident_page_status(struct arena *a, const char *cloud_id,
-    const char *page_id, enum page_status *status, struct sd_error *err)
+/* The statement's outcome (db/sql/50_incidents.sql) into *out or err. */
+static enum sd_status
+write_outcome(PGresult *r, struct incident_result *out, struct sd_error *err)
 {
-	const char *p[2] = { cloud_id, page_id };
-	PGresult *r = db_exec(a, &stmts[INCIDENT_PAGE], 2, p, err);
+	const char *outcome, *detail;
 
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1)
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		return sd_fail(err, SD_INTERNAL, "internal error", NULL);
+	outcome = PQgetvalue(r, 0, 0);
+	detail = PQgetvalue(r, 0, 1);
+	memset(out, 0, sizeof(*out));
+	if (strcmp(outcome, "created") == 0 ||
+	    strcmp(outcome, "updated") == 0) {
+		out->outcome = INCIDENT_WRITTEN;
+		out->doc = detail;
+	} else if (strcmp(outcome, "page_refused") == 0) {
+		out->outcome = INCIDENT_PAGE_REFUSED;
+		out->page_status = page_status_parse(detail);
+	} else if (strcmp(outcome, "bad_component") == 0) {
+		out->outcome = INCIDENT_BAD_COMPONENT;
+		out->bad_item = atoi(detail) - 1;
+	} else if (strcmp(outcome, "code_taken") == 0) {
+		out->outcome = INCIDENT_CODE_TAKEN;
+	} else if (strcmp(outcome, "no_page") == 0) {
 		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	*status = page_status_parse(PQgetvalue(r, 0, 0));
-	return *status == PS__MAX
-	    ? sd_fail(err, SD_INTERNAL, "internal error", NULL)
-	    : SD_OK;
-}
-
-enum sd_status
-db_incident_insert(struct arena *a, const struct incident_new *n, int *inserted,
-    struct sd_error *err)
-{
-	const char *p[8] = { n->cloud_id, n->id, n->page_id, n->code, n->name,
-		n->status, n->impact, n->external_id };
-	const char *q[3] = { n->cloud_id, n->page_id, n->external_id };
-	PGresult *r;
-
-	r = db_exec(a, &stmts[INCIDENT_INSERT], 8, p, err);
-	if (r == NULL)
-		return err->status;
-	*inserted = PQntuples(r) == 1;
-	if (*inserted || n->external_id == NULL)
-		return SD_OK;
-	r = db_exec(a, &stmts[INCIDENT_EXTERNAL_TAKEN], 3, q, err);
-	if (r == NULL)
-		return err->status;
-	if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+	} else if (strcmp(outcome, "not_found") == 0) {
+		return not_found(err);
+	} else if (strcmp(outcome, "external_taken") == 0) {
 		return sd_fail(err, SD_CONFLICT,
 		    "an incident with this jiraIncidentId already exists on "
 		    "this page",
 		    NULL);
-	return SD_OK;
-}
-
-enum sd_status
-db_incident_lock(struct arena *a, const char *cloud_id, const char *page_id,
-    const char *id, const char *external_id, struct incident_state *out,
-    struct sd_error *err)
-{
-	const char *by_id[4] = { cloud_id, page_id, id, external_id };
-	const char *by_ext[3] = { cloud_id, page_id, external_id };
-	PGresult *r;
-
-	r = id != NULL
-	    ? db_exec(a, &stmts[INCIDENT_LOCK_BY_ID], 4, by_id, err)
-	    : db_exec(a, &stmts[INCIDENT_LOCK_BY_EXTERNAL], 3, by_ext, err);
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1)
-		return not_found(err);
-	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, 0, 0));
-	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(r, 0, 1));
-	out->page_status = page_status_parse(PQgetvalue(r, 0, 2));
-	return out->page_status == PS__MAX
-	    ? sd_fail(err, SD_INTERNAL, "internal error", NULL)
-	    : SD_OK;
-}
-
-enum sd_status
-db_incident_change(
-    struct arena *a, const struct incident_change *c, struct sd_error *err)
-{
-	const char *p[5] = { c->cloud_id, c->id, c->name, c->impact,
-		c->status };
-	PGresult *r = db_exec(a, &stmts[INCIDENT_CHANGE], 5, p, err);
-
-	if (r == NULL)
-		return err->status;
-	if (strcmp(PQcmdTuples(r), "1") != 0)
-		return not_found(err);
-	return SD_OK;
-}
-
-enum sd_status
-db_incident_append(struct arena *a, const struct incident_entry *e,
-    int *bad_item, struct sd_error *err)
-{
-	const char *p[9] = { e->cloud_id, e->incident_id, e->old_status,
-		e->status, e->body, e->notify ? "true" : "false",
-		db_array_literal(a, e->component_ids, e->ncomponents),
-		db_array_literal(a, e->component_statuses, e->ncomponents),
-		e->kind };
-	PGresult *r;
-	long seq;
-
-	if (p[6] == NULL || p[7] == NULL)
-		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
-	r = db_exec(a, &stmts[INCIDENT_APPEND], 9, p, err);
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+	} else {
 		return sd_fail(err, SD_INTERNAL, "internal error", NULL);
-	seq = atol(PQgetvalue(r, 0, 0));
-	*bad_item = seq < 0 ? (int)(-seq - 1) : -1;
+	}
 	return SD_OK;
+}
+
+/* Either write: the update's parameters are the create's without the
+ * code. Lists go as array literals. */
+static enum sd_status
+run_write(struct arena *a, enum incident_stmt s, const struct incident_write *w,
+    struct incident_result *out, struct sd_error *err)
+{
+	const char *p[14];
+	int n = 0;
+	PGresult *r;
+
+	p[n++] = w->cloud_id;
+	p[n++] = w->page_id;
+	p[n++] = db_array_literal(a, w->allowed, w->nallowed);
+	p[n++] = w->id;
+	if (s == INCIDENT_CREATE)
+		p[n++] = w->code;
+	p[n++] = w->external_id;
+	p[n++] = w->name;
+	p[n++] = w->status;
+	p[n++] = w->impact;
+	p[n++] = w->body;
+	p[n++] = w->notify ? "true" : "false";
+	p[n++] = db_array_literal(a, w->component_ids, w->ncomponents);
+	p[n++] = db_array_literal(a, w->component_statuses, w->ncomponents);
+	p[n++] = w->reminders;
+	if (p[2] == NULL || p[n - 3] == NULL || p[n - 2] == NULL)
+		return sd_fail(err, SD_INTERNAL, "out of memory", NULL);
+	r = db_exec(a, &stmts[s], n, p, err);
+	return r == NULL ? err->status : write_outcome(r, out, err);
+}
+
+enum sd_status
+db_incident_create(struct arena *a, const struct incident_write *w,
+    struct incident_result *out, struct sd_error *err)
+{
+	return run_write(a, INCIDENT_CREATE, w, out, err);
+}
+
+enum sd_status
+db_incident_update(struct arena *a, const struct incident_write *w,
+    struct incident_result *out, struct sd_error *err)
+{
+	return run_write(a, INCIDENT_UPDATE, w, out, err);
 }
 
 static enum sd_status
@@ -323,15 +255,6 @@ single_doc(struct arena *a, const struct db_stmt *stmt, int n,
 		return not_found(err);
 	*doc = PQgetvalue(r, 0, 0);
 	return SD_OK;
-}
-
-enum sd_status
-db_incident_render(struct arena *a, const char *cloud_id, const char *id,
-    const char **doc, struct sd_error *err)
-{
-	const char *p[2] = { cloud_id, id };
-
-	return single_doc(a, &stmts[INCIDENT_RENDER], 2, p, doc, err);
 }
 
 enum sd_status

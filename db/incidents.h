@@ -9,77 +9,58 @@
 #include "page_state.h"
 #include "status.h"
 
-/* A new incident row. */
-struct incident_new {
+/*
+ * An incident write, one statement each (incident_create and
+ * incident_update in db/sql/50_incidents.sql): nothing to open or commit
+ * around it. The i-th of component_ids gets the i-th of
+ * component_statuses.
+ */
+struct incident_write {
 	const char *cloud_id;
-	const char *id;
 	const char *page_id;
-	const char *code; /* lower-case short code */
-	const char *name;
+	/* Page statuses that allow the write (page_state.h's rule). */
+	const char *const *allowed;
+	size_t nallowed;
+	const char *id; /* create: the new id; update: NULL = by external_id */
+	const char *code; /* create: a lower-case short code */
+	const char *external_id; /* jiraIncidentId; NULL = none */
+	const char *name; /* update: NULL keeps it, and the next two */
 	const char *status;
 	const char *impact;
-	const char *external_id; /* NULL = none */
-};
-
-/* A change of an existing incident; NULL fields are kept. */
-struct incident_change {
-	const char *cloud_id;
-	const char *id;
-	const char *name;
-	const char *impact;
-	const char *status;
-};
-
-/* One timeline entry and what it does to components: the i-th of
- * component_ids gets the i-th of component_statuses. */
-struct incident_entry {
-	const char *cloud_id;
-	const char *incident_id;
-	const char *old_status; /* NULL for the first update */
-	const char *status;
-	const char *body; /* NULL = no message */
+	const char *body; /* the update's message; NULL = none */
 	int notify;
 	const char *const *component_ids;
 	const char *const *component_statuses;
 	size_t ncomponents;
-	const char *kind; /* outbox event: incident.created, ... */
+	const char *reminders; /* array literal; NULL = none / keep */
 };
 
-/* The incident an update is about, read under its row lock. */
-struct incident_state {
-	char id[37];
-	char status[16];
+/* What came of it. Anything but INCIDENT_WRITTEN wrote nothing. */
+enum incident_outcome {
+	INCIDENT_WRITTEN, /* doc: {"page": ..., "incidentWithUpdates": ...} */
+	INCIDENT_PAGE_REFUSED, /* page_status does not allow it */
+	INCIDENT_BAD_COMPONENT, /* bad_item: 0-based, not of this page */
+	INCIDENT_CODE_TAKEN, /* create: retry with another code */
+};
+
+struct incident_result {
+	enum incident_outcome outcome;
+	const char *doc;
 	enum page_status page_status;
+	int bad_item;
 };
 
-/* The statements below run inside a transaction the caller opened. */
-/* The page's status (FOR KEY SHARE, so it stays while the incident is
- * written); SD_NOT_FOUND when the cloud has no such page. */
-enum sd_status db_incident_page_status(struct arena *a, const char *cloud_id,
-    const char *page_id, enum page_status *status, struct sd_error *err);
-/* Inserts the incident. *inserted is 0 when its code is taken (the caller
- * retries with another); SD_CONFLICT when the page already has an incident
- * with this external id. */
-enum sd_status db_incident_insert(struct arena *a, const struct incident_new *n,
-    int *inserted, struct sd_error *err);
-/* Locks the incident (FOR UPDATE) of page_id found by id (when not NULL,
- * and then also matching external_id when that is not NULL) or by
- * external_id. SD_NOT_FOUND when none. */
-enum sd_status db_incident_lock(struct arena *a, const char *cloud_id,
-    const char *page_id, const char *id, const char *external_id,
-    struct incident_state *out, struct sd_error *err);
-/* Name, impact, status; monitoringAt and resolvedAt follow the status. */
-enum sd_status db_incident_change(
-    struct arena *a, const struct incident_change *c, struct sd_error *err);
-/* Appends the entry (see incident_append_update). *bad_item is -1, or the
- * 0-based index of the first id that is not a live component of the
- * incident's page (nothing must be committed then). */
-enum sd_status db_incident_append(struct arena *a,
-    const struct incident_entry *e, int *bad_item, struct sd_error *err);
-
-/* {"page": ..., "incidentWithUpdates": ...}: no "error" member on success. */
-enum sd_status db_incident_render(struct arena *a, const char *cloud_id,
-    const char *id, const char **doc, struct sd_error *err);
+/* SD_NOT_FOUND when the cloud has no such page; SD_CONFLICT when the page
+ * already has an incident with this external id. */
+enum sd_status db_incident_create(struct arena *a,
+    const struct incident_write *w, struct incident_result *out,
+    struct sd_error *err);
+/* The incident of page_id found by id (when not NULL, and then also
+ * matching external_id when that is not NULL) or by external_id, under
+ * its row lock. SD_NOT_FOUND when none. */
+enum sd_status db_incident_update(struct arena *a,
+    const struct incident_write *w, struct incident_result *out,
+    struct sd_error *err);
 
 enum incident_key { INCIDENT_BY_ID, INCIDENT_BY_CODE, INCIDENT_BY_EXTERNAL };
 /* The same document, found by one key. page_id (may be NULL) narrows

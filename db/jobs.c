@@ -24,7 +24,6 @@ enum job_stmt {
 	JOB_CONTACTS,
 	JOB_PRUNE_OUTBOX,
 	JOB_PRUNE_ATTEMPTS,
-	JOB_REMINDERS_SET,
 	JOB_STMT__MAX
 };
 
@@ -56,14 +55,6 @@ static const struct db_stmt stmts[JOB_STMT__MAX] = {
 	    "SELECT jobs_prune_outbox($2::integer, $1::integer)"),
 	DB_STMT(JOB_PRUNE_ATTEMPTS,
 	    "SELECT jobs_prune_attempts($2::integer, $1::integer)"),
-	/* node = NULL: the stored node is rendered again with the
-	 * reminders (incidents_render_node, migration 018). */
-	DB_STMT(JOB_REMINDERS_SET,
-	    "UPDATE incidents SET reminder_intervals = $3::integer[],"
-	    " node = NULL, reminders_sent = 0,"
-	    " update_needed_at = incident_next_reminder("
-	    "$3::integer[], status, 0, now())"
-	    " WHERE cloud_id = $1 AND id = $2::uuid"),
 };
 
 const struct db_stmt_table db_job_stmts = DB_STMT_TABLE(stmts);
@@ -188,14 +179,4 @@ db_purge_expired(struct arena *a, int archive_days, struct purge_counts *c,
 	if (st == SD_OK)
 		st = db_captcha_purge(a, &c->captchas, err);
 	return st;
-}
-
-enum sd_status
-db_incident_reminders_set(struct arena *a, const char *cloud_id,
-    const char *incident_id, const char *intervals, struct sd_error *err)
-{
-	const char *p[3] = { cloud_id, incident_id, intervals };
-	PGresult *r = db_exec(a, &stmts[JOB_REMINDERS_SET], 3, p, err);
-
-	return r == NULL ? err->status : SD_OK;
 }

@@ -56,10 +56,4 @@ struct purge_counts {
 enum sd_status db_purge_expired(struct arena *a, int archive_days,
     struct purge_counts *c, struct sd_error *err);
 
-/* Inside the caller's transaction, after the update it appended: the
- * incident's reminderIntervals (minutes; a PostgreSQL array literal) and
- * the updateNeededAt they give from now. */
-enum sd_status db_incident_reminders_set(struct arena *a, const char *cloud_id,
-    const char *incident_id, const char *intervals, struct sd_error *err);
-
 #endif

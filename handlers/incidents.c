@@ -1,11 +1,12 @@
 /*
- * Incidents (DESIGN.md section 7). A create or an update is one
- * transaction: the incident row (locked FOR UPDATE by an update, so two
- * updates of one incident append to its timeline one after the other), the
- * timeline entry, the component statuses it sets through
- * component_set_live_status (via incident_component_set, so the status
- * history, hence uptime and health, follow), and one outbox row when
- * notifications are asked for.
+ * Incidents (DESIGN.md section 7). A create or an update is one statement,
+ * so one transaction and one round trip (incident_create, incident_update
+ * in db/sql/50_incidents.sql): the incident row (locked FOR UPDATE by an
+ * update, so two updates of one incident append to its timeline one after
+ * the other), the timeline entry, the component statuses it sets through
+ * component_set_live_status (so the status history, hence uptime and
+ * health, follow), one outbox row when notifications are asked for, and
+ * the answer.
  * Reads render the JSON in PostgreSQL, one statement per request.
  */
 #include "incidents.h"
@@ -18,7 +19,6 @@
 #include "crypto.h"
 #include "db/db.h"
 #include "db/incidents.h"
-#include "db/jobs.h"
 #include "db/pages.h"
 #include "enums.h"
 #include "page_lifecycle.h"
@@ -202,18 +202,6 @@ read_request(struct request *req, struct response *res, const char *envelope,
 	return SD_OK;
 }
 
-/* After the entry is appended: the reminders the request sets, if any,
- * counted from this update. */
-static enum sd_status
-set_reminders(struct request *req, struct response *res,
-    const struct incident_request *ir, const char *id)
-{
-	if (ir->reminders == NULL)
-		return SD_OK;
-	return db_incident_reminders_set(
-	    req->arena, req->cloud_id, id, ir->reminders, &res->err);
-}
-
 static enum sd_status
 bad_component(struct response *res, const struct incident_request *ir, int i)
 {
@@ -252,145 +240,85 @@ make_code(char out[CODE_LEN + 1])
 
 #define CODE_ATTEMPTS 8
 
-/* Inserts the incident with a fresh id and code into n. */
-static enum sd_status
-insert_incident(struct request *req, struct response *res,
-    struct incident_new *n, char id[37], char code[CODE_LEN + 1])
+/* The write's parameters the request gives, create or update alike. */
+static void
+write_from_request(struct request *req, const struct incident_request *ir,
+    const char *allowed[PS__MAX], struct incident_write *w)
 {
-	int inserted = 0, attempt;
-	enum sd_status st;
+	memset(w, 0, sizeof(*w));
+	w->cloud_id = req->cloud_id;
+	w->page_id = str(ir->obj, "pageId");
+	w->allowed = allowed;
+	w->nallowed = page_statuses_allowing(ACT_REPORT_INCIDENT, allowed);
+	w->external_id = str(ir->obj, "jiraIncidentId");
+	w->name = str(ir->obj, "name");
+	w->status = str(ir->obj, "status");
+	w->impact = str(ir->obj, "impact");
+	w->body = str(ir->obj, "message");
+	w->notify = ir->notify;
+	w->component_ids = ir->ids;
+	w->component_statuses = ir->statuses;
+	w->ncomponents = ir->ncomponents;
+	w->reminders = ir->reminders;
+}
 
-	for (attempt = 0; attempt < CODE_ATTEMPTS && !inserted; attempt++) {
-		if (crypto_uuid_v4(id) != 0 || make_code(code) != 0)
-			return sd_fail(&res->err, SD_INTERNAL,
-			    "random source failed", NULL);
-		n->id = id;
-		n->code = code;
-		st = db_incident_insert(req->arena, n, &inserted, &res->err);
-		if (st != SD_OK)
-			return st;
-	}
-	if (!inserted)
+/* The answer to a write that ran: its document, or why nothing was
+ * written. */
+static enum sd_status
+write_answer(struct response *res, const struct incident_request *ir,
+    const struct incident_result *r, enum sd_status ok)
+{
+	switch (r->outcome) {
+	case INCIDENT_WRITTEN: return handler_respond_text(res, ok, r->doc);
+	case INCIDENT_PAGE_REFUSED:
+		if (page_allows(res, ACT_REPORT_INCIDENT, r->page_status) !=
+		    SD_OK)
+			return res->err.status;
+		break; /* a status it allows: the database disagrees */
+	case INCIDENT_BAD_COMPONENT: return bad_component(res, ir, r->bad_item);
+	case INCIDENT_CODE_TAKEN:
 		return sd_fail(&res->err, SD_INTERNAL,
 		    "could not allocate an incident code", NULL);
-	return SD_OK;
+	}
+	return sd_fail(&res->err, SD_INTERNAL, "internal error", NULL);
 }
 
-static enum sd_status
-create_in_tx(struct request *req, struct response *res,
-    const struct incident_request *ir, const char **doc)
-{
-	struct incident_new n = { 0 };
-	struct incident_entry e = { 0 };
-	enum page_status page_status;
-	char id[37], code[CODE_LEN + 1];
-	int bad;
-	enum sd_status st;
-
-	n.cloud_id = req->cloud_id;
-	n.page_id = str(ir->obj, "pageId");
-	n.name = str(ir->obj, "name");
-	n.status =
-	    str(ir->obj, "status") ? str(ir->obj, "status") : "INVESTIGATING";
-	n.impact = str(ir->obj, "impact") ? str(ir->obj, "impact") : "NONE";
-	n.external_id = str(ir->obj, "jiraIncidentId");
-	st = db_incident_page_status(
-	    req->arena, req->cloud_id, n.page_id, &page_status, &res->err);
-	if (st == SD_OK)
-		st = page_allows(res, ACT_REPORT_INCIDENT, page_status);
-	if (st != SD_OK)
-		return st;
-	st = insert_incident(req, res, &n, id, code);
-	if (st != SD_OK)
-		return st;
-	e.cloud_id = req->cloud_id;
-	e.incident_id = id;
-	e.old_status = NULL;
-	e.status = n.status;
-	e.body = str(ir->obj, "message");
-	e.notify = ir->notify;
-	e.component_ids = ir->ids;
-	e.component_statuses = ir->statuses;
-	e.ncomponents = ir->ncomponents;
-	e.kind = "incident.created";
-	st = db_incident_append(req->arena, &e, &bad, &res->err);
-	if (st != SD_OK)
-		return st;
-	if (bad >= 0)
-		return bad_component(res, ir, bad);
-	if ((st = set_reminders(req, res, ir, id)) != SD_OK)
-		return st;
-	return db_incident_render(
-	    req->arena, req->cloud_id, id, doc, &res->err);
-}
-
+/* One statement (db_incident_create), again with a fresh id and code
+ * on the rare collision of codes. */
 enum sd_status
 incident_create(
     struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_request ir;
-	const char *doc;
+	struct incident_write w;
+	struct incident_result r = { .outcome = INCIDENT_CODE_TAKEN };
+	const char *allowed[PS__MAX];
+	char id[37], code[CODE_LEN + 1];
+	int attempt;
 	enum sd_status st;
 
 	(void)who;
 	st = read_request(req, res, "incidentCreateRequest", &ir);
 	if (st != SD_OK)
 		return st;
-	st = db_begin(&res->err);
-	if (st == SD_OK)
-		st = handler_tx_end(create_in_tx(req, res, &ir, &doc), res);
-	return st != SD_OK ? st : handler_respond_text(res, SD_CREATED, doc);
-}
-
-static enum sd_status
-update_in_tx(struct request *req, struct response *res,
-    const struct incident_request *ir, const char **doc)
-{
-	struct incident_state state;
-	struct incident_change c = { 0 };
-	struct incident_entry e = { 0 };
-	const char *status;
-	int bad;
-	enum sd_status st;
-
-	st = db_incident_lock(req->arena, req->cloud_id, str(ir->obj, "pageId"),
-	    str(ir->obj, "incidentId"), str(ir->obj, "jiraIncidentId"), &state,
-	    &res->err);
-	if (st == SD_OK)
-		st = page_allows(res, ACT_REPORT_INCIDENT, state.page_status);
-	if (st != SD_OK)
-		return st;
-	status = str(ir->obj, "status") ? str(ir->obj, "status") : state.status;
-	c.cloud_id = req->cloud_id;
-	c.id = state.id;
-	c.name = str(ir->obj, "name");
-	c.impact = str(ir->obj, "impact");
-	c.status = status;
-	st = db_incident_change(req->arena, &c, &res->err);
-	if (st != SD_OK)
-		return st;
-	e.cloud_id = req->cloud_id;
-	e.incident_id = state.id;
-	e.old_status = state.status;
-	e.status = status;
-	e.body = str(ir->obj, "message");
-	e.notify = ir->notify;
-	e.component_ids = ir->ids;
-	e.component_statuses = ir->statuses;
-	e.ncomponents = ir->ncomponents;
-	e.kind = strcmp(status, "RESOLVED") == 0 &&
-	        strcmp(state.status, "RESOLVED") != 0
-	    ? "incident.resolved"
-	    : "incident.updated";
-	st = db_incident_append(req->arena, &e, &bad, &res->err);
-	if (st != SD_OK)
-		return st;
-	if (bad >= 0)
-		return bad_component(res, ir, bad);
-	if ((st = set_reminders(req, res, ir, state.id)) != SD_OK)
-		return st;
-	return db_incident_render(
-	    req->arena, req->cloud_id, state.id, doc, &res->err);
+	write_from_request(req, &ir, allowed, &w);
+	if (w.status == NULL)
+		w.status = "INVESTIGATING";
+	if (w.impact == NULL)
+		w.impact = "NONE";
+	for (attempt = 0;
+	     attempt < CODE_ATTEMPTS && r.outcome == INCIDENT_CODE_TAKEN;
+	     attempt++) {
+		if (crypto_uuid_v4(id) != 0 || make_code(code) != 0)
+			return sd_fail(&res->err, SD_INTERNAL,
+			    "random source failed", NULL);
+		w.id = id;
+		w.code = code;
+		st = db_incident_create(req->arena, &w, &r, &res->err);
+		if (st != SD_OK)
+			return st;
+	}
+	return write_answer(res, &ir, &r, SD_CREATED);
 }
 
 enum sd_status
@@ -398,7 +326,9 @@ incident_update(
     struct request *req, const struct principal *who, struct response *res)
 {
 	struct incident_request ir;
-	const char *doc;
+	struct incident_write w;
+	struct incident_result r;
+	const char *allowed[PS__MAX];
 	enum sd_status st;
 
 	(void)who;
@@ -411,10 +341,10 @@ incident_update(
 		    "invalid request body",
 		    "body.incidentUpdateRequest: name the incident with "
 		    "jiraIncidentId or incidentId");
-	st = db_begin(&res->err);
-	if (st == SD_OK)
-		st = handler_tx_end(update_in_tx(req, res, &ir, &doc), res);
-	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
+	write_from_request(req, &ir, allowed, &w);
+	w.id = str(ir.obj, "incidentId");
+	st = db_incident_update(req->arena, &w, &r, &res->err);
+	return st != SD_OK ? st : write_answer(res, &ir, &r, SD_OK);
 }
 
 enum sd_status

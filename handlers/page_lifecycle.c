@@ -65,6 +65,19 @@ page_allows(
 	return SD_OK;
 }
 
+size_t
+page_statuses_allowing(enum page_action action, const char *names[PS__MAX])
+{
+	size_t n = 0;
+	int s;
+
+	for (s = 0; s < PS__MAX; s++)
+		if (page_transition(action, (enum page_status)s)->effect !=
+		    EF_REFUSE)
+			names[n++] = page_status_name((enum page_status)s);
+	return n;
+}
+
 enum sd_status
 page_lock_for(struct request *req, struct response *res, const char *id,
     enum page_action action, struct page_state *ps,

@@ -34,6 +34,10 @@ enum sd_status page_update(
  * else its 409 with the table's message. */
 enum sd_status page_allows(
     struct response *res, enum page_action action, enum page_status status);
+/* The names of the statuses page_allows lets action happen in, for a
+ * statement that checks the page itself; their number. */
+size_t page_statuses_allowing(
+    enum page_action action, const char *names[PS__MAX]);
 /* In the caller's transaction: locks the page id, reads its state into
  * *ps and what action does to it into *t; 404, or page_allows's 409. */
 enum sd_status page_lock_for(struct request *req, struct response *res,

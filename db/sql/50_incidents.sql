@@ -130,15 +130,17 @@ CREATE OR REPLACE FUNCTION incident_append_update(p_cloud text, p_incident uuid,
 LANGUAGE plpgsql AS $$
 DECLARE
 	v_seq integer;
-	v_inc incidents;
-	v_affected jsonb;
+	v_inc record;
+	v_affected jsonb := '[]';
 	v_target text;
 	v_bad bigint;
 	v_lock uuid[];
 	r record;
 BEGIN
-	SELECT * INTO v_inc FROM incidents
-		WHERE cloud_id = p_cloud AND id = p_incident FOR UPDATE;
+	-- Not the stored node: only what the update and its event show.
+	SELECT i.last_seq, i.page_id, i.code, i.name, i.impact, i.external_id
+		INTO v_inc FROM incidents i
+		WHERE i.cloud_id = p_cloud AND i.id = p_incident FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'incident % not found', p_incident;
 	END IF;
@@ -158,33 +160,41 @@ BEGIN
 			AND ic.incident_id = p_incident
 			AND ic.status IS DISTINCT FROM 'OPERATIONAL');
 	END IF;
-	PERFORM 1 FROM components c WHERE c.cloud_id = p_cloud
-		AND c.id = ANY (v_lock) ORDER BY c.id FOR UPDATE;
-	-- A scalar subquery by primary key per named id, not NOT EXISTS:
-	-- that becomes an anti join, which may hash the cloud's components.
-	SELECT min(x.n) INTO v_bad
-		FROM unnest(p_ids) WITH ORDINALITY AS x(id, n)
-		WHERE (SELECT c.page_id = v_inc.page_id AND c.type = 'COMPONENT'
-			FROM components c WHERE c.cloud_id = p_cloud
-			AND c.id = x.id) IS NOT TRUE;
-	IF v_bad IS NOT NULL THEN
-		RETURN -v_bad::integer;
+	-- Most updates name no component: their statements are skipped.
+	IF cardinality(v_lock) > 0 THEN
+		PERFORM 1 FROM components c WHERE c.cloud_id = p_cloud
+			AND c.id = ANY (v_lock) ORDER BY c.id FOR UPDATE;
 	END IF;
-	FOR r IN SELECT x.id, x.status, x.n
-		FROM unnest(p_ids, p_statuses) WITH ORDINALITY AS x(id, status, n)
-		ORDER BY x.id
-	LOOP
-		PERFORM component_set_live_status(p_cloud, r.id, r.status);
-		INSERT INTO incident_components AS ic (cloud_id, incident_id,
-			component_id, status, first_seq, first_pos)
-		VALUES (p_cloud, p_incident, r.id, r.status, v_seq, r.n)
-		ON CONFLICT (cloud_id, incident_id, component_id)
-			DO UPDATE SET status = EXCLUDED.status;
-	END LOOP;
-	SELECT coalesce(jsonb_agg(jsonb_build_object('componentId', x.id,
-			'status', x.status) ORDER BY x.n), '[]'::jsonb)
-		INTO v_affected
-		FROM unnest(p_ids, p_statuses) WITH ORDINALITY AS x(id, status, n);
+	IF cardinality(p_ids) > 0 THEN
+		-- A scalar subquery by primary key per named id, not NOT
+		-- EXISTS: that becomes an anti join, which may hash the
+		-- cloud's components.
+		SELECT min(x.n) INTO v_bad
+			FROM unnest(p_ids) WITH ORDINALITY AS x(id, n)
+			WHERE (SELECT c.page_id = v_inc.page_id
+				AND c.type = 'COMPONENT' FROM components c
+				WHERE c.cloud_id = p_cloud AND c.id = x.id) IS NOT TRUE;
+		IF v_bad IS NOT NULL THEN
+			RETURN -v_bad::integer;
+		END IF;
+		FOR r IN SELECT x.id, x.status, x.n
+			FROM unnest(p_ids, p_statuses) WITH ORDINALITY
+				AS x(id, status, n)
+			ORDER BY x.id
+		LOOP
+			PERFORM component_set_live_status(p_cloud, r.id, r.status);
+			INSERT INTO incident_components AS ic (cloud_id,
+				incident_id, component_id, status, first_seq, first_pos)
+			VALUES (p_cloud, p_incident, r.id, r.status, v_seq, r.n)
+			ON CONFLICT (cloud_id, incident_id, component_id)
+				DO UPDATE SET status = EXCLUDED.status;
+		END LOOP;
+		SELECT jsonb_agg(jsonb_build_object('componentId', x.id,
+				'status', x.status) ORDER BY x.n)
+			INTO v_affected
+			FROM unnest(p_ids, p_statuses) WITH ORDINALITY
+				AS x(id, status, n);
+	END IF;
 	IF p_status = 'RESOLVED' THEN
 		FOR r IN SELECT ic.component_id FROM incident_components ic
 			WHERE ic.cloud_id = p_cloud AND ic.incident_id = p_incident
@@ -256,4 +266,191 @@ $$;
 CREATE OR REPLACE FUNCTION incident_with_page(page_doc text, node text)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
 	SELECT left(page_doc, -1) || ',"incidentWithUpdates":' || node || '}'
+$$;
+
+-- Why a write to an incident of page p_page (its status p_page_status,
+-- NULL when there is no such page) must not happen, or NULLs: p_missing
+-- when there is no such page, 'page_refused' (detail: the page's status,
+-- which p_allowed lacks) or 'bad_component' (detail: the 1-based
+-- position of the first of p_ids that is not a live component of the
+-- page; each id by primary key, as an anti join could hash the cloud's
+-- components). Read before anything is written, so a refused request
+-- writes nothing. plpgsql, not sql: its plans are kept by the session.
+CREATE OR REPLACE FUNCTION incident_write_refusal(p_cloud text, p_page uuid,
+	p_page_status text, p_missing text, p_allowed text[], p_ids uuid[],
+	OUT outcome text, OUT detail text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF p_page_status IS NULL THEN
+		outcome := p_missing;
+	ELSIF NOT p_page_status = ANY (p_allowed) THEN
+		outcome := 'page_refused';
+		detail := p_page_status;
+	ELSIF cardinality(p_ids) > 0 THEN
+		SELECT 'bad_component', min(x.n)::text INTO outcome, detail
+			FROM unnest(p_ids) WITH ORDINALITY AS x(id, n)
+			WHERE (SELECT c.page_id = p_page AND c.type = 'COMPONENT'
+				FROM components c WHERE c.cloud_id = p_cloud
+				AND c.id = x.id) IS NOT TRUE
+			HAVING count(*) > 0;
+	END IF;
+END
+$$;
+
+-- The answer of an incident write: the page's document (p_doc, its
+-- address p_url) with incident p_incident's node as it is now (rendered
+-- by incidents_render_node).
+CREATE OR REPLACE FUNCTION incident_write_answer(p_doc text, p_url text,
+	p_cloud text, p_incident uuid) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT incident_with_page(p_doc,
+		incident_node_text(i.node, p_url, i.code))
+		FROM incidents i WHERE i.cloud_id = p_cloud AND i.id = p_incident);
+END
+$$;
+
+-- incident_append_update's result when an id it was given is not a live
+-- component: incident_write_refusal said it was, so another
+-- transaction moved or deleted it since. The statement rolls back and the
+-- client is asked to retry (409).
+CREATE OR REPLACE FUNCTION incident_components_moved(p_seq integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_seq < 0 THEN
+		RAISE EXCEPTION 'a named component changed meanwhile'
+			USING ERRCODE = 'serialization_failure';
+	END IF;
+END
+$$;
+
+-- POST /incidents in one statement, so in one round trip (issue 13 goal
+-- 5: a create was six): the page (FOR SHARE, as the counting trigger
+-- takes it, before any incident or component), its status among
+-- p_allowed, the named components, the row, its first update
+-- (incident_append_update) and the answer. outcome says what happened;
+-- whatever is not 'created' wrote nothing:
+--   created         detail: the answer document
+--   no_page         the cloud has no such page (or it is archived)
+--   page_refused    detail: the page's status, which p_allowed lacks
+--   bad_component   detail: the 1-based position of the first id of
+--                   p_ids that is not a live component of the page
+--   code_taken      p_code is another incident's (the caller retries)
+--   external_taken  the page has an incident with p_external already
+-- p_reminders NULL: none.
+CREATE OR REPLACE FUNCTION incident_create(p_cloud text, p_page uuid,
+	p_allowed text[], p_id uuid, p_code text, p_external text, p_name text,
+	p_status text, p_impact text, p_body text, p_notify boolean,
+	p_ids uuid[], p_statuses text[], p_reminders integer[],
+	OUT outcome text, OUT detail text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_page_status text;
+	v_doc text;
+	v_url text;
+BEGIN
+	-- What the answer needs of the page, not its whole row.
+	SELECT p.page_status, p.doc, incident_page_url(p)
+		INTO v_page_status, v_doc, v_url
+		FROM pages p WHERE p.cloud_id = p_cloud AND p.id = p_page
+		AND coalesce(p.archived_at, 'infinity') = 'infinity' FOR SHARE;
+	SELECT * INTO outcome, detail FROM incident_write_refusal(p_cloud,
+		p_page, v_page_status, 'no_page', p_allowed, p_ids);
+	IF outcome IS NOT NULL THEN
+		RETURN;
+	END IF;
+	-- DO NOTHING on any unique key: the code or the page's external id,
+	-- told apart afterwards.
+	INSERT INTO incidents (cloud_id, id, page_id, code, name, status,
+		impact, external_id, external_source, monitoring_at, resolved_at,
+		reminder_intervals)
+	VALUES (p_cloud, p_id, p_page, p_code, p_name, p_status, p_impact,
+		p_external, CASE WHEN p_external IS NOT NULL THEN 'JSM' END,
+		CASE WHEN p_status = 'MONITORING' THEN now() END,
+		CASE WHEN p_status = 'RESOLVED' THEN now() END,
+		coalesce(p_reminders, '{}'))
+	ON CONFLICT DO NOTHING;
+	IF NOT FOUND THEN
+		outcome := CASE WHEN p_external IS NOT NULL AND EXISTS (SELECT 1
+				FROM incidents i WHERE i.cloud_id = p_cloud
+				AND i.page_id = p_page AND i.external_id = p_external)
+			THEN 'external_taken' ELSE 'code_taken' END;
+		RETURN;
+	END IF;
+	PERFORM incident_components_moved(incident_append_update(p_cloud, p_id,
+		NULL, p_status, p_body, p_notify, p_ids, p_statuses,
+		'incident.created'));
+	outcome := 'created';
+	detail := incident_write_answer(v_doc, v_url, p_cloud, p_id);
+END
+$$;
+
+-- PUT /incidents in one statement: the incident of page p_page named by
+-- p_id (and then also by p_external when that is given) or by p_external,
+-- locked; its page's status among p_allowed; the named components; the
+-- change (p_name, p_impact, p_status, p_reminders: NULL keeps);
+-- monitoringAt and resolvedAt follow the status; the update
+-- (incident_append_update) and the answer. outcome: 'updated' (detail:
+-- the answer), 'not_found', 'page_refused' (detail: the page's status) or
+-- 'bad_component' (detail: the position), the last three writing nothing.
+CREATE OR REPLACE FUNCTION incident_update(p_cloud text, p_page uuid,
+	p_allowed text[], p_id uuid, p_external text, p_name text,
+	p_status text, p_impact text, p_body text, p_notify boolean,
+	p_ids uuid[], p_statuses text[], p_reminders integer[],
+	OUT outcome text, OUT detail text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_inc record;
+	v_page_status text;
+	v_doc text;
+	v_url text;
+	v_status text;
+BEGIN
+	-- By primary key when the id is given: "page_id = p_page" a filter
+	-- (IS TRUE), else a planner without statistics walks the page's
+	-- incidents in incidents_page_recent for the id.
+	IF p_id IS NOT NULL THEN
+		SELECT i.id, i.status INTO v_inc FROM incidents i
+			WHERE i.cloud_id = p_cloud
+			AND i.id = p_id AND (i.page_id = p_page) IS TRUE
+			AND (p_external IS NULL OR i.external_id = p_external)
+			FOR UPDATE;
+	ELSE
+		SELECT i.id, i.status INTO v_inc FROM incidents i
+			WHERE i.cloud_id = p_cloud
+			AND i.page_id = p_page AND i.external_id = p_external
+			FOR UPDATE;
+	END IF;
+	IF FOUND THEN
+		SELECT p.page_status, p.doc, incident_page_url(p)
+			INTO v_page_status, v_doc, v_url
+			FROM pages p WHERE p.cloud_id = p_cloud
+			AND p.id = p_page
+			AND coalesce(p.archived_at, 'infinity') = 'infinity';
+	END IF;
+	SELECT * INTO outcome, detail FROM incident_write_refusal(p_cloud,
+		p_page, v_page_status, 'not_found', p_allowed, p_ids);
+	IF outcome IS NOT NULL THEN
+		RETURN;
+	END IF;
+	v_status := coalesce(p_status, v_inc.status);
+	-- Under the row lock: the old values are the latest ones.
+	UPDATE incidents SET name = coalesce(p_name, name),
+		impact = coalesce(p_impact, impact), status = v_status,
+		monitoring_at = CASE WHEN v_status = 'MONITORING'
+			AND status <> 'MONITORING' THEN clock_timestamp()
+			ELSE monitoring_at END,
+		resolved_at = CASE WHEN v_status <> 'RESOLVED' THEN NULL
+			ELSE coalesce(resolved_at, clock_timestamp()) END,
+		reminder_intervals = coalesce(p_reminders, reminder_intervals),
+		updated_at = clock_timestamp()
+		WHERE cloud_id = p_cloud AND id = v_inc.id;
+	PERFORM incident_components_moved(incident_append_update(p_cloud,
+		v_inc.id, v_inc.status, v_status, p_body, p_notify, p_ids,
+		p_statuses, CASE WHEN v_status = 'RESOLVED'
+			AND v_inc.status <> 'RESOLVED' THEN 'incident.resolved'
+			ELSE 'incident.updated' END));
+	outcome := 'updated';
+	detail := incident_write_answer(v_doc, v_url, p_cloud, v_inc.id);
+END
 $$;

@@ -69,7 +69,6 @@ def _buffers(plan):
 
 def _check(ctx, cloud, page, incident):
     plans = _plans(ctx, [
-        "INCIDENT_LOCK_BY_ID\t%s\t%s\t%s\t\\N" % (cloud, page, incident),
         "INCIDENTS_PAGE_AFTER\t%s\tfalse\t\\N\t\\N\t26\t%s" % (cloud, page),
         "INCIDENTS_PAGE_BEFORE\t%s\tfalse\t\\N\t\\N\t26\t%s" % (cloud, page),
         "INCIDENTS_PAGE_ACTIVE_AFTER\t%s\ttrue\t\\N\t\\N\t26\t%s" % (cloud, page),
@@ -77,9 +76,6 @@ def _check(ctx, cloud, page, incident):
         "INCIDENTS_BEFORE\t%s\tfalse\t\\N\t\\N\t26" % cloud,
         "PAGES_SUMMARY_KEYSET\t%s\tALL\t\\N\t\\N\t26" % cloud,
     ])
-    lock = plans["INCIDENT_LOCK_BY_ID"]
-    assert "incidents_pkey" in lock and "incidents_page_recent" not in lock, lock
-    assert _buffers(lock) <= 20, lock
     for name in ("INCIDENTS_PAGE_AFTER", "INCIDENTS_PAGE_BEFORE", "INCIDENTS_PAGE_ACTIVE_AFTER"):
         plan = plans[name]
         assert re.search(r"Limit \(actual rows=26", plan), (name, plan)
@@ -121,15 +117,28 @@ def test_sessions_run_without_jit(ctx):
 def _check_answers(ctx, cloud, page, incident):
     code = ctx.psql("SELECT code FROM incidents WHERE cloud_id = '%s' AND id = '%s'"
                     % (cloud, incident))
+    # The writes run (EXPLAIN ANALYZE), twice each: the buffers of their
+    # plpgsql statements count in the top node's, and the first run in a
+    # session also reads the catalogs to compile the functions.
+    update = ("INCIDENT_UPDATE\t%s\t%s\t{PUBLISHED}\t%s\t\\N\tRenamed\t\\N\t\\N"
+              "\t\\N\tfalse\t{}\t{}\t\\N" % (cloud, page, incident))
+    creates = ["INCIDENT_CREATE\t%s\t%s\t{PUBLISHED}\t%s\tp%s\t\\N\tPlanned"
+               "\tINVESTIGATING\tNONE\t\\N\ttrue\t{}\t{}\t\\N"
+               % (cloud, page, uuid.uuid4(), uuid.uuid4().hex[:8]) for _ in range(2)]
     plans = _plans(ctx, [
         "INCIDENT_RENDER\t%s\t%s" % (cloud, incident),
         "INCIDENT_GET_BY_CODE\t%s\t%s" % (cloud, code),
+        update, creates[0], update, creates[1],
     ])
     for name, key in (("INCIDENT_RENDER", "incidents_pkey"),
                       ("INCIDENT_GET_BY_CODE", "incidents_code_key")):
         plan = plans[name]
         assert key in plan and "incidents_page_recent" not in plan, (name, plan)
         assert _buffers(plan) <= 20, (name, plan)
+    # Every statement of a write by key (measured 57-88 buffers): a scan
+    # of the cloud's 2,000 pages or of the page's incidents is thousands.
+    for name in ("INCIDENT_UPDATE", "INCIDENT_CREATE"):
+        assert _buffers(plans[name]) <= 200, (name, plans[name])
 
 
 def _believe_a_million_incidents(ctx):
@@ -148,7 +157,7 @@ def _believe_a_million_incidents(ctx):
 
 def test_incident_answers_by_key_in_a_cloud_of_many_pages(ctx):
     """The answer of every incident write and look-up: the incident by its
-    key, then its page by primary key. Joined, a planner that believed the
+    key, then its page by primary key; and the writes themselves. Joined, a planner that believed the
     incidents many drove from the cloud's pages and probed the page's
     incidents for the id once per page (POST and PUT /incidents at 15
     req/s on the never-analysed bench, 62,000 buffers an answer)."""
