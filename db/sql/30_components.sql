@@ -398,6 +398,29 @@ LANGUAGE sql STABLE AS $$
 	ORDER BY b.component_id, b.started_at DESC
 $$;
 
+-- The live components an uptime covers: a page's, or one component and,
+-- for a group, its children. One component is read by its key, and the
+-- page's others only for a group (each branch gated by what its
+-- parameters say, once a statement). Its page is not spelt "c.page_id =
+-- p_page": components_page would then match more columns than the
+-- primary key, and a planner without statistics walked the page's index
+-- for the one row.
+CREATE OR REPLACE FUNCTION component_uptime_rows(p_cloud text, p_page uuid,
+	p_only uuid) RETURNS SETOF components
+LANGUAGE sql STABLE AS $$
+	SELECT * FROM components c WHERE p_only IS NULL
+	AND c.cloud_id = p_cloud AND c.page_id = p_page
+	UNION ALL
+	SELECT * FROM components c WHERE p_only IS NOT NULL
+	AND c.cloud_id = p_cloud AND c.id = p_only
+	AND c.page_id IS NOT DISTINCT FROM p_page
+	UNION ALL
+	SELECT * FROM components c WHERE EXISTS (SELECT 1 FROM components g
+		WHERE g.cloud_id = p_cloud AND g.id = p_only
+		AND g.type = 'GROUP_COMPONENT')
+	AND c.cloud_id = p_cloud AND c.page_id = p_page AND c.parent_id = p_only
+$$;
+
 -- Uptime of every live component of a page over [p_from, p_to], clipped to
 -- each component's life and to now (DESIGN.md section 7, Statuspage's
 -- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
@@ -436,9 +459,7 @@ LANGUAGE sql STABLE AS $$
 				c.last_lost_before, CASE WHEN r.lo = p_from
 				THEN l.lost END, r.lo)) /
 				extract(epoch FROM r.hi - r.lo)) END AS raw
-		FROM (SELECT * FROM components c WHERE c.cloud_id = p_cloud
-			AND c.page_id = p_page AND (p_only IS NULL
-			OR c.id = p_only OR c.parent_id = p_only)) c
+		FROM component_uptime_rows(p_cloud, p_page, p_only) c
 		-- One component looks its own up.
 		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL,
 			p_from) l ON l.component_id = c.id

@@ -191,6 +191,35 @@ def test_uptime_of_a_page_reads_one_held_row_per_component(ctx):
         "96.00", "component_blocks=%d" % n, "component_status_history=0"], out
 
 
+def test_uptime_of_one_component_reads_its_own_rows(ctx):
+    """One component's uptime reads its row by key, not every component of
+    its page (a group's, its children too)."""
+    cloud, page = _setup(ctx)
+    history = [("OPERATIONAL", -30, -1), ("MAJOR_OUTAGE", -1, 1),
+               ("OPERATIONAL", 1, None)]
+    ids = [_component(ctx, cloud, page, "c%02d" % n, -30, history)
+           for n in range(30)]
+    group = _component(ctx, cloud, page, "group", -30, [], kind="GROUP_COMPONENT")
+    ctx.psql("UPDATE components SET parent_id = '%s' WHERE id IN ('%s', '%s')"
+             % (group, ids[0], ids[1]))
+
+    def one(cid):
+        # Statements of one call share a transaction: its own counts.
+        return ctx.psql(
+            "SELECT string_agg(name || '=' || uptime, ',' ORDER BY name)"
+            " FROM component_uptimes_of('%s', '%s', '%s', '%s', '%s');"
+            " SELECT coalesce(idx_tup_fetch, 0) + seq_tup_read"
+            " FROM pg_stat_xact_user_tables WHERE relname = 'components'"
+            % (cloud, page, cid, D0, TO)).splitlines()
+
+    # Its row, and the look-up of whether it is a group (each component of
+    # the page before: 31 rows).
+    assert one(ids[5]) == ["c05=90.00", "2"], one(ids[5])
+    # A group's children are found among the page's components (no index
+    # by parent): those 31, besides the two.
+    assert one(group) == ["c00=90.00,c01=90.00,group=90.00", "33"], one(group)
+
+
 # The uptime rule computed straight from the intervals, exactly (Fraction),
 # for test_uptime_is_the_interval_computation.
 WEIGHT = {"MAJOR_OUTAGE": Fraction(1), "PARTIAL_OUTAGE": Fraction(3, 10)}
