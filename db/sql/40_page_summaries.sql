@@ -1,11 +1,22 @@
 -- Page summaries. One function per summary item, so the parts that come
 -- later (components, subscribers) change these functions only.
 
+-- plpgsql, not sql: it renders every page write's summary item, and a
+-- SQL function with a FROM clause is planned again by every statement
+-- that calls it; a page without components is one index probe whatever
+-- the statistics (as page_live_component_ids, db/sql/20_page_render.sql).
 CREATE OR REPLACE FUNCTION page_component_count(p pages) RETURNS integer
-LANGUAGE sql STABLE AS $$
-	SELECT count(*)::integer FROM components c
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	PERFORM FROM components c WHERE c.cloud_id = p.cloud_id
+	AND c.page_id = p.id ORDER BY c.position, c.id LIMIT 1;
+	IF NOT FOUND THEN
+		RETURN 0;
+	END IF;
+	RETURN (SELECT count(*)::integer FROM components c
 	WHERE c.cloud_id = p.cloud_id AND c.page_id = p.id
-	AND c.type = 'COMPONENT'
+	AND c.type = 'COMPONENT');
+END
 $$;
 
 -- Page summaries count the page's subscribers that have not left. One
