@@ -15,7 +15,6 @@ enum page_stmt {
 	PAGE_GET_BY_NAME,
 	PAGE_INSERT,
 	PAGE_UPDATE,
-	PAGE_DRAFT_FOLLOW,
 	PAGE_LOCK,
 	PAGE_DRAFT_GET,
 	PAGE_DRAFT_GET_BY_NAME,
@@ -51,30 +50,14 @@ static const struct db_stmt stmts[PAGE_STMT__MAX] = {
 	    " page_type, page_status, attrs, created_by) VALUES ($1, $2::uuid,"
 	    " $3, $4, $5, $6, jsonb_strip_nulls($7::jsonb), $8) RETURNING "
 	    "doc"),
-	/* One statement: the row lock orders concurrent writers and the merge
-	 * happens on the locked row, so no update is lost. */
+	/* One statement (db/sql/25_page_writes.sql): the row lock orders
+	 * concurrent writers, the merge happens on the locked row, so no
+	 * update is lost, and a pending draft follows. */
 	DB_STMT(PAGE_UPDATE,
-	    "UPDATE pages SET name = coalesce($3, name),"
-	    " subdomain = coalesce($4, subdomain),"
-	    " page_type = coalesce($5, page_type),"
-	    " attrs = page_attrs_merge(attrs, $6::jsonb),"
-	    " version = version + 1, updated_at = now()"
-	    " WHERE " LIVE " AND page_status <> 'SOFT_DELETED'"
-	    " AND ($7::integer IS NULL OR version = $7::integer)"
-	    " RETURNING doc"),
-	/* A live edit while a draft is pending goes into the draft too, so
-	 * the next publish does not undo it. */
-	DB_STMT(PAGE_DRAFT_FOLLOW,
-	    "UPDATE page_drafts SET name = coalesce($3, name),"
-	    " subdomain = coalesce($4, subdomain),"
-	    " page_type = coalesce($5, page_type),"
-	    " attrs = page_attrs_merge(attrs, $6::jsonb),"
-	    " updated_at = now() WHERE cloud_id = $1 AND page_id = $2::uuid"),
+	    "SELECT page_update_live($1, $2::uuid, $3, $4, $5, $6::jsonb,"
+	    " $7::integer)"),
 	DB_STMT(PAGE_LOCK,
-	    "SELECT page_status, version, coalesce("
-	    " status_before_delete, ''), EXISTS (SELECT 1 FROM page_drafts d"
-	    " WHERE d.cloud_id = $1 AND d.page_id = $2::uuid)"
-	    " FROM pages WHERE " LIVE " FOR UPDATE"),
+	    "SELECT page_status, version FROM pages WHERE " LIVE " FOR UPDATE"),
 	/* A page with pending changes (page fields, components or both)
 	 * renders its draft version; others their only version. */
 	DB_STMT(PAGE_DRAFT_GET,
@@ -250,13 +233,14 @@ db_page_update(struct arena *a, const struct page_write *w, const char **doc,
 {
 	const char *p[7] = { w->cloud_id, w->id, w->name, w->subdomain,
 		w->page_type, w->attrs, w->expected_version };
-	enum sd_status st;
+	PGresult *r = db_exec(a, &stmts[PAGE_UPDATE], 7, p, err);
 
-	st = single_doc(a, &stmts[PAGE_UPDATE], 7, p, doc, err);
-	if (st != SD_OK || !w->has_draft)
-		return st;
-	return db_exec(a, &stmts[PAGE_DRAFT_FOLLOW], 6, p, err) ? SD_OK
-	                                                        : err->status;
+	if (r == NULL)
+		return err->status;
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
+	*doc = PQgetvalue(r, 0, 0);
+	return SD_OK;
 }
 
 enum sd_status
@@ -274,7 +258,6 @@ db_page_lock(struct arena *a, const char *cloud_id, const char *id,
 	if (out->status == PS__MAX)
 		return sd_fail(err, SD_INTERNAL, "internal error", NULL);
 	out->version = atoi(PQgetvalue(r, 0, 1));
-	out->has_draft = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
 	return SD_OK;
 }
 

@@ -19,14 +19,12 @@ struct page_write {
 	const char *attrs; /* JSON object text: other fields */
 	const char *created_by; /* create only */
 	const char *expected_version; /* update only; NULL = unconditional */
-	int has_draft; /* update only: page_state.has_draft under the lock */
 };
 
 /* What the lifecycle decides on, read under a row lock. */
 struct page_state {
 	enum page_status status;
 	int version;
-	int has_draft;
 };
 
 enum sd_status db_page_get(struct arena *a, const char *cloud_id,
@@ -43,9 +41,10 @@ enum sd_status db_page_draft_get_by_name(struct arena *a, const char *cloud_id,
 enum sd_status db_page_insert(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
 /* Changes the live version (and a pending draft the same way, so the
- * next publish keeps the change, when w->has_draft): two statements, so
- * run it inside a transaction, after db_page_lock. SD_NOT_FOUND (also for a stale version
- * or a soft-deleted page), or SD_CONFLICT for a taken name. */
+ * next publish keeps the change), in one statement: it needs no
+ * transaction or lock of the caller's. SD_NOT_FOUND also for an archived
+ * or soft-deleted page and a stale w->expected_version (db_page_lock then
+ * tells which), SD_CONFLICT for a taken name. */
 enum sd_status db_page_update(struct arena *a, const struct page_write *w,
     const char **doc, struct sd_error *err);
 

@@ -292,7 +292,6 @@ run_update(struct request *req, struct response *res, enum page_action action,
 	st = page_write_from_body(req, res, &w);
 	if (st == SD_OK)
 		st = begin_locked(req, res, action, &ps, &t);
-	w.has_draft = st == SD_OK && ps.has_draft;
 	if (st == SD_OK)
 		st = page_version_check(res, &w, &ps);
 	if (st == SD_OK && action == ACT_EDIT)
@@ -317,14 +316,26 @@ page_draft_update(
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }
 
+/* PUT /pages/{id}: first the update alone, one statement, which is all
+ * the common case needs (the page is there, not deleted, at the version
+ * asked for); when it finds no such page, the locked path tells what
+ * stands in the way (404, 409) or, the page having changed meanwhile,
+ * updates it after all. */
 enum sd_status
 page_update(
     struct request *req, const struct principal *who, struct response *res)
 {
+	struct page_write w;
 	const char *doc;
 	enum sd_status st;
 
 	(void)who;
-	st = run_update(req, res, ACT_UPDATE_LIVE, &doc);
+	st = page_write_from_body(req, res, &w);
+	if (st == SD_OK)
+		st = db_page_update(req->arena, &w, &doc, &res->err);
+	if (st == SD_NOT_FOUND) {
+		memset(&res->err, 0, sizeof(res->err));
+		st = run_update(req, res, ACT_UPDATE_LIVE, &doc);
+	}
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, doc);
 }

@@ -66,3 +66,52 @@ def test_page_render_reads_components_by_index(ctx):
     assert got["after"] == got["before"], got
     assert got["listed"] == "%d|%d" % (COMPONENTS, COMPONENTS), got
     assert got["empty"] == "2", got
+
+
+def _ok(r, status=200):
+    assert r.status == status, r
+    return r.json
+
+
+def test_page_update_is_one_statement_and_keeps_the_rules(ctx):
+    """PUT /pages/{id} is one statement (page_update_live) when the page
+    is there; a pending draft follows the edit; a stale version, a deleted
+    or missing page still answer as the locked path decides."""
+    from test_ops import delta, scrape
+    pid = ctx.create_page()["id"]
+    before = scrape(ctx)
+    for i in range(10):
+        _ok(ctx.request("PUT", "/pages/" + pid, {"page": {"description": "d%d" % i}}))
+    after = scrape(ctx)
+    # The lock and the update were two statements (BEGIN and COMMIT are not
+    # counted); a worker new to the token looks it up once.
+    assert delta(before, after, "statusd_db_statements_total") <= 10 + 4, \
+        delta(before, after, "statusd_db_statements_total")
+
+    # A draft pending: the live edit goes into it too.
+    _ok(ctx.request("PUT", "/pages/draft/" + pid, {"page": {"description": "in draft"}}))
+    live = _ok(ctx.request("PUT", "/pages/" + pid, {"page": {"description": "both",
+                                                             "pageTheme": "CLEAR_SKIES"}}))["page"]
+    draft = _ok(ctx.request("GET", "/pages/draft/" + pid))["page"]
+    assert live["description"] == draft["description"] == "both", (live, draft)
+    assert draft["pageTheme"] == "CLEAR_SKIES" and live["pageStatus"] == "PUBLISHED_WITH_CHANGES"
+
+    version = live["version"]
+    r = ctx.request("PUT", "/pages/" + pid, {"page": {"description": "x", "version": version - 1}})
+    assert r.status == 409 and "version %d" % version in r.json["details"], r
+    _ok(ctx.request("PUT", "/pages/" + pid, {"page": {"description": "y", "version": version}}))
+    _ok(ctx.request("POST", "/pages/%s/soft_delete" % pid))
+    assert ctx.request("PUT", "/pages/" + pid, {"page": {"description": "z"}}).status == 409
+    assert ctx.request("PUT", "/pages/" + str(uuid.uuid4()),
+                       {"page": {"description": "z"}}).status == 404
+
+
+def test_page_indexes_leave_attrs_alone(ctx):
+    """No index of pages reads attrs, so writing a page's attributes can be
+    a HOT update (migration 025); custom domains stay unique."""
+    defs = ctx.psql("SELECT indexdef FROM pg_indexes WHERE tablename = 'pages'")
+    assert "attrs" not in defs and "custom_domain" in defs, defs
+    domain = ctx.uniq("hot") + ".example.com"
+    ctx.create_page(domain=domain)
+    r = ctx.request("POST", "/pages", ctx.new_page_body(domain=domain.upper()))
+    assert r.status == 409 and "custom domain" in r.json["error"], r
