@@ -486,9 +486,11 @@ $$;
 -- A component's uptime as the API shows it ({id, name, status,
 -- componentUptimePercentage}), as text: pieces joined, the strings escaped
 -- by to_json, at a third of a jsonb object's cost (a page's 1,000 items).
+-- STABLE as what it calls (to_json, uuid to text): declared IMMUTABLE, it
+-- would not be inlined, and a call per item cost 4 us.
 CREATE OR REPLACE FUNCTION component_uptime_item(id uuid, name text,
 	status text, uptime numeric) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
 	SELECT '{"id":"' || id || '","name":' || to_json(name) || ',"status":'
 		|| to_json(status) || ',"componentUptimePercentage":' || uptime
 		|| '}'

@@ -220,6 +220,24 @@ def test_uptime_of_one_component_reads_its_own_rows(ctx):
     assert one(group) == ["c00=90.00,c01=90.00,group=90.00", "33"], one(group)
 
 
+def test_uptime_items_are_rendered_inline(ctx):
+    """A list's 1,000 items are rendered in the statement's own
+    expressions: component_uptime_item is inlined (one call per item cost
+    more than computing the uptimes), and renders what jsonb would."""
+    cloud, page = _setup(ctx)
+    _component(ctx, cloud, page, 'say "hi"\\ \u00e9', -30, [("PARTIAL_OUTAGE", -30, None)])
+    q = ("SELECT component_uptime_item(u.id, u.name, u.status, u.uptime)"
+         " FROM component_uptimes('%s', '%s', '%s', '%s') u" % (cloud, page, D0, TO))
+    plan = ctx.psql("EXPLAIN (VERBOSE, COSTS OFF) " + q)
+    assert "component_uptime_item" not in plan and "to_json" in plan, plan
+    item = json.loads(ctx.psql(q))
+    assert item == json.loads(ctx.psql(
+        "SELECT jsonb_build_object('id', u.id, 'name', u.name, 'status', u.status,"
+        " 'componentUptimePercentage', u.uptime) FROM component_uptimes('%s', '%s',"
+        " '%s', '%s') u" % (cloud, page, D0, TO))), item
+    assert item["name"] == 'say "hi"\\ \u00e9' and item["componentUptimePercentage"] == 70
+
+
 # The uptime rule computed straight from the intervals, exactly (Fraction),
 # for test_uptime_is_the_interval_computation.
 WEIGHT = {"MAJOR_OUTAGE": Fraction(1), "PARTIAL_OUTAGE": Fraction(3, 10)}
