@@ -49,6 +49,10 @@ static struct {
 	long backoff_ms;
 } db;
 
+/* The counter slot this process's sessions add to (db_use_counter_slot);
+ * -1: none of its own. */
+static int counter_slot = -1;
+
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
@@ -65,6 +69,12 @@ void
 db_configure(const struct db_settings *s)
 {
 	db.settings = s;
+}
+
+void
+db_use_counter_slot(int i)
+{
+	counter_slot = i < 0 ? -1 : i % DB_COUNTER_SLOTS;
 }
 
 PGconn *
@@ -115,23 +125,29 @@ exec_ok(PGconn *conn, const char *sql)
 }
 
 /* Session settings: the public domain documents render with, the
- * statement timeout (0 = none), UTC, and the planner's (db_internal.h). */
+ * statement timeout (0 = none), UTC, the counter slot (counter_slot() in
+ * db/sql/70_counters.sql; '' when the process has none) and the
+ * planner's (db_internal.h). */
 static int
 session_setup(PGconn *conn, const struct db_settings *s, int timeout_ms)
 {
-	const char *params[2];
-	char timeout[32];
+	const char *params[3];
+	char timeout[32], slot[16] = "";
 	PGresult *r;
 	int ok;
 
 	snprintf(timeout, sizeof(timeout), "%d", timeout_ms);
+	if (counter_slot >= 0)
+		snprintf(slot, sizeof(slot), "%d", counter_slot);
 	params[0] = s->public_domain;
 	params[1] = timeout;
+	params[2] = slot;
 	r = PQexecParams(conn,
 	    "SELECT set_config('statusd.public_domain', $1, false), "
 	    "set_config('statement_timeout', $2, false), "
+	    "set_config('statusd.counter_slot', $3, false), "
 	    "set_config('TimeZone', 'UTC', false), " DB_PLANNER_SETTINGS,
-	    2, NULL, params, NULL, NULL, 0);
+	    3, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	PQclear(r);
 	return ok;

@@ -17,6 +17,13 @@ struct db_settings {
 
 /* Remembers the settings (borrowed; must outlive the worker). No I/O. */
 void db_configure(const struct db_settings *s);
+/* In the master, before forking worker i: the worker's sessions add to
+ * counter slot i % DB_COUNTER_SLOTS (incident and page counts,
+ * db/sql/70_counters.sql), so concurrent workers never queue on one
+ * counter row. Other processes' sessions use slots DB_COUNTER_SLOTS and
+ * up, by their backend's pid. No I/O. */
+#define DB_COUNTER_SLOTS 8
+void db_use_counter_slot(int i);
 /* Connects and prepares if needed. SD_OK or SD_UNAVAILABLE. */
 enum sd_status db_ready(struct sd_error *err);
 void db_disconnect(void);

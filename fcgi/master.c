@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/db.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_server.h"
@@ -72,6 +73,7 @@ fill_slots(const struct master_settings *s)
 		if (slots[i].pid != 0 || slots[i].respawn_at > now)
 			continue;
 		metrics_use_slot(i); /* the child counts into slot i */
+		db_use_counter_slot(i);
 		slots[i].pid = spawn(s);
 		if (slots[i].pid > 0)
 			metrics_worker_started();

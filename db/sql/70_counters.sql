@@ -1,12 +1,17 @@
 -- Counters of what lists count (migration 015): kept by triggers in the
--- transaction that writes the rows, so a totalCount is a sum of at most 8
--- rows (one slot per backend) instead of a scan, and never drifts.
+-- transaction that writes the rows, so a totalCount is a sum of at most 16
+-- rows (one slot per writer) instead of a scan, and never drifts.
 
--- The slot this session adds to: concurrent sessions mostly use different
--- rows, so writers do not queue on one counter row.
+-- The slot this session adds to, so writers do not queue on one counter
+-- row until the other's commit is flushed: a statusd worker's own
+-- (statusd.counter_slot, its index among the workers mod 8, set when it
+-- connects: db_use_counter_slot), any other session's 8 + its backend's
+-- pid mod 8. With pg_backend_pid() % 8 alone, two of four workers often
+-- shared one.
 CREATE OR REPLACE FUNCTION counter_slot() RETURNS smallint
 LANGUAGE sql STABLE AS $$
-	SELECT (pg_backend_pid() % 8)::smallint
+	SELECT coalesce(nullif(current_setting('statusd.counter_slot', true),
+		'')::smallint, (8 + pg_backend_pid() % 8)::smallint)
 $$;
 
 -- The scope of the cloud-wide incident counter.

@@ -147,3 +147,31 @@ def test_counters_match_count_after_concurrent_writes_and_deletes(ctx):
                       cloud, auth) == a
     # A soft-deleted page's incidents are counted on it, but no list shows them.
     assert _total(ctx, "/incidents/list/v2?first=1&pageId=" + pages[3], cloud, auth) == 0
+
+
+def test_each_worker_adds_to_a_counter_slot_of_its_own(ctx):
+    """A statusd worker's sessions add to its own counter slot (its index
+    among the workers, statusd.counter_slot), so concurrent writers never
+    queue on one counter row until the other's commit is flushed; with
+    pg_backend_pid() % 8, two of four workers often shared one. Other
+    sessions use slots 8 and up."""
+    assert ctx.psql("SELECT counter_slot() >= 8") == "t"
+    assert ctx.psql("SELECT set_config('statusd.counter_slot', '5', false),"
+                    " counter_slot()") == "5|5"
+    cloud, auth = _new_cloud(ctx)
+    page = _ok(ctx.request("POST", "/pages", ctx.new_page_body(), cloud=cloud,
+                           auth=auth)).json["page"]["id"]
+
+    def incident(i):
+        body = {"incidentCreateRequest": {"pageId": page, "name": "Slot %d" % i}}
+        return _ok(ctx.request("POST", "/incidents", body, cloud=cloud, auth=auth))
+
+    parallel(32, incident)
+    workers = len(ctx.worker_pids())
+    slots = [int(s) for s in ctx.psql(
+        "SELECT slot FROM incident_counts WHERE cloud_id = '%s' AND scope = '%s'"
+        " ORDER BY slot" % (cloud, page)).split()]
+    assert slots and all(0 <= s < workers for s in slots), (slots, workers)
+    assert sum(int(n) for n in ctx.psql(
+        "SELECT total FROM incident_counts WHERE cloud_id = '%s' AND scope = '%s'"
+        % (cloud, page)).split()) == 32
