@@ -9,6 +9,7 @@ notifiers over 1,000 events, SIGTERM finishing the attempt in flight, a
 rolled-back incident write.
 """
 
+import subprocess
 import tempfile
 import time
 import urllib.parse
@@ -600,3 +601,89 @@ def test_notify_zz_cleanup(ctx):
     if "notify" in ctx.shared:
         ctx.shared["notify"][2].close()
         ctx.shared["notify"][3].close()
+
+
+# --- the wake-up --------------------------------------------------------------
+
+class _Session:
+    """A psql session kept open (a transaction across calls, LISTEN)."""
+
+    def __init__(self, ctx):
+        self.proc = subprocess.Popen(
+            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", ctx.database_url],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1)
+        self.marks = 0
+
+    def run(self, sql):
+        """Runs sql; what psql printed (notifications included)."""
+        self.marks += 1
+        mark = "mark-%d" % self.marks
+        self.proc.stdin.write("%s;\nSELECT '%s';\n" % (sql.rstrip(";"), mark))
+        self.proc.stdin.flush()
+        out = []
+        for line in self.proc.stdout:
+            if line.strip() == mark:
+                return "".join(out)
+            out.append(line)
+        raise AssertionError("psql ended: %s" % "".join(out))
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+def _event_sql(ctx):
+    return ("INSERT INTO notification_outbox (cloud_id, page_id, kind, payload)"
+            " VALUES ('%s', '%s', 'incident.updated', '{}') RETURNING id"
+            % (ctx.cloud, uuid.uuid4()))
+
+
+def test_notify_a_write_behind_a_due_event_wakes_no_one(ctx):
+    """NOTIFY only when no other due event is pending (pg_notify holds the
+    NOTIFY queue lock through each notifying commit's WAL flush): behind a
+    due event the notifiers poll anyway, so the write wakes no one."""
+    clear(ctx)
+    listener = _Session(ctx)
+    writer = _Session(ctx)
+    try:
+        listener.run("LISTEN statusd_notify;")
+        writer.run(_event_sql(ctx))  # the outbox was empty: a NOTIFY
+        assert "statusd_notify" in listener.run("SELECT 1;")
+        writer.run(_event_sql(ctx))  # behind the first, still pending
+        assert "statusd_notify" not in listener.run("SELECT 1;")
+        clear(ctx)
+        writer.run(_event_sql(ctx))  # nothing pending again
+        assert "statusd_notify" in listener.run("SELECT 1;")
+    finally:
+        listener.close()
+        writer.close()
+
+
+def test_notify_a_write_behind_a_due_event_is_fanned_out_promptly(ctx):
+    """The event a write skipped the NOTIFY for stays pending and locked
+    until it commits: a notifier that finds it due polls again within
+    10 ms, so the write's own event is fanned out at once after its commit
+    (the poll interval is 10 s)."""
+    rig(ctx)  # its second statusd migrates: before the open transaction
+    clear(ctx)
+    ctx.psql(_event_sql(ctx))  # pending: no notifier runs
+    writer = _Session(ctx)
+    try:
+        writer.run("BEGIN;")
+        event = writer.run(_event_sql(ctx)).strip()
+        with notifier(ctx, keep=True) as n:
+            n.wait_log("notify_listening", 5)
+            time.sleep(0.5)  # its first drain is done: it waits
+            assert ctx.psql("SELECT count(*) FROM notification_outbox"
+                            " WHERE delivered_at IS NULL") == "1"
+            writer.run("COMMIT;")
+            t0 = time.time()
+            while time.time() - t0 < 2:
+                if ctx.psql("SELECT delivered_at IS NOT NULL FROM notification_outbox"
+                            " WHERE cloud_id = '%s' AND id = '%s'" % (ctx.cloud, event)) == "t":
+                    break
+                time.sleep(0.02)
+            assert time.time() - t0 < 1.0, time.time() - t0
+    finally:
+        writer.close()
