@@ -26,14 +26,18 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 	SELECT archived_at IS NULL AND status <> 'SOFT_DELETED'
 $$;
 
+-- plpgsql, not sql: the session keeps its plan (a sql function's INSERT
+-- was planned again on every call, two calls an incident write).
 CREATE OR REPLACE FUNCTION incident_counts_add(p_cloud text, p_scope uuid,
 	p_total integer, p_active integer) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
 	INSERT INTO incident_counts AS c (cloud_id, scope, slot, total, active)
 	VALUES (p_cloud, p_scope, counter_slot(), p_total, p_active)
 	ON CONFLICT (cloud_id, scope, slot) DO UPDATE
 	SET total = c.total + EXCLUDED.total,
-		active = c.active + EXCLUDED.active
+		active = c.active + EXCLUDED.active;
+END
 $$;
 
 -- An incident counts on its page, and in its cloud while the page is

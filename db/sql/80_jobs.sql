@@ -8,9 +8,11 @@
 -- or the reminder just sent) plus the interval for the reminder after
 -- p_sent of them (the last interval repeats). NULL when resolved or
 -- without intervals: no reminders.
+-- STABLE, as timestamptz + interval is: declared IMMUTABLE it was never
+-- inlined, and planned again on every call (every incident write).
 CREATE OR REPLACE FUNCTION incident_next_reminder(p_intervals integer[],
 	p_status text, p_sent integer, p_base timestamptz) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
 	SELECT CASE WHEN p_status = 'RESOLVED' OR cardinality(p_intervals) = 0
 		THEN NULL
 		ELSE p_base + make_interval(mins => p_intervals[
