@@ -107,6 +107,31 @@ def test_stored_incident_nodes_follow_every_write(ctx):
     assert node in cloud_nodes
 
 
+def test_stored_node_after_many_updates_equals_a_fresh_rendering(ctx):
+    """An appended update is put in front of the stored array of the
+    others (incidents_render_node), not rendered again with all of them:
+    after updates whose texts hold the array's own marker and quotes, and
+    a component change, the node is still the fresh rendering."""
+    page, ids = _page_with(ctx, ("API",))
+    pid = page["id"]
+    marker = 'x},"incidentUpdates":[{"a":1}, "\\"'
+    first = _ok(ctx.request("POST", "/incidents", {"incidentCreateRequest": {
+        "pageId": pid, "name": marker, "message": marker}}), 201)
+    iid = first["incidentWithUpdates"]["incident"]["id"]
+    for i in range(5):
+        body = {"pageId": pid, "incidentId": iid, "message": "%s %d" % (marker, i)}
+        if i == 2:
+            body["affectedComponents"] = [{"componentId": ids["API"], "status": "MAJOR_OUTAGE"}]
+        if i == 4:
+            body["status"] = "RESOLVED"
+        _ok(ctx.request("PUT", "/incidents", {"incidentUpdateRequest": body}))
+    assert _stale_nodes(ctx, pid) == "0"
+    node = _listed(ctx, pid)[iid]
+    assert [u["body"] for u in node["incidentUpdates"]] == \
+        ["%s %d" % (marker, i) for i in range(4, -1, -1)] + [marker]
+    assert node == _got(ctx, iid)["incidentWithUpdates"]
+
+
 def _summary_items(ctx):
     v1 = _ok(ctx.request("GET", "/pages/summary"))["pages"]
     v2, after = [], None
