@@ -102,16 +102,22 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	DB_STMT(UPTIME_AFTER, UPTIME_PAGE(">", "ASC")),
 	DB_STMT(UPTIME_BEFORE, UPTIME_PAGE("<", "DESC")),
 	/* Only this component's (and, for a group, its children's) history
-	 * is read. */
+	 * is read. The component by its primary key, whatever the statistics:
+	 * the item takes its name and status from the row itself, so no
+	 * index-only scan of components_page (the cloud's components walked
+	 * for the id) can answer it; its page by primary key in a lateral
+	 * subquery that OFFSET 0 keeps from becoming a join (joined, a
+	 * planner without statistics scanned the cloud's pages for it). */
 	DB_STMT(UPTIME_COMPONENT,
-	    "SELECT component_uptime_item(u.id, u.name, u.status, u.uptime),"
-	    " u.uptime::text FROM components c JOIN pages p"
-	    " ON p.cloud_id = c.cloud_id AND p.id = c.page_id "
-	    "AND" DB_NOT_ARCHIVED(
-	        "p.") ", component_uptimes_of($1, c.page_id, c.id,"
-	              " $3::timestamptz, $4::timestamptz) u"
-	              " WHERE c.cloud_id = $1 AND c.id = $2::uuid AND u.id = "
-	              "c.id"),
+	    "SELECT component_uptime_item(c.id, c.name, c.status, u.uptime),"
+	    " u.uptime::text FROM components c CROSS JOIN LATERAL (SELECT 1"
+	    " FROM pages p WHERE p.cloud_id = c.cloud_id AND p.id = c.page_id"
+	    " AND" DB_NOT_ARCHIVED("p.") " OFFSET 0) p,"
+	                                 " component_uptimes_of($1, c.page_id, "
+	                                 "c.id, $3::timestamptz,"
+	                                 " $4::timestamptz) u WHERE c.cloud_id "
+	                                 "= $1 AND c.id = $2::uuid"
+	                                 " AND u.id = c.id"),
 	DB_STMT(UPTIME_PAGE,
 	    "SELECT coalesce(round(avg(u.uptime) FILTER"
 	    " (WHERE u.type = 'COMPONENT'), 2), 100)::text FROM pages p"
