@@ -73,9 +73,11 @@ static const struct db_stmt stmts[NOTIFY_STMT__MAX] = {
 	    " $7::bigint[], $8::uuid[], $9::integer)"),
 	/* Milliseconds until the earliest retry (of the channels $1 this
 	 * notifier sends), lease expiry or delayed event; NULL when nothing
-	 * waits. Each min() is one index probe (per channel). */
+	 * waits. Each min() is one index probe (per channel). Negative when
+	 * overdue: greatest(0, ...) here turned NULL into 0, due now, and an
+	 * idle notifier polled every 10 ms. */
 	DB_STMT(NOTIFY_NEXT_DUE,
-	    "SELECT greatest(0, ceil(extract(epoch FROM least("
+	    "SELECT ceil(extract(epoch FROM least("
 	    "(SELECT min(d.next_attempt_at)"
 	    " FROM unnest($1::text[]) AS ch(channel) CROSS JOIN LATERAL"
 	    " (SELECT next_attempt_at FROM deliveries"
@@ -84,7 +86,7 @@ static const struct db_stmt stmts[NOTIFY_STMT__MAX] = {
 	    " (SELECT min(lease_until) FROM deliveries"
 	    " WHERE state = 'IN_FLIGHT'),"
 	    " (SELECT min(next_attempt_at) FROM notification_outbox"
-	    " WHERE delivered_at IS NULL)) - now()) * 1000))::bigint"),
+	    " WHERE delivered_at IS NULL)) - now()) * 1000)::bigint"),
 };
 
 const struct db_stmt_table db_notify_stmts = DB_STMT_TABLE(stmts);
@@ -362,5 +364,7 @@ db_notify_next_due(struct arena *a, const char *const *channels, long long *ms,
 		return err->status;
 	v = PQntuples(r) == 1 ? db_value(r, 0, 0) : NULL;
 	*ms = v == NULL ? -1 : atoll(v);
+	if (v != NULL && *ms < 0)
+		*ms = 0; /* overdue: due now */
 	return SD_OK;
 }

@@ -5,6 +5,7 @@ undelivered row, attempts by outcome), the same figures on /metrics
 or body)."""
 
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -12,6 +13,7 @@ import uuid
 
 from notifyrig import Notifier, Receiver, make_ca, new_secret
 from test_ops import _get, _metrics_url, delta, scrape, value
+from test_statusctl_ops import _make_empty_database, _statusctl
 
 OUTCOMES = ("delivered", "retry", "gone", "failed", "refused", "dropped", "abandoned")
 TEN_DAYS = 10 * 86400
@@ -218,3 +220,44 @@ def test_metrics_count_a_real_notifiers_attempts(ctx):
     finally:
         rec.close()
         _cleanup(ctx, ev)
+
+
+def _migrated_database(ctx):
+    """A database of its own in the stack's cluster, migrated: its name
+    and URL."""
+    url = _make_empty_database(ctx)
+    name = url.split("///")[1].split("?")[0]
+    conf = os.path.join(ctx.state_dir, "%s.conf" % name)
+    with open(ctx.conf) as f, open(conf, "w") as out:
+        out.write(f.read() + "\ndatabase_url = %s\n" % url)
+    p = _statusctl(ctx, conf, "migrate")
+    assert p.returncode == 0, p.stderr
+    return name, url
+
+
+def test_an_idle_notifier_waits_for_a_notify_or_its_poll_interval(ctx):
+    """With nothing due, statusd-notify sleeps until a NOTIFY or its poll
+    interval. Its question of what falls due next said 0 (due now) when
+    nothing did, since greatest(0, NULL) is 0, so an idle notifier ran its
+    round every 10 ms: about 360 statements a second against the database,
+    for as long as it ran. On a database of its own, where nothing is ever
+    due, its transactions are counted."""
+    if not os.path.isdir(os.path.join(ctx.state_dir, "pg")):
+        return  # the stack's database is not ours to add databases to
+    name, url = _migrated_database(ctx)
+
+    def commits():
+        return int(ctx.psql("SELECT xact_commit FROM pg_stat_database"
+                            " WHERE datname = '%s'" % name))
+
+    d = tempfile.mkdtemp(prefix="notify-idle-", dir=ctx.state_dir)
+    with Notifier(ctx, d, None, database_url=url, job_purge_interval_seconds=0,
+                  job_reminders_interval_seconds=0, job_contacts_interval_seconds=0,
+                  job_prune_interval_seconds=0):
+        # A backend that keeps working reports its counts every second.
+        time.sleep(1.5)
+        before = commits()
+        time.sleep(3)
+        after = commits()
+    # Polling every 10 ms was about 180 transactions a second.
+    assert after - before <= 10, (before, after)
