@@ -259,5 +259,6 @@ def test_an_idle_notifier_waits_for_a_notify_or_its_poll_interval(ctx):
         before = commits()
         time.sleep(3)
         after = commits()
-    # Polling every 10 ms was about 180 transactions a second.
-    assert after - before <= 10, (before, after)
+    # Polling every 10 ms was about 345 transactions a second (1,036 in
+    # these 3 s); autovacuum's on the new database count too (up to 18).
+    assert after - before <= 100, (before, after)
