@@ -275,7 +275,10 @@ BEGIN
 	JOIN components c ON c.cloud_id = h.cloud_id AND c.id = h.component_id
 	CROSS JOIN LATERAL day_blocks(utc_day_number(h.started_at),
 		utc_day_number(h.ended_at)) AS k(block)
-	WHERE h.ended_at IS NOT NULL AND h.started_at < c.last_started_at;
+	WHERE h.ended_at IS NOT NULL AND h.started_at < c.last_started_at
+	-- A block's rows together (a page's held rows are read a block at a
+	-- time), for a bulk load too (migration 024).
+	ORDER BY k.block, h.cloud_id, c.page_id, h.component_id;
 END
 $$;
 
@@ -359,38 +362,39 @@ LANGUAGE sql STABLE AS $$
 		ORDER BY h.started_at DESC LIMIT 1), 0)
 $$;
 
--- The weighted outage seconds before t of a component in an uptime, from
--- its row (first, latest: its first interval's start, its latest interval):
+-- The weighted outage before t (microseconds since 1970) of a component in
+-- an uptime, in units (tenths of a microsecond, migration 024), from its
+-- row (first, latest: its first interval's start, its latest interval):
 -- none before its first interval (a component's range starts when it was
 -- created, which is when its history starts); from its latest interval
 -- when that holds t; else held (a page's, from component_lost_held); else
 -- looked up (CASE and coalesce evaluate only what they need).
-CREATE OR REPLACE FUNCTION component_lost_at(p_cloud text, p_component uuid,
-	first timestamptz, latest_started timestamptz, latest_ended timestamptz,
-	latest_status text, latest_lost_before numeric, held numeric,
-	t timestamptz) RETURNS numeric
+CREATE OR REPLACE FUNCTION component_lost_units(p_cloud text,
+	p_component uuid, first bigint, latest_started bigint,
+	latest_ended bigint, latest_weight smallint, latest_lost bigint,
+	held bigint, t bigint) RETURNS bigint
 LANGUAGE sql STABLE AS $$
 	SELECT CASE WHEN first IS NULL OR t <= first THEN 0
-		WHEN latest_started <= t THEN interval_lost_before(
-			latest_started, latest_ended, latest_status,
-			latest_lost_before, t)
-		ELSE coalesce(held, component_lost_before(p_cloud, p_component,
-			t)) END
+		WHEN latest_started <= t THEN latest_lost + latest_weight *
+			(least(coalesce(latest_ended, t), t) - latest_started)
+		ELSE coalesce(held, (component_lost_before(p_cloud, p_component,
+			timestamptz '1970-01-01 00:00+00'
+			+ t * interval '1 microsecond') * 10000000)::bigint) END
 $$;
 
--- For each component of a page, the weighted outage seconds before t from
--- the closed interval holding t, if one does: one index scan of
--- component_blocks (the 13 blocks holding t's day), whatever the number of
--- components (migration 021); nothing unless wanted. The last interval
+-- For each component of a page, the closed interval holding t, if one
+-- does (its start, weight and prefix sum, in integers): one index scan of
+-- component_blocks (the 13 blocks holding t's day), whatever the number
+-- of components (migration 021); nothing unless wanted. The last interval
 -- that started by t, as component_lost_before, should a hand-made history
 -- overlap.
 CREATE OR REPLACE FUNCTION component_lost_held(p_cloud text, p_page uuid,
 	wanted boolean, t timestamptz)
-RETURNS TABLE (component_id uuid, lost numeric)
+RETURNS TABLE (component_id uuid, started_us bigint, weight smallint,
+	lost_units bigint)
 LANGUAGE sql STABLE AS $$
-	SELECT DISTINCT ON (b.component_id) b.component_id,
-		interval_lost_before(b.started_at, b.ended_at, b.status,
-			b.lost_before, t)
+	SELECT DISTINCT ON (b.component_id) b.component_id, b.started_us,
+		b.weight, b.lost_units
 	FROM component_blocks b
 	WHERE wanted AND b.block = ANY (day_block_keys(utc_day_number(t)))
 	AND b.cloud_id = p_cloud AND b.page_id = p_page
@@ -421,6 +425,39 @@ LANGUAGE sql STABLE AS $$
 	AND c.cloud_id = p_cloud AND c.page_id = p_page AND c.parent_id = p_only
 $$;
 
+-- Microseconds since 1970 of t, as the integer columns of migration 024
+-- hold instants; a range's infinite end clamped to 1900-9999 as
+-- utc_day_number() clamps it.
+CREATE OR REPLACE FUNCTION epoch_us(t timestamptz) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT (extract(epoch FROM greatest(least(t, '9999-12-31 00:00+00'),
+		'1900-01-01 00:00+00') AT TIME ZONE 'UTC') * 1000000)::bigint
+$$;
+
+-- A raw (unrounded) uptime in percent from the weighted outage (units) and
+-- the range's length (microseconds), as numeric: the same operands and
+-- scales as the timestamp arithmetic it replaced (seconds with 7 and 6
+-- decimals), so a group's mean of its children's rounds as it did.
+CREATE OR REPLACE FUNCTION uptime_raw(lost bigint, span bigint)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN span <= 0 THEN 100::numeric
+		ELSE 100 * (1 - (lost * 0.0000001) / (span * 0.000001)) END
+$$;
+
+-- That uptime rounded to hundredths of a percent, half away from zero, in
+-- integers: 100 * (1 - lost / (10 span)) is (10000 span - 1000 lost) /
+-- span hundredths, exact where numeric division is exact to 20 decimals
+-- (a figure off a rounding boundary is at least 1 / (200 span) from it,
+-- far above that). NULL where the integers could overflow (a span over
+-- about 12 years, or more lost than the span holds: a hand-made history),
+-- which uptime_raw then rounds.
+CREATE OR REPLACE FUNCTION uptime_hundredths(lost bigint, span bigint)
+RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN span <= 0 THEN 10000
+		WHEN span <= 400000000000000 AND lost >= 0 AND lost <= 10 * span
+		THEN (2 * (10000 * span - 1000 * lost) + span) / (2 * span) END
+$$;
+
 -- Uptime of every live component of a page over [p_from, p_to], clipped to
 -- each component's life and to now (DESIGN.md section 7, Statuspage's
 -- rule): MAJOR_OUTAGE counts fully, PARTIAL_OUTAGE 30 %, the rest not at
@@ -432,7 +469,9 @@ $$;
 -- else, for a whole page, from component_lost_held. A component whose
 -- range starts later (created inside it), one in a gap of its history, and
 -- one component's uptime (p_only, which limits the rows to that component
--- and its children) look theirs up with component_lost_before.
+-- and its children) look theirs up with component_lost_before. The
+-- arithmetic is in integers (migration 024): the range's ends are
+-- converted once (p), each component's figure is a few bigint operations.
 --
 -- The held values are joined by FULL JOIN, which PostgreSQL can only run
 -- as a hash or merge join: one pass over each side whatever the
@@ -446,20 +485,23 @@ CREATE OR REPLACE FUNCTION component_uptimes_of(p_cloud text, p_page uuid,
 RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
 	"position" integer, uptime numeric)
 LANGUAGE sql STABLE AS $$
-	WITH leaf AS MATERIALIZED (
+	WITH p AS MATERIALIZED (
+		SELECT epoch_us(p_from) AS from_us,
+			epoch_us(least(p_to, now())) AS to_us
+	), leaf AS MATERIALIZED (
 		SELECT c.id, c.parent_id, c.type, c.name, c.status, c.position,
-			CASE WHEN r.hi <= r.lo THEN 100::numeric
-			ELSE 100 * (1 - (component_lost_at(c.cloud_id, c.id,
-				c.first_started_at, c.last_started_at,
-				c.last_ended_at, c.last_status,
-				c.last_lost_before, h.lost, r.hi)
-			- component_lost_at(c.cloud_id, c.id,
-				c.first_started_at, c.last_started_at,
-				c.last_ended_at, c.last_status,
-				c.last_lost_before, CASE WHEN r.lo = p_from
-				THEN l.lost END, r.lo)) /
-				extract(epoch FROM r.hi - r.lo)) END AS raw
-		FROM component_uptime_rows(p_cloud, p_page, p_only) c
+			r.hi - r.lo AS span,
+			component_lost_units(c.cloud_id, c.id, c.first_started_us,
+				c.last_started_us, c.last_ended_us, c.last_weight,
+				c.last_lost_units, h.lost_units + h.weight
+				* (r.hi - h.started_us), r.hi)
+			- component_lost_units(c.cloud_id, c.id,
+				c.first_started_us, c.last_started_us,
+				c.last_ended_us, c.last_weight, c.last_lost_units,
+				CASE WHEN r.lo = p.from_us THEN l.lost_units
+				+ l.weight * (r.lo - l.started_us) END, r.lo)
+			AS lost
+		FROM p CROSS JOIN component_uptime_rows(p_cloud, p_page, p_only) c
 		-- One component looks its own up.
 		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL,
 			p_from) l ON l.component_id = c.id
@@ -470,15 +512,17 @@ LANGUAGE sql STABLE AS $$
 		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL
 			AND p_to < now() - interval '1 minute', p_to) h
 			ON h.component_id = c.id
-		CROSS JOIN LATERAL (SELECT greatest(p_from, c.created_at) AS lo,
-			least(p_to, now()) AS hi) r
+		CROSS JOIN LATERAL (SELECT greatest(p.from_us, c.created_us)
+			AS lo, p.to_us AS hi) r
 	), grp AS (
-		SELECT k.parent_id, avg(k.raw) AS mean FROM leaf k
-		WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id
+		SELECT k.parent_id, avg(uptime_raw(k.lost, k.span)) AS mean
+		FROM leaf k WHERE k.parent_id IS NOT NULL GROUP BY k.parent_id
 	)
 	SELECT f.id, f.parent_id, f.type, f.name, f.status, f.position,
-		round(CASE WHEN f.type = 'GROUP_COMPONENT'
-			THEN coalesce(g.mean, 100) ELSE f.raw END, 2)
+		CASE WHEN f.type = 'GROUP_COMPONENT'
+			THEN round(coalesce(g.mean, 100), 2)
+		ELSE coalesce(uptime_hundredths(f.lost, f.span) * 0.01,
+			round(uptime_raw(f.lost, f.span), 2)) END
 	FROM leaf f LEFT JOIN grp g ON g.parent_id = f.id
 	WHERE f.id IS NOT NULL
 $$;

@@ -92,6 +92,47 @@ def test_uptime_rule_hand_computed_cases(ctx):
     assert got == expected, got
 
 
+def test_uptime_rule_rounds_halves_away_from_zero(ctx):
+    """Figures on and about the .005 boundary, which the integer rounding of
+    a component's uptime (migration 024) must put where round(numeric, 2)
+    does: halves away from zero, everything else to the nearest. The range
+    is 10 days (864,000 s); 43.2 s of full outage is 0.005 % of it."""
+    cloud, page = _setup(ctx)
+    day = 1 / 86400  # a second, in days
+    cases = {
+        # 100 * (1 - 43.2 / 864000) = 99.995: up.
+        "half": [("OPERATIONAL", -30, 2), ("MAJOR_OUTAGE", 2, 2 + 43.2 * day),
+                 ("OPERATIONAL", 2 + 43.2 * day, None)],
+        # 144 s at 30 % is the same 43.2 s.
+        "half-partial": [("OPERATIONAL", -30, 2),
+                         ("PARTIAL_OUTAGE", 2, 2 + 144 * day),
+                         ("OPERATIONAL", 2 + 144 * day, None)],
+        # A microsecond more: 99.99499999...: down.
+        "below-half": [("OPERATIONAL", -30, 2),
+                       ("MAJOR_OUTAGE", 2, 2 + 43.200001 * day),
+                       ("OPERATIONAL", 2 + 43.200001 * day, None)],
+        # 12.345 exactly: 757,339.2 s down, up to 12.35.
+        "odd-half": [("MAJOR_OUTAGE", -30, 757339.2 * day),
+                     ("OPERATIONAL", 757339.2 * day, None)],
+        # The whole range down, and none of it.
+        "down": [("MAJOR_OUTAGE", -30, None)],
+        "up": [("DEGRADED_PERFORMANCE", -30, None)],
+    }
+    ids = {name: _component(ctx, cloud, page, name, -30, history)
+           for name, history in cases.items()}
+    # A group's mean of 100.00 and 99.99 is 99.995 exactly: up too.
+    group = _component(ctx, cloud, page, "group", -30, [], kind="GROUP_COMPONENT")
+    kid = _component(ctx, cloud, page, "kid", -30, [
+        ("OPERATIONAL", -30, 2), ("MAJOR_OUTAGE", 2, 2 + 86.4 * day),
+        ("OPERATIONAL", 2 + 86.4 * day, None)])
+    ctx.psql("UPDATE components SET parent_id = '%s' WHERE id IN ('%s', '%s')"
+             % (group, ids["up"], kid))
+    assert _uptimes(ctx, cloud, page) == {
+        "half": "100.00", "half-partial": "100.00", "below-half": "99.99",
+        "odd-half": "12.35", "down": "0.00", "up": "100.00",
+        "group": "100.00", "kid": "99.99"}
+
+
 def test_uptime_rule_range_in_the_future_is_100(ctx):
     cloud, page = _setup(ctx)
     _component(ctx, cloud, page, "down", -30, [("MAJOR_OUTAGE", -30, None)])
@@ -189,6 +230,48 @@ def test_uptime_of_a_page_reads_one_held_row_per_component(ctx):
         % (cloud, page))
     assert out.splitlines() == [
         "96.00", "component_blocks=%d" % n, "component_status_history=0"], out
+
+
+def test_uptime_of_a_component_is_integer_arithmetic(ctx):
+    """Each component's figure is a few bigint operations on the integer
+    columns of migration 024, not numeric arithmetic on timestamps (most
+    of a page's statement was that): no epoch is extracted per row, only
+    the range's ends once."""
+    cloud, page = _setup(ctx)
+    _component(ctx, cloud, page, "c", -30, [("MAJOR_OUTAGE", -30, None)])
+    plan = ctx.psql(
+        "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM component_uptimes('%s',"
+        " '%s', '%s', '%s')" % (cloud, page, D0, TO))
+    leaf = plan.split("CTE leaf")[1].split("Output: ")[1].splitlines()[0]
+    assert "last_lost_units" in leaf and "EXTRACT" not in leaf, leaf
+
+
+def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
+    """A page's held rows are read a block at a time, and they lie
+    together: a bulk load (one INSERT of every component's history, as
+    bench/endpoints.sql seeds) files a block's rows side by side (migration
+    024). Filed component by component, the scan's 600 rows (300 held,
+    300 ending before the instant) took 650 buffers; side by side, 74."""
+    cloud, page = _setup(ctx)
+    ctx.psql(
+        "INSERT INTO components (cloud_id, id, page_id, type, name, position,"
+        " status, created_at) SELECT '%s', gen_random_uuid(), '%s',"
+        " 'COMPONENT', 'c' || n, n, 'OPERATIONAL', now() - interval '30 days'"
+        " FROM generate_series(1, 300) AS n;"
+        " INSERT INTO component_status_history (cloud_id, component_id,"
+        " status, started_at, ended_at) SELECT c.cloud_id, c.id,"
+        " (ARRAY['OPERATIONAL', 'MAJOR_OUTAGE'])[1 + k %% 2],"
+        " now() - interval '30 days' + k * interval '1 day',"
+        " CASE WHEN k < 29 THEN now() - interval '29 days' + k * interval"
+        " '1 day' END FROM components c, generate_series(0, 29) AS k"
+        " WHERE c.cloud_id = '%s' AND c.page_id = '%s'" % (cloud, page, cloud, page))
+    plan = ctx.psql(
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT * FROM"
+        " component_lost_held('%s', '%s', true, now() - interval '20 days'"
+        " + interval '5 hours')" % (cloud, page))
+    assert "rows=300 " in plan, plan
+    buffers = int(plan.split("Buffers: shared hit=")[1].split()[0])
+    assert buffers < 150, plan
 
 
 def test_uptime_of_one_component_reads_its_own_rows(ctx):
