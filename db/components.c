@@ -52,6 +52,7 @@ enum component_stmt {
 	COMPONENTS_BEFORE,
 	UPTIME_AFTER,
 	UPTIME_BEFORE,
+	UPTIME_DOCUMENT,
 	UPTIME_COMPONENT,
 	UPTIME_PAGE,
 	COMPONENT_STMT__MAX
@@ -101,6 +102,14 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	DB_STMT(COMPONENTS_BEFORE, DRAFT_PAGE("<", "DESC")),
 	DB_STMT(UPTIME_AFTER, UPTIME_PAGE(">", "ASC")),
 	DB_STMT(UPTIME_BEFORE, UPTIME_PAGE("<", "DESC")),
+	/* Every component, unfiltered: the whole answer as one value (a row
+	 * an item cost more to send, and to join in C, than to aggregate). */
+	DB_STMT(UPTIME_DOCUMENT,
+	    "SELECT '{\"pageComponentsUptime\":[' || coalesce(string_agg("
+	    "component_uptime_item(u.id, u.name, u.status, u.uptime), ','"
+	    " ORDER BY u.position, u.id), '') || ']}' FROM "
+	    "component_uptimes($1,"
+	    " $2::uuid, $3::timestamptz, $4::timestamptz) u"),
 	/* Only this component's (and, for a group, its children's) history
 	 * is read. The component by its primary key, whatever the statistics:
 	 * the item takes its name and status from the row itself, so no
@@ -118,9 +127,11 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	                                 " $4::timestamptz) u WHERE c.cloud_id "
 	                                 "= $1 AND c.id = $2::uuid"
 	                                 " AND u.id = c.id"),
+	/* The mean of the components' hundredths (integers, the groups'
+	 * means left out): the same figure as the mean of their uptimes. */
 	DB_STMT(UPTIME_PAGE,
-	    "SELECT coalesce(round(avg(u.uptime) FILTER"
-	    " (WHERE u.type = 'COMPONENT'), 2), 100)::text FROM pages p"
+	    "SELECT coalesce(round(avg(u.hundredths) FILTER"
+	    " (WHERE u.type = 'COMPONENT') / 100, 2), 100)::text FROM pages p"
 	    " LEFT JOIN LATERAL component_uptimes($1, p.id, $3::timestamptz,"
 	    " $4::timestamptz) u ON true WHERE p.cloud_id = $1"
 	    " AND p.id = $2::uuid AND" DB_NOT_ARCHIVED("p.") " GROUP BY p.id"),
@@ -318,6 +329,19 @@ db_components_uptime(struct arena *a, const struct uptime_query *q,
 	if (r == NULL)
 		return err->status;
 	return read_page(a, r, q->backward, out, err);
+}
+
+enum sd_status
+db_components_uptime_document(struct arena *a, const struct uptime_query *q,
+    const char **json, struct sd_error *err)
+{
+	const char *p[4] = { q->cloud_id, q->page_id, q->from, q->to };
+	PGresult *r = db_exec(a, &stmts[UPTIME_DOCUMENT], 4, p, err);
+
+	if (r == NULL)
+		return err->status;
+	*json = PQgetvalue(r, 0, 0);
+	return SD_OK;
 }
 
 enum sd_status

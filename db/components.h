@@ -66,6 +66,10 @@ struct uptime_query {
 enum sd_status db_components_uptime(struct arena *a,
     const struct uptime_query *q, struct component_page *out,
     struct sd_error *err);
+/* The same, every component unfiltered, as the whole v1 answer
+ * ({"pageComponentsUptime": [...]}, by position). */
+enum sd_status db_components_uptime_document(struct arena *a,
+    const struct uptime_query *q, const char **json, struct sd_error *err);
 /* One live component: {id, name, status, componentUptimePercentage}. */
 enum sd_status db_component_uptime(struct arena *a, const char *cloud_id,
     const char *component_id, const char *from, const char *to,

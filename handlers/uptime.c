@@ -154,8 +154,7 @@ page_components_uptime(
 {
 	struct time_range r;
 	struct uptime_query q;
-	struct component_page cp;
-	const char *list;
+	const char *json;
 	enum sd_status st;
 
 	(void)who;
@@ -163,15 +162,9 @@ page_components_uptime(
 	if (st == SD_OK)
 		st = page_exists(req, res, req->params[0]);
 	if (st == SD_OK)
-		st = db_components_uptime(req->arena, &q, &cp, &res->err);
-	if (st != SD_OK)
-		return st;
-	list = paging_join_texts(req->arena, cp.items, cp.count);
-	if (list == NULL)
-		return sd_fail(&res->err, SD_INTERNAL, "out of memory", NULL);
-	/* A NULL from arena_printf is a 500 there, never strlen(NULL). */
-	return handler_respond_text(res, SD_OK,
-	    arena_printf(req->arena, "{\"pageComponentsUptime\":%s}", list));
+		st = db_components_uptime_document(
+		    req->arena, &q, &json, &res->err);
+	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
 
 enum sd_status

@@ -8,6 +8,8 @@ import random
 import uuid
 from fractions import Fraction
 
+from test_plans import _plans
+
 D0 = "2026-01-01T00:00:00Z"  # the range is [D0, D0 + 10 days]
 TO = "2026-01-11T00:00:00Z"
 
@@ -244,6 +246,22 @@ def test_uptime_of_a_component_is_integer_arithmetic(ctx):
         " '%s', '%s', '%s')" % (cloud, page, D0, TO))
     leaf = plan.split("CTE leaf")[1].split("Output: ")[1].splitlines()[0]
     assert "last_lost_units" in leaf and "EXTRACT" not in leaf, leaf
+
+
+def test_page_uptimes_statements_do_only_what_their_answer_needs(ctx):
+    """The page's uptime_percentage is the mean of its components'
+    hundredths: the groups' means (an aggregate of every component over
+    their parents) are not computed for it; the v1 list is one row, the
+    whole answer (a row an item cost more to send and join in C)."""
+    cloud, page = _setup(ctx)
+    group = _component(ctx, cloud, page, "g", -30, [], kind="GROUP_COMPONENT")
+    _component(ctx, cloud, page, "c", -30, [("PARTIAL_OUTAGE", -30, None)],
+               parent=group)
+    line = "\t%s\t%s\t%s\t%s" % (cloud, page, D0, TO)
+    plans = _plans(ctx, ["UPTIME_PAGE" + line, "UPTIME_DOCUMENT" + line])
+    assert "parent_id" not in plans["UPTIME_PAGE"], plans["UPTIME_PAGE"]
+    assert plans["UPTIME_DOCUMENT"].lstrip().startswith(
+        "Aggregate (actual rows=1 loops=1)"), plans["UPTIME_DOCUMENT"]
 
 
 def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
