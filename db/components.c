@@ -26,20 +26,25 @@
 	" LIMIT $5::integer) SELECT r.item, r.position, r.id, t.total"         \
 	" FROM t LEFT JOIN r ON true ORDER BY r.position " order               \
 	", r.id " order
-/* Only the rows of the page are rendered, after the LIMIT. */
+/* The page's components filtered and keyset-paged first (their rows'
+ * name, status and position), then the uptimes of those on the page only
+ * (component_uptimes_in of their ids, an empty array for none), rendered. */
 #define UPTIME_PAGE(cond, order)                                               \
-	"WITH m AS (SELECT * FROM component_uptimes($1, $2::uuid,"             \
-	" $3::timestamptz, $4::timestamptz) u"                                 \
-	" WHERE ($5::text IS NULL OR u.name ILIKE '%' ||"                      \
+	"WITH m AS (SELECT c.id, c.position FROM components c"                 \
+	" WHERE c.cloud_id = $1 AND c.page_id = $2::uuid"                      \
+	" AND ($5::text IS NULL OR c.name ILIKE '%' ||"                        \
 	" replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_')" \
-	" || '%') AND ($6::text[] IS NULL OR u.status = ANY($6::text[]))),"    \
-	" r AS (SELECT m.id, m.name, m.status, m.uptime, m.position FROM m"    \
-	" WHERE $7::integer IS NULL"                                           \
+	" || '%') AND ($6::text[] IS NULL OR c.status = ANY($6::text[]))),"    \
+	" r AS (SELECT m.id, m.position FROM m WHERE $7::integer IS NULL"      \
 	" OR (m.position, m.id) " cond " ($7::integer, $8::uuid)"              \
-	" ORDER BY m.position " order ", m.id " order " LIMIT $9::integer)"    \
-	" SELECT component_uptime_item(r.id, r.name, r.status, r.uptime),"     \
-	" r.position, r.id, t.total FROM (SELECT count(*)"                     \
-	" AS total FROM m) t LEFT JOIN r ON true"                              \
+	" ORDER BY m.position " order ", m.id " order " LIMIT $9::integer),"   \
+	" u AS (SELECT u.* FROM (SELECT coalesce(array_agg(r.id), '{}') AS "   \
+	"ids"                                                                  \
+	" FROM r) a CROSS JOIN LATERAL component_uptimes_in($1, $2::uuid,"     \
+	" a.ids, $3::timestamptz, $4::timestamptz) u)"                         \
+	" SELECT component_uptime_item(u.id, u.name, u.status, u.uptime),"     \
+	" r.position, r.id, t.total FROM (SELECT count(*) AS total FROM m) t"  \
+	" LEFT JOIN (r JOIN u ON u.id = r.id) ON true"                         \
 	" ORDER BY r.position " order ", r.id " order
 
 enum component_stmt {

@@ -38,8 +38,10 @@ CLUSTER component_blocks USING component_blocks_pkey;
 -- Replaced by their integer versions (db/sql/30_components.sql):
 -- component_lost_held returns the held interval's integers now,
 -- component_lost_units takes component_lost_at's place, and the uptimes
--- carry each component's in hundredths too.
+-- carry each component's in hundredths too, for several components
+-- (an array) as for one.
 DROP FUNCTION IF EXISTS component_lost_held(text, uuid, boolean, timestamptz);
+DROP FUNCTION IF EXISTS component_uptime_rows(text, uuid, uuid);
 DROP FUNCTION IF EXISTS component_lost_at(text, uuid, timestamptz, timestamptz,
 	timestamptz, text, numeric, numeric, timestamptz);
 DROP FUNCTION IF EXISTS component_uptimes(text, uuid, timestamptz, timestamptz);

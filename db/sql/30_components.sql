@@ -382,14 +382,14 @@ LANGUAGE sql STABLE AS $$
 			+ t * interval '1 microsecond') * 10000000)::bigint) END
 $$;
 
--- For each component of a page, the closed interval holding t, if one
--- does (its start, weight and prefix sum, in integers): one index scan of
--- component_blocks (the 13 blocks holding t's day), whatever the number
--- of components (migration 021); nothing unless wanted. The last interval
--- that started by t, as component_lost_before, should a hand-made history
--- overlap.
+-- For each component of a page (of p_only, if not NULL), the closed
+-- interval holding t, if one does (its start, weight and prefix sum, in
+-- integers): one index scan of component_blocks (the 13 blocks holding t's
+-- day), whatever the number of components (migration 021); nothing unless
+-- wanted. The last interval that started by t, as component_lost_before,
+-- should a hand-made history overlap.
 CREATE OR REPLACE FUNCTION component_lost_held(p_cloud text, p_page uuid,
-	wanted boolean, t timestamptz)
+	p_only uuid[], wanted boolean, t timestamptz)
 RETURNS TABLE (component_id uuid, started_us bigint, weight smallint,
 	lost_units bigint)
 LANGUAGE sql STABLE AS $$
@@ -399,30 +399,36 @@ LANGUAGE sql STABLE AS $$
 	WHERE wanted AND b.block = ANY (day_block_keys(utc_day_number(t)))
 	AND b.cloud_id = p_cloud AND b.page_id = p_page
 	AND b.started_at <= t AND b.ended_at > t
+	AND (p_only IS NULL OR b.component_id = ANY (p_only))
 	ORDER BY b.component_id, b.started_at DESC
 $$;
 
--- The live components an uptime covers: a page's, or one component and,
--- for a group, its children. One component is read by its key, and the
--- page's others only for a group (each branch gated by what its
--- parameters say, once a statement). Its page is not spelt "c.page_id =
--- p_page": components_page would then match more columns than the
--- primary key, and a planner without statistics walked the page's index
--- for the one row.
+-- The live components an uptime covers: a page's, or some of them (p_only)
+-- and, for a group among them, its children. Those are read by their key,
+-- one probe each, whatever the statistics (a lateral subquery an element:
+-- joined with the array, a planner without them read the cloud's
+-- components),
+-- and the page's others only for a group (each branch gated by what its
+-- parameters say, once a statement). Their page is not spelt "c.page_id =
+-- p_page": components_page would then match more columns than the primary
+-- key, and a planner without statistics walked the page's index for the
+-- one row.
 CREATE OR REPLACE FUNCTION component_uptime_rows(p_cloud text, p_page uuid,
-	p_only uuid) RETURNS SETOF components
+	p_only uuid[]) RETURNS SETOF components
 LANGUAGE sql STABLE AS $$
 	SELECT * FROM components c WHERE p_only IS NULL
 	AND c.cloud_id = p_cloud AND c.page_id = p_page
 	UNION ALL
-	SELECT * FROM components c WHERE p_only IS NOT NULL
-	AND c.cloud_id = p_cloud AND c.id = p_only
-	AND c.page_id IS NOT DISTINCT FROM p_page
+	SELECT c.* FROM unnest(p_only) AS o(id) CROSS JOIN LATERAL (SELECT *
+		FROM components c WHERE c.cloud_id = p_cloud AND c.id = o.id
+		AND c.page_id IS NOT DISTINCT FROM p_page OFFSET 0) c
 	UNION ALL
-	SELECT * FROM components c WHERE EXISTS (SELECT 1 FROM components g
-		WHERE g.cloud_id = p_cloud AND g.id = p_only
-		AND g.type = 'GROUP_COMPONENT')
-	AND c.cloud_id = p_cloud AND c.page_id = p_page AND c.parent_id = p_only
+	SELECT * FROM components c WHERE EXISTS (SELECT 1 FROM unnest(p_only)
+		AS o(id) CROSS JOIN LATERAL (SELECT 1 FROM components g
+		WHERE g.cloud_id = p_cloud AND g.id = o.id
+		AND g.type = 'GROUP_COMPONENT' OFFSET 0) g)
+	AND c.cloud_id = p_cloud AND c.page_id = p_page
+	AND c.parent_id = ANY (p_only) AND NOT c.id = ANY (p_only)
 $$;
 
 -- Microseconds since 1970 of t, as the integer columns of migration 024
@@ -466,10 +472,11 @@ $$;
 -- the difference of two prefix sums per component (lost_before) at the
 -- ends of its range, read without a look-up per component: from its row
 -- (its latest interval, migration 021) for the instants since that began,
--- else, for a whole page, from component_lost_held. A component whose
--- range starts later (created inside it), one in a gap of its history, and
--- one component's uptime (p_only, which limits the rows to that component
--- and its children) look theirs up with component_lost_before. The
+-- else, for a whole page or several of its components, from
+-- component_lost_held. A component whose range starts later (created
+-- inside it), one in a gap of its history, and one component's uptime
+-- (p_only, which limits the rows to those components and their children)
+-- look theirs up with component_lost_before. The
 -- arithmetic is in integers (migration 024): the range's ends are
 -- converted once (p), each component's figure is a few bigint operations.
 --
@@ -484,8 +491,8 @@ $$;
 -- hundredths: a component's uptime (not a group's) in hundredths of a
 -- percent, for a mean of many in integers; a statement that reads only
 -- that leaves the groups' means out (their join is removed).
-CREATE OR REPLACE FUNCTION component_uptimes_of(p_cloud text, p_page uuid,
-	p_only uuid, p_from timestamptz, p_to timestamptz)
+CREATE OR REPLACE FUNCTION component_uptimes_in(p_cloud text, p_page uuid,
+	p_only uuid[], p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
 	"position" integer, uptime numeric, hundredths bigint)
 LANGUAGE sql STABLE AS $$
@@ -507,13 +514,15 @@ LANGUAGE sql STABLE AS $$
 			AS lost
 		FROM p CROSS JOIN component_uptime_rows(p_cloud, p_page, p_only) c
 		-- One component looks its own up.
-		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL,
-			p_from) l ON l.component_id = c.id
+		FULL JOIN component_lost_held(p_cloud, p_page, p_only,
+			p_only IS NULL OR cardinality(p_only) > 1, p_from) l
+			ON l.component_id = c.id
 		-- The range's end is held too when it is well before now; an
 		-- end of about now (the default, "to" being the caller's
 		-- clock) is within the latest interval of all components but
 		-- those that changed since, which look theirs up.
-		FULL JOIN component_lost_held(p_cloud, p_page, p_only IS NULL
+		FULL JOIN component_lost_held(p_cloud, p_page, p_only,
+			(p_only IS NULL OR cardinality(p_only) > 1)
 			AND p_to < now() - interval '1 minute', p_to) h
 			ON h.component_id = c.id
 		CROSS JOIN LATERAL (SELECT greatest(p.from_us, c.created_us)
@@ -554,5 +563,16 @@ CREATE OR REPLACE FUNCTION component_uptimes(p_cloud text, p_page uuid,
 RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
 	"position" integer, uptime numeric, hundredths bigint)
 LANGUAGE sql STABLE AS $$
-	SELECT * FROM component_uptimes_of(p_cloud, p_page, NULL, p_from, p_to)
+	SELECT * FROM component_uptimes_in(p_cloud, p_page, NULL, p_from, p_to)
+$$;
+
+-- One component's uptime (and, for a group, its children's; all of the
+-- page's for a NULL p_only).
+CREATE OR REPLACE FUNCTION component_uptimes_of(p_cloud text, p_page uuid,
+	p_only uuid, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (id uuid, parent_id uuid, type text, name text, status text,
+	"position" integer, uptime numeric, hundredths bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT * FROM component_uptimes_in(p_cloud, p_page, CASE WHEN p_only
+		IS NOT NULL THEN ARRAY[p_only] END, p_from, p_to)
 $$;

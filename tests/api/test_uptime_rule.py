@@ -259,9 +259,24 @@ def test_page_uptimes_statements_do_only_what_their_answer_needs(ctx):
                parent=group)
     line = "\t%s\t%s\t%s\t%s" % (cloud, page, D0, TO)
     plans = _plans(ctx, ["UPTIME_PAGE" + line, "UPTIME_DOCUMENT" + line])
-    assert "parent_id" not in plans["UPTIME_PAGE"], plans["UPTIME_PAGE"]
+    assert "Group Key: k.parent_id" not in plans["UPTIME_PAGE"], plans["UPTIME_PAGE"]
     assert plans["UPTIME_DOCUMENT"].lstrip().startswith(
         "Aggregate (actual rows=1 loops=1)"), plans["UPTIME_DOCUMENT"]
+
+
+def test_uptime_list_computes_only_its_page_of_items(ctx):
+    """uptime/v2 pages its components by their rows first and computes the
+    uptimes of those only (a group's with its children): 3 of 12 here,
+    with the held rows of those 3 (all 12 were computed before)."""
+    cloud, page = _setup(ctx)
+    for n in range(12):
+        _component(ctx, cloud, page, "c%02d" % n, -30, [
+            ("MAJOR_OUTAGE", -30, 3), ("OPERATIONAL", 3, None)])
+    plan = _plans(ctx, ["UPTIME_AFTER\t%s\t%s\t%s\t%s\t\\N\t\\N\t\\N\t\\N\t3"
+                        % (cloud, page, D0, TO)])["UPTIME_AFTER"]
+    leaf = plan.split("CTE leaf")[1].splitlines()[1]
+    assert "(actual rows=3 loops=1)" in leaf, plan
+    assert "component_blocks_pkey on component_blocks b (actual rows=3 " in plan, plan
 
 
 def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
@@ -285,7 +300,7 @@ def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
         " WHERE c.cloud_id = '%s' AND c.page_id = '%s'" % (cloud, page, cloud, page))
     plan = ctx.psql(
         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT * FROM"
-        " component_lost_held('%s', '%s', true, now() - interval '20 days'"
+        " component_lost_held('%s', '%s', NULL, true, now() - interval '20 days'"
         " + interval '5 hours')" % (cloud, page))
     assert "rows=300 " in plan, plan
     buffers = int(plan.split("Buffers: shared hit=")[1].split()[0])
@@ -316,6 +331,12 @@ def test_uptime_of_one_component_reads_its_own_rows(ctx):
     # Its row, and the look-up of whether it is a group (each component of
     # the page before: 31 rows).
     assert one(ids[5]) == ["c05=90.00", "2"], one(ids[5])
+    # Among several (uptime/v2's page of items): the same.
+    assert ctx.psql(
+        "SELECT string_agg(name || '=' || uptime, ',' ORDER BY name) FROM"
+        " component_uptimes_in('%s', '%s', ARRAY['%s', '%s']::uuid[], '%s',"
+        " '%s')" % (cloud, page, ids[5], group, D0, TO)) == \
+        "c00=90.00,c01=90.00,c05=90.00,group=90.00"
     # A group's children are found among the page's components (no index
     # by parent): those 31, besides the two.
     assert one(group) == ["c00=90.00,c01=90.00,group=90.00", "33"], one(group)
