@@ -257,11 +257,15 @@ BEGIN
 		AND x.component_id = s.component_id
 		ORDER BY x.started_at DESC LIMIT 1) h ON true
 	WHERE c.cloud_id = s.cloud_id AND c.id = s.component_id;
-	DELETE FROM component_blocks b
-	USING unnest(seed_cloud, seed_component, seed_started)
-		AS s(cloud_id, component_id, started_at)
-	WHERE b.cloud_id = s.cloud_id AND b.component_id = s.component_id
-	AND b.started_at >= s.started_at;
+	-- A component at a time, by component_blocks_component whatever the
+	-- statistics (joined with the seeds, a planner without them read the
+	-- whole table: 20 ms a status change at 100,000 intervals).
+	FOR i IN 1 .. coalesce(cardinality(seed_component), 0) LOOP
+		DELETE FROM component_blocks b
+		WHERE b.component_id = seed_component[i]
+		AND b.cloud_id = seed_cloud[i]
+		AND b.started_at >= seed_started[i];
+	END LOOP;
 	INSERT INTO component_blocks (cloud_id, page_id, block, component_id,
 		started_at, ended_at, status, lost_before)
 	SELECT h.cloud_id, c.page_id, k.block, h.component_id, h.started_at,
