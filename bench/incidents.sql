@@ -9,7 +9,7 @@
 \set body 'Investigating elevated error rates'
 BEGIN;
 ALTER TABLE incidents DISABLE TRIGGER incidents_count;
--- Each node is stored as incident_append_update stores it (migration
+-- Each node is stored as incident_create stores it (migration
 -- 018), rendered from the row and its one update as they are inserted
 -- (incident_node_of), not by a second pass over a million rows.
 INSERT INTO incidents (cloud_id, id, page_id, code, name, status, impact,

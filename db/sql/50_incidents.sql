@@ -26,18 +26,20 @@ $$;
 -- list's cost, about 0.2 ms an incident). Stored is everything but the
 -- shortlink, which shows the page's current address: the node's text
 -- after '{"incident":{' and the shortlink member, which
--- incident_node_text() puts back at read time. Whatever writes what the
--- node shows sets it to NULL in the same transaction, after the rows it
--- shows are written, and incidents_render_node renders it from the new
--- row (incident_append_update, incident_components_rerender, db_migrate).
--- Inserts leave it NULL: incident_append_update follows in the same
--- transaction.
+-- incident_node_text() puts back at read time. The writes of the API
+-- store it with the row they write (incident_create, incident_update);
+-- anything else that writes what the node shows sets it to NULL in the
+-- same transaction, after the rows it shows are written, and
+-- incidents_render_node renders it from the new row
+-- (incident_components_rerender, jobs_send_reminders, db_migrate).
 
--- The stored text of incident i with its components and updates given
--- (bulk loads render rows they are still inserting: bench/incidents.sql).
-CREATE OR REPLACE FUNCTION incident_node_of(i incidents, components json,
-	updates json) RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT substr(json_strip_nulls(json_build_object(
+-- The stored text up to its updates: the incident object without its
+-- opening brace (where incident_node_text puts the shortlink). right(x,
+-- -1), not substr(x, 2): it looks at the first character only, where
+-- substr counts every character of the text.
+CREATE OR REPLACE FUNCTION incident_node_head(i incidents, components json)
+RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT right(json_strip_nulls(json_build_object(
 		'id', i.id, 'name', i.name, 'pageId', i.page_id,
 		'status', i.status, 'impact', i.impact,
 		'createdAt', rfc3339(i.created_at),
@@ -54,8 +56,15 @@ CREATE OR REPLACE FUNCTION incident_node_of(i incidents, components json,
 		'externalIncidentId', i.external_id,
 		'externalIncidentSource', i.external_source,
 		'incidentCode', i.code,
-		'resolvedAt', rfc3339(i.resolved_at)))::text, 2)
-		|| ',"incidentUpdates":' || updates::text || '}'
+		'resolvedAt', rfc3339(i.resolved_at)))::text, -1)
+$$;
+
+-- The stored text of incident i with its components and updates given
+-- (bulk loads render rows they are still inserting: bench/incidents.sql).
+CREATE OR REPLACE FUNCTION incident_node_of(i incidents, components json,
+	updates json) RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT incident_node_head(i, components) || ',"incidentUpdates":'
+		|| updates::text || '}'
 $$;
 
 -- The components member of an incident's node.
@@ -97,33 +106,10 @@ $$;
 -- An update that sets node to NULL asks for it to be rendered again,
 -- from the row as it is written (so an UPDATE that changes shown columns
 -- and sets node = NULL stores a node showing the new values).
--- When the write appended one update (incident_append_update: last_seq
--- one up, that update's row written), the stored array of the others is
--- kept and the new one put in front of it: rendering every update again
--- made a write's cost grow with the timeline (44 updates an incident took
--- most of a PUT /incidents). The array is the node's last member, after
--- '},"incidentUpdates":', which no JSON string can hold (its quotes are
--- escaped); json_agg separates elements with ', '.
 CREATE OR REPLACE FUNCTION incidents_render_node() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-	v_at integer;
 BEGIN
-	IF TG_OP = 'UPDATE' AND NEW.last_seq = OLD.last_seq + 1
-	   AND OLD.last_seq > 0 AND OLD.node IS NOT NULL THEN
-		v_at := strpos(OLD.node, '},"incidentUpdates":[');
-	END IF;
-	IF v_at > 0 THEN
-		NEW.node := incident_node_of(NEW,
-			incident_node_components(NEW.cloud_id, NEW.id),
-			('[' || (SELECT incident_update_json(u)
-				FROM incident_updates u WHERE u.cloud_id = NEW.cloud_id
-				AND u.incident_id = NEW.id AND u.seq = NEW.last_seq)::text
-			|| ', ' || substr(OLD.node, v_at + 21,
-				length(OLD.node) - v_at - 21))::json);
-	ELSE
-		NEW.node := incident_node_render(NEW);
-	END IF;
+	NEW.node := incident_node_render(NEW);
 	RETURN NEW;
 END
 $$;
@@ -131,6 +117,32 @@ $$;
 CREATE OR REPLACE TRIGGER incidents_render_node BEFORE UPDATE ON incidents
 	FOR EACH ROW WHEN (NEW.node IS NULL)
 	EXECUTE FUNCTION incidents_render_node();
+
+-- Incident i's node with one update more (p_update, its JSON text) than
+-- old_node shows: the stored array of the others is kept and the new one
+-- put in front of it, as rendering every update again made a write's cost
+-- grow with the timeline (44 updates an incident took most of a PUT
+-- /incidents). The array is the node's last member, after
+-- '},"incidentUpdates":[', which no JSON string can hold (its quotes are
+-- escaped); json_agg separates elements with ', '. split_part finds it
+-- and cuts by bytes: strpos, length and substr count characters, three
+-- passes over a text of 20 kB when an incident has 60 updates (a tenth of
+-- a PUT's time, perf). NULL when old_node has no such array, or an empty
+-- one (the caller renders the node from the rows instead).
+CREATE OR REPLACE FUNCTION incident_node_prepended(i incidents,
+	old_node text, p_update text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_others text := split_part(old_node, '},"incidentUpdates":[', 2);
+BEGIN
+	IF i.last_seq < 2 OR v_others IS NULL OR v_others = ''
+	   OR starts_with(v_others, ']') THEN
+		RETURN NULL;
+	END IF;
+	RETURN incident_node_head(i, incident_node_components(i.cloud_id, i.id))
+		|| ',"incidentUpdates":[' || p_update || ', ' || v_others;
+END
+$$;
 
 -- A component deleted from the live tree leaves the incidents that
 -- affected it (the foreign key cascades): their stored nodes are rendered
@@ -149,38 +161,42 @@ CREATE OR REPLACE TRIGGER incident_components_rerender
 	AFTER DELETE ON incident_components REFERENCING OLD TABLE AS gone
 	FOR EACH STATEMENT EXECUTE FUNCTION incident_components_rerender();
 
--- Appends one update to an incident whose row the caller has locked (or
--- just inserted) and whose status it has already set to p_status:
--- applies the named component statuses (p_ids[k] gets p_statuses[k]);
--- when p_status is RESOLVED, hands back every component the incident still
--- holds non-operational and the request does not name (to the worst status
--- another open incident holds it at, else OPERATIONAL); writes the update
--- and, when p_notify, one outbox row. Returns the update's seq, or -k when
--- p_ids[k] is not a live component of the incident's page (the caller
--- rolls back). The incident row is written once, last: its last_seq,
--- and its node rendered again (incidents_render_node) with this update in
--- it.
-CREATE OR REPLACE FUNCTION incident_append_update(p_cloud text, p_incident uuid,
-	p_old_status text, p_status text, p_body text, p_notify boolean,
-	p_ids uuid[], p_statuses text[], p_kind text) RETURNS integer
+-- The components an update names, in its order, as its affectedComponents
+-- show them (as jsonb) and as a new incident's node shows them: its first
+-- update names all it holds (incident_node_components reads them in this
+-- order). plpgsql, not sql: a sql function with a FROM clause is not
+-- inlined, and its body was parsed and planned again on every call.
+CREATE OR REPLACE FUNCTION incident_named_components(p_ids uuid[],
+	p_statuses text[]) RETURNS json
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	IF cardinality(p_ids) = 0 THEN
+		RETURN '[]';
+	END IF;
+	RETURN (SELECT json_agg(json_build_object('componentId', x.id,
+			'status', x.status) ORDER BY x.n)
+		FROM unnest(p_ids, p_statuses) WITH ORDINALITY AS x(id, status, n));
+END
+$$;
+
+-- Applies update p_seq of incident p_incident of page p_page, whose row
+-- the caller has locked (or just inserted), to the components: the named
+-- ones get their statuses (p_ids[k] gets p_statuses[k]); when p_status is
+-- RESOLVED, every component the incident still holds non-operational and
+-- the update does not name is handed back (to the worst status another
+-- open incident holds it at, else OPERATIONAL). affected: what the
+-- update's affectedComponents show; bad: k when p_ids[k] is not a live
+-- component of the page (nothing applied; the caller rolls back).
+CREATE OR REPLACE FUNCTION incident_apply_components(p_cloud text,
+	p_incident uuid, p_page uuid, p_seq integer, p_status text,
+	p_ids uuid[], p_statuses text[], OUT bad integer, OUT affected jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
-	v_seq integer;
-	v_inc record;
-	v_affected jsonb := '[]';
 	v_target text;
-	v_bad bigint;
 	v_lock uuid[];
 	r record;
 BEGIN
-	-- Not the stored node: only what the update and its event show.
-	SELECT i.last_seq, i.page_id, i.code, i.name, i.impact, i.external_id
-		INTO v_inc FROM incidents i
-		WHERE i.cloud_id = p_cloud AND i.id = p_incident FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'incident % not found', p_incident;
-	END IF;
-	v_seq := v_inc.last_seq + 1;
+	affected := '[]';
 	-- Every component this update may touch is locked once, in id order,
 	-- so concurrent updates of incidents sharing components cannot
 	-- deadlock. Re-reading after the lock sees what committed before.
@@ -205,13 +221,13 @@ BEGIN
 		-- A scalar subquery by primary key per named id, not NOT
 		-- EXISTS: that becomes an anti join, which may hash the
 		-- cloud's components.
-		SELECT min(x.n) INTO v_bad
+		SELECT min(x.n) INTO bad
 			FROM unnest(p_ids) WITH ORDINALITY AS x(id, n)
-			WHERE (SELECT c.page_id = v_inc.page_id
+			WHERE (SELECT c.page_id = p_page
 				AND c.type = 'COMPONENT' FROM components c
 				WHERE c.cloud_id = p_cloud AND c.id = x.id) IS NOT TRUE;
-		IF v_bad IS NOT NULL THEN
-			RETURN -v_bad::integer;
+		IF bad IS NOT NULL THEN
+			RETURN;
 		END IF;
 		FOR r IN SELECT x.id, x.status, x.n
 			FROM unnest(p_ids, p_statuses) WITH ORDINALITY
@@ -221,15 +237,11 @@ BEGIN
 			PERFORM component_set_live_status(p_cloud, r.id, r.status);
 			INSERT INTO incident_components AS ic (cloud_id,
 				incident_id, component_id, status, first_seq, first_pos)
-			VALUES (p_cloud, p_incident, r.id, r.status, v_seq, r.n)
+			VALUES (p_cloud, p_incident, r.id, r.status, p_seq, r.n)
 			ON CONFLICT (cloud_id, incident_id, component_id)
 				DO UPDATE SET status = EXCLUDED.status;
 		END LOOP;
-		SELECT jsonb_agg(jsonb_build_object('componentId', x.id,
-				'status', x.status) ORDER BY x.n)
-			INTO v_affected
-			FROM unnest(p_ids, p_statuses) WITH ORDINALITY
-				AS x(id, status, n);
+		affected := incident_named_components(p_ids, p_statuses)::jsonb;
 	END IF;
 	IF p_status = 'RESOLVED' THEN
 		FOR r IN SELECT ic.component_id FROM incident_components ic
@@ -255,33 +267,59 @@ BEGIN
 				WHERE cloud_id = p_cloud
 				AND incident_id = p_incident
 				AND component_id = r.component_id;
-			v_affected := v_affected || jsonb_build_array(
+			affected := affected || jsonb_build_array(
 				jsonb_build_object('componentId', r.component_id,
 					'status', v_target));
 		END LOOP;
 	END IF;
+END
+$$;
+
+-- The update row of incident i as written now (i its row with the update
+-- applied: last_seq the update's, status its status).
+CREATE OR REPLACE FUNCTION incident_update_row(i incidents,
+	p_old_status text, p_body text, p_notify boolean, p_affected jsonb)
+RETURNS incident_updates LANGUAGE plpgsql AS $$
+DECLARE
+	u incident_updates;
+BEGIN
+	u.cloud_id := i.cloud_id;
+	u.incident_id := i.id;
+	u.seq := i.last_seq;
+	u.status := i.status;
+	u.old_status := p_old_status;
+	u.body := p_body;
+	u.affected_components := p_affected;
+	u.should_send_notifications := p_notify;
+	u.hidden := false;
+	u.created_at := clock_timestamp();
+	u.updated_at := u.created_at;
+	RETURN u;
+END
+$$;
+
+-- Writes update u of incident i (its row as the update leaves it) and,
+-- when u asks for notifications, the outbox event of kind p_kind.
+CREATE OR REPLACE FUNCTION incident_record_update(i incidents,
+	u incident_updates, p_kind text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
 	INSERT INTO incident_updates (cloud_id, incident_id, seq, status,
 		old_status, body, affected_components,
-		should_send_notifications)
-	VALUES (p_cloud, p_incident, v_seq, p_status, p_old_status, p_body,
-		v_affected, p_notify);
-	IF p_notify THEN
+		should_send_notifications, hidden, created_at, updated_at)
+	VALUES (u.cloud_id, u.incident_id, u.seq, u.status, u.old_status,
+		u.body, u.affected_components, u.should_send_notifications,
+		u.hidden, u.created_at, u.updated_at);
+	IF u.should_send_notifications THEN
 		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload)
-		VALUES (p_cloud, v_inc.page_id, p_kind, jsonb_build_object(
-			'incidentId', p_incident, 'pageId', v_inc.page_id,
-			'incidentCode', v_inc.code, 'name', v_inc.name,
-			'status', p_status, 'oldStatus', p_old_status,
-			'impact', v_inc.impact, 'body', p_body,
-			'affectedComponents', v_affected, 'updateSeq', v_seq,
-			'externalIncidentId', v_inc.external_id));
+		VALUES (i.cloud_id, i.page_id, p_kind, jsonb_build_object(
+			'incidentId', i.id, 'pageId', i.page_id,
+			'incidentCode', i.code, 'name', i.name,
+			'status', u.status, 'oldStatus', u.old_status,
+			'impact', i.impact, 'body', u.body,
+			'affectedComponents', u.affected_components,
+			'updateSeq', u.seq, 'externalIncidentId', i.external_id));
 	END IF;
-	-- An update answers any reminder: the next one is due the first
-	-- interval after it (db/sql/80_jobs.sql).
-	UPDATE incidents SET last_seq = v_seq, reminders_sent = 0,
-		update_needed_at = incident_next_reminder(reminder_intervals,
-			p_status, 0, now()), node = NULL
-		WHERE cloud_id = p_cloud AND id = p_incident;
-	RETURN v_seq;
 END
 $$;
 
@@ -334,26 +372,22 @@ END
 $$;
 
 -- The answer of an incident write: the page's document (p_doc, its
--- address p_url) with incident p_incident's node as it is now (rendered
--- by incidents_render_node).
+-- address p_url) with incident i's node. STABLE as what it calls: declared
+-- IMMUTABLE it was not inlined, and planned again on every call (0.07 ms).
 CREATE OR REPLACE FUNCTION incident_write_answer(p_doc text, p_url text,
-	p_cloud text, p_incident uuid) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	RETURN (SELECT incident_with_page(p_doc,
-		incident_node_text(i.node, p_url, i.code))
-		FROM incidents i WHERE i.cloud_id = p_cloud AND i.id = p_incident);
-END
+	i incidents) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT incident_with_page(p_doc, incident_node_text(i.node, p_url, i.code))
 $$;
 
--- incident_append_update's result when an id it was given is not a live
--- component: incident_write_refusal said it was, so another
--- transaction moved or deleted it since. The statement rolls back and the
--- client is asked to retry (409).
-CREATE OR REPLACE FUNCTION incident_components_moved(p_seq integer)
+-- Rolls the statement back when incident_apply_components found a named
+-- component (its position p_bad) that is not a live component of the
+-- page: incident_write_refusal said it was, so another transaction moved
+-- or deleted it since. The client is asked to retry (409).
+CREATE OR REPLACE FUNCTION incident_components_moved(p_bad integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-	IF p_seq < 0 THEN
+	IF p_bad IS NOT NULL THEN
 		RAISE EXCEPTION 'a named component changed meanwhile'
 			USING ERRCODE = 'serialization_failure';
 	END IF;
@@ -363,9 +397,12 @@ $$;
 -- POST /incidents in one statement, so in one round trip (issue 13 goal
 -- 5: a create was six): the page (FOR SHARE, as the counting trigger
 -- takes it, before any incident or component), its status among
--- p_allowed, the named components, the row, its first update
--- (incident_append_update) and the answer. outcome says what happened;
--- whatever is not 'created' wrote nothing:
+-- p_allowed, the named components, the row, its first update and the
+-- answer. The row is inserted once, its node rendered already: the node of
+-- a new incident is known before its update and components are written
+-- (a second write of the row was a second row version and, when it did
+-- not fit the row's page, nine index entries more). outcome says what
+-- happened; whatever is not 'created' wrote nothing:
 --   created         detail: the answer document
 --   no_page         the cloud has no such page (or it is archived)
 --   page_refused    detail: the page's status, which p_allowed lacks
@@ -384,6 +421,9 @@ DECLARE
 	v_page_status text;
 	v_doc text;
 	v_url text;
+	i incidents;
+	u incident_updates;
+	v_named json;
 BEGIN
 	-- What the answer needs of the page, not its whole row.
 	SELECT p.page_status, p.doc, incident_page_url(p)
@@ -395,29 +435,55 @@ BEGIN
 	IF outcome IS NOT NULL THEN
 		RETURN;
 	END IF;
+	i.cloud_id := p_cloud;
+	i.id := p_id;
+	i.page_id := p_page;
+	i.code := p_code;
+	i.name := p_name;
+	i.status := p_status;
+	i.impact := p_impact;
+	i.external_id := p_external;
+	i.external_source := CASE WHEN p_external IS NOT NULL THEN 'JSM' END;
+	i.last_seq := 1;
+	i.created_at := now();
+	i.updated_at := i.created_at;
+	i.started_at := i.created_at;
+	i.monitoring_at := CASE WHEN p_status = 'MONITORING' THEN now() END;
+	i.resolved_at := CASE WHEN p_status = 'RESOLVED' THEN now() END;
+	i.reminder_intervals := coalesce(p_reminders, '{}');
+	i.reminders_sent := 0;
+	i.update_needed_at := incident_next_reminder(i.reminder_intervals,
+		p_status, 0, now());
+	-- A new incident holds no component yet: its first update hands none
+	-- back, so it shows those it names.
+	v_named := incident_named_components(p_ids, p_statuses);
+	u := incident_update_row(i, NULL, p_body, p_notify, v_named::jsonb);
+	i.node := incident_node_of(i, v_named,
+		('[' || incident_update_json(u)::text || ']')::json);
 	-- DO NOTHING on any unique key: the code or the page's external id,
 	-- told apart afterwards.
 	INSERT INTO incidents (cloud_id, id, page_id, code, name, status,
-		impact, external_id, external_source, monitoring_at, resolved_at,
-		reminder_intervals)
-	VALUES (p_cloud, p_id, p_page, p_code, p_name, p_status, p_impact,
-		p_external, CASE WHEN p_external IS NOT NULL THEN 'JSM' END,
-		CASE WHEN p_status = 'MONITORING' THEN now() END,
-		CASE WHEN p_status = 'RESOLVED' THEN now() END,
-		coalesce(p_reminders, '{}'))
+		impact, external_id, external_source, last_seq, created_at,
+		updated_at, started_at, monitoring_at, resolved_at,
+		reminder_intervals, reminders_sent, update_needed_at, node)
+	VALUES (i.cloud_id, i.id, i.page_id, i.code, i.name, i.status,
+		i.impact, i.external_id, i.external_source, i.last_seq,
+		i.created_at, i.updated_at, i.started_at, i.monitoring_at,
+		i.resolved_at, i.reminder_intervals, i.reminders_sent,
+		i.update_needed_at, i.node)
 	ON CONFLICT DO NOTHING;
 	IF NOT FOUND THEN
 		outcome := CASE WHEN p_external IS NOT NULL AND EXISTS (SELECT 1
-				FROM incidents i WHERE i.cloud_id = p_cloud
-				AND i.page_id = p_page AND i.external_id = p_external)
+				FROM incidents x WHERE x.cloud_id = p_cloud
+				AND x.page_id = p_page AND x.external_id = p_external)
 			THEN 'external_taken' ELSE 'code_taken' END;
 		RETURN;
 	END IF;
-	PERFORM incident_components_moved(incident_append_update(p_cloud, p_id,
-		NULL, p_status, p_body, p_notify, p_ids, p_statuses,
-		'incident.created'));
+	PERFORM incident_components_moved((incident_apply_components(p_cloud,
+		p_id, p_page, 1, p_status, p_ids, p_statuses)).bad);
+	PERFORM incident_record_update(i, u, 'incident.created');
 	outcome := 'created';
-	detail := incident_write_answer(v_doc, v_url, p_cloud, p_id);
+	detail := incident_write_answer(v_doc, v_url, i);
 END
 $$;
 
@@ -425,9 +491,10 @@ $$;
 -- p_id (and then also by p_external when that is given) or by p_external,
 -- locked; its page's status among p_allowed; the named components; the
 -- change (p_name, p_impact, p_status, p_reminders: NULL keeps);
--- monitoringAt and resolvedAt follow the status; the update
--- (incident_append_update) and the answer. outcome: 'updated' (detail:
--- the answer), 'not_found', 'page_refused' (detail: the page's status) or
+-- monitoringAt and resolvedAt follow the status; the update and the
+-- answer. The row is written once, with its node (the new update in front
+-- of the stored ones). outcome: 'updated' (detail: the answer),
+-- 'not_found', 'page_refused' (detail: the page's status) or
 -- 'bad_component' (detail: the position), the last three writing nothing.
 CREATE OR REPLACE FUNCTION incident_update(p_cloud text, p_page uuid,
 	p_allowed text[], p_id uuid, p_external text, p_name text,
@@ -436,25 +503,28 @@ CREATE OR REPLACE FUNCTION incident_update(p_cloud text, p_page uuid,
 	OUT outcome text, OUT detail text)
 LANGUAGE plpgsql AS $$
 DECLARE
-	v_inc record;
+	i incidents;
+	u incident_updates;
 	v_page_status text;
 	v_doc text;
 	v_url text;
-	v_status text;
+	v_old text;
+	v_applied record;
+	v_node text;
 BEGIN
 	-- By primary key when the id is given: "page_id = p_page" a filter
 	-- (IS TRUE), else a planner without statistics walks the page's
 	-- incidents in incidents_page_recent for the id.
 	IF p_id IS NOT NULL THEN
-		SELECT i.id, i.status INTO v_inc FROM incidents i
-			WHERE i.cloud_id = p_cloud
-			AND i.id = p_id AND (i.page_id = p_page) IS TRUE
-			AND (p_external IS NULL OR i.external_id = p_external)
+		SELECT * INTO i FROM incidents x
+			WHERE x.cloud_id = p_cloud
+			AND x.id = p_id AND (x.page_id = p_page) IS TRUE
+			AND (p_external IS NULL OR x.external_id = p_external)
 			FOR UPDATE;
 	ELSE
-		SELECT i.id, i.status INTO v_inc FROM incidents i
-			WHERE i.cloud_id = p_cloud
-			AND i.page_id = p_page AND i.external_id = p_external
+		SELECT * INTO i FROM incidents x
+			WHERE x.cloud_id = p_cloud
+			AND x.page_id = p_page AND x.external_id = p_external
 			FOR UPDATE;
 	END IF;
 	IF FOUND THEN
@@ -469,24 +539,44 @@ BEGIN
 	IF outcome IS NOT NULL THEN
 		RETURN;
 	END IF;
-	v_status := coalesce(p_status, v_inc.status);
 	-- Under the row lock: the old values are the latest ones.
-	UPDATE incidents SET name = coalesce(p_name, name),
-		impact = coalesce(p_impact, impact), status = v_status,
-		monitoring_at = CASE WHEN v_status = 'MONITORING'
-			AND status <> 'MONITORING' THEN clock_timestamp()
-			ELSE monitoring_at END,
-		resolved_at = CASE WHEN v_status <> 'RESOLVED' THEN NULL
-			ELSE coalesce(resolved_at, clock_timestamp()) END,
-		reminder_intervals = coalesce(p_reminders, reminder_intervals),
-		updated_at = clock_timestamp()
-		WHERE cloud_id = p_cloud AND id = v_inc.id;
-	PERFORM incident_components_moved(incident_append_update(p_cloud,
-		v_inc.id, v_inc.status, v_status, p_body, p_notify, p_ids,
-		p_statuses, CASE WHEN v_status = 'RESOLVED'
-			AND v_inc.status <> 'RESOLVED' THEN 'incident.resolved'
-			ELSE 'incident.updated' END));
+	v_old := i.status;
+	v_node := i.node;
+	i.status := coalesce(p_status, v_old);
+	i.name := coalesce(p_name, i.name);
+	i.impact := coalesce(p_impact, i.impact);
+	IF i.status = 'MONITORING' AND v_old <> 'MONITORING' THEN
+		i.monitoring_at := clock_timestamp();
+	END IF;
+	i.resolved_at := CASE WHEN i.status <> 'RESOLVED' THEN NULL
+		ELSE coalesce(i.resolved_at, clock_timestamp()) END;
+	i.reminder_intervals := coalesce(p_reminders, i.reminder_intervals);
+	i.updated_at := clock_timestamp();
+	i.last_seq := i.last_seq + 1;
+	-- An update answers any reminder: the next one is due the first
+	-- interval after it (db/sql/80_jobs.sql).
+	i.reminders_sent := 0;
+	i.update_needed_at := incident_next_reminder(i.reminder_intervals,
+		i.status, 0, now());
+	v_applied := incident_apply_components(p_cloud, i.id, p_page,
+		i.last_seq, i.status, p_ids, p_statuses);
+	PERFORM incident_components_moved(v_applied.bad);
+	u := incident_update_row(i, v_old, p_body, p_notify, v_applied.affected);
+	PERFORM incident_record_update(i, u, CASE WHEN i.status = 'RESOLVED'
+		AND v_old <> 'RESOLVED' THEN 'incident.resolved'
+		ELSE 'incident.updated' END);
+	-- After the update's row: a node rendered whole shows it.
+	i.node := coalesce(incident_node_prepended(i, v_node,
+		incident_update_json(u)::text), incident_node_render(i));
+	UPDATE incidents SET name = i.name, impact = i.impact,
+		status = i.status, monitoring_at = i.monitoring_at,
+		resolved_at = i.resolved_at,
+		reminder_intervals = i.reminder_intervals,
+		updated_at = i.updated_at, last_seq = i.last_seq,
+		reminders_sent = i.reminders_sent,
+		update_needed_at = i.update_needed_at, node = i.node
+		WHERE cloud_id = p_cloud AND id = i.id;
 	outcome := 'updated';
-	detail := incident_write_answer(v_doc, v_url, p_cloud, v_inc.id);
+	detail := incident_write_answer(v_doc, v_url, i);
 END
 $$;

@@ -667,6 +667,56 @@ def test_incident_writes_are_one_statement_each(ctx):
     assert live_status(ctx, c["A"]) == "OPERATIONAL"
 
 
+ALL_PAGE_STATUSES = "{DRAFT,PUBLISHED,UNPUBLISHED,PUBLISHED_WITH_CHANGES,UNPUBLISHED_WITH_CHANGES}"
+
+
+def _row_writes(ctx, statement):
+    """statement run as statusd runs it, in a transaction of its own:
+    (its outcome, [rows inserted, rows updated] of incidents in it)."""
+    out = ctx.psql("BEGIN; %s; SELECT n_tup_ins || ' ' || n_tup_upd"
+                   " FROM pg_stat_xact_user_tables WHERE relname = 'incidents'; COMMIT"
+                   % statement).splitlines()
+    return out[0], [int(n) for n in out[1].split()]
+
+
+def test_incident_writes_write_the_row_once(ctx):
+    """A create inserts its incident row with its node already rendered, and
+    an update writes the row once (issue 13 goal 5): writing it again was a
+    second row version, and nine index entries more whenever the new
+    version did not fit the row's page. Named components, reminders, a
+    status change and a resolution included; the nodes stay the fresh
+    rendering, and a node of many updates is stored lz4-compressed."""
+    page, c = page_with_components(ctx, ("A", "B"))
+    pid, iid = page["id"], str(uuid.uuid4())
+    outcome, writes = _row_writes(ctx, (
+        "SELECT outcome FROM incident_create('%s', '%s', '%s', '%s', '%s', NULL,"
+        " 'Row once', 'INVESTIGATING', 'MINOR', 'Looking', true, '{%s,%s}',"
+        " '{MAJOR_OUTAGE,DEGRADED_PERFORMANCE}', '{30}')"
+        % (ctx.cloud, pid, ALL_PAGE_STATUSES, iid, uuid.uuid4().hex[:12], c["B"], c["A"])))
+    assert (outcome, writes) == ("created", [1, 0])
+    for status in ("IDENTIFIED", "MONITORING", None, "RESOLVED"):
+        outcome, writes = _row_writes(ctx, (
+            "SELECT outcome FROM incident_update('%s', '%s', '%s', '%s', NULL, 'Renamed',"
+            " %s, NULL, '%s', true, %s, NULL)"
+            % (ctx.cloud, pid, ALL_PAGE_STATUSES, iid,
+               "'%s'" % status if status else "NULL", "x" * 1500,
+               "'{}', '{}'" if status == "RESOLVED"
+               else "'{%s}', '{PARTIAL_OUTAGE}'" % c["A"])))
+        assert (outcome, writes) == ("updated", [0, 1]), status
+    assert live_status(ctx, c["A"]) == "OPERATIONAL"
+    assert live_status(ctx, c["B"]) == "OPERATIONAL"
+    got = get_by(ctx, incidentId=iid).json["incidentWithUpdates"]
+    assert [u["status"] for u in got["incidentUpdates"]] == \
+        ["RESOLVED", "MONITORING", "MONITORING", "IDENTIFIED", "INVESTIGATING"]
+    assert [x["componentId"] for x in got["incident"]["components"]] == [c["B"], c["A"]]
+    assert ctx.psql("SELECT count(*) FROM incidents i WHERE cloud_id = '%s' AND page_id = '%s'"
+                    " AND node IS DISTINCT FROM incident_node_render(i)" % (ctx.cloud, pid)) == "0"
+    if ctx.psql("SELECT 'lz4' = ANY (enumvals) FROM pg_settings"
+                " WHERE name = 'default_toast_compression'") == "t":
+        assert ctx.psql("SELECT pg_column_compression(node) FROM incidents"
+                        " WHERE cloud_id = '%s' AND id = '%s'" % (ctx.cloud, iid)) == "lz4"
+
+
 def test_incident_parallel_updates_sharing_components(ctx):
     page, c = page_with_components(ctx, ("X", "Y", "Z"))
     pid = page["id"]
