@@ -80,8 +80,16 @@ END
 $$;
 
 CREATE OR REPLACE TRIGGER incidents_count
-	AFTER INSERT OR DELETE OR UPDATE OF status ON incidents
+	AFTER INSERT OR DELETE ON incidents
 	FOR EACH ROW EXECUTE FUNCTION incidents_count();
+-- An update counts only when it opens or resolves the incident: the WHEN
+-- clause skips the function (a plpgsql call for nothing) on every other
+-- update, and PUT /incidents names status in every one.
+CREATE OR REPLACE TRIGGER incidents_count_status
+	AFTER UPDATE OF status ON incidents FOR EACH ROW
+	WHEN ((OLD.status <> 'RESOLVED') IS DISTINCT FROM
+		(NEW.status <> 'RESOLVED'))
+	EXECUTE FUNCTION incidents_count();
 
 -- Adds (sign 1) or takes away (-1) a page's incidents from its cloud's.
 CREATE OR REPLACE FUNCTION incident_counts_page_to_cloud(p_cloud text,
