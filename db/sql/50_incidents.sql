@@ -424,10 +424,14 @@ DECLARE
 	i incidents;
 	u incident_updates;
 	v_named json;
+	v_listed boolean;
+	v_inserted boolean;
 BEGIN
-	-- What the answer needs of the page, not its whole row.
-	SELECT p.page_status, p.doc, incident_page_url(p)
-		INTO v_page_status, v_doc, v_url
+	-- What the answer and the counters need of the page, not its whole
+	-- row.
+	SELECT p.page_status, p.doc, incident_page_url(p),
+		page_listed(p.archived_at, p.page_status)
+		INTO v_page_status, v_doc, v_url, v_listed
 		FROM pages p WHERE p.cloud_id = p_cloud AND p.id = p_page
 		AND coalesce(p.archived_at, 'infinity') = 'infinity' FOR SHARE;
 	SELECT * INTO outcome, detail FROM incident_write_refusal(p_cloud,
@@ -461,7 +465,9 @@ BEGIN
 	i.node := incident_node_of(i, v_named,
 		('[' || incident_update_json(u)::text || ']')::json);
 	-- DO NOTHING on any unique key: the code or the page's external id,
-	-- told apart afterwards.
+	-- told apart afterwards. Counted here, not by the trigger
+	-- (db/sql/70_counters.sql), under the page's lock taken above.
+	PERFORM set_config('statusd.incident_counted', 'on', true);
 	INSERT INTO incidents (cloud_id, id, page_id, code, name, status,
 		impact, external_id, external_source, last_seq, created_at,
 		updated_at, started_at, monitoring_at, resolved_at,
@@ -472,13 +478,17 @@ BEGIN
 		i.resolved_at, i.reminder_intervals, i.reminders_sent,
 		i.update_needed_at, i.node)
 	ON CONFLICT DO NOTHING;
-	IF NOT FOUND THEN
+	v_inserted := FOUND;
+	PERFORM set_config('statusd.incident_counted', '', true);
+	IF NOT v_inserted THEN
 		outcome := CASE WHEN p_external IS NOT NULL AND EXISTS (SELECT 1
 				FROM incidents x WHERE x.cloud_id = p_cloud
 				AND x.page_id = p_page AND x.external_id = p_external)
 			THEN 'external_taken' ELSE 'code_taken' END;
 		RETURN;
 	END IF;
+	PERFORM incident_counts_move(p_cloud, p_page, v_listed, 1,
+		(p_status <> 'RESOLVED')::integer);
 	PERFORM incident_components_moved((incident_apply_components(p_cloud,
 		p_id, p_page, 1, p_status, p_ids, p_statuses)).bad);
 	PERFORM incident_record_update(i, u, 'incident.created');

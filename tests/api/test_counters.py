@@ -175,3 +175,36 @@ def test_each_worker_adds_to_a_counter_slot_of_its_own(ctx):
     assert sum(int(n) for n in ctx.psql(
         "SELECT total FROM incident_counts WHERE cloud_id = '%s' AND scope = '%s'"
         % (cloud, page)).split()) == 32
+
+
+def test_creates_count_themselves_and_other_writers_stay_counted(ctx):
+    """incident_create counts the incident it inserts itself and tells the
+    counting trigger so for that INSERT alone (statusd.incident_counted):
+    a refused create (its code taken) counts nothing, and a row inserted
+    or deleted afterwards in the same transaction, or by any other writer,
+    is still counted by the trigger."""
+    cloud, auth = _new_cloud(ctx)
+    page = _ok(ctx.request("POST", "/pages", ctx.new_page_body(), cloud=cloud, auth=auth))
+    pid = page.json["page"]["id"]
+    allowed = "{DRAFT,PUBLISHED,UNPUBLISHED,PUBLISHED_WITH_CHANGES,UNPUBLISHED_WITH_CHANGES}"
+
+    def create(code, status="INVESTIGATING"):
+        return ("SELECT outcome FROM incident_create('%s', '%s', '%s', gen_random_uuid(),"
+                " '%s', NULL, 'Counted', '%s', 'NONE', 'Looking', false, '{}', '{}', NULL)"
+                % (cloud, pid, allowed, code, status))
+
+    def insert(code):
+        return ("INSERT INTO incidents (cloud_id, id, page_id, code, name, status, impact)"
+                " VALUES ('%s', gen_random_uuid(), '%s', '%s', 'Bulk', 'IDENTIFIED', 'NONE')"
+                % (cloud, pid, code))
+
+    code = uuid.uuid4().hex[:12]
+    assert ctx.psql("BEGIN; %s; %s; %s; %s; COMMIT"
+                    % (create(code), create(code), create(code + "r", "RESOLVED"),
+                       insert(code + "b"))).split() == ["created", "code_taken", "created"]
+    ctx.psql("BEGIN; %s; DELETE FROM incidents WHERE cloud_id = '%s' AND code = '%s'; COMMIT"
+             % (create(code + "d"), cloud, code))
+    ctx.psql(insert(code + "c"))
+    counted, scanned = _counted(ctx, cloud), _scanned(ctx, cloud)
+    assert counted == scanned, (counted, scanned)
+    assert counted[2] == {pid: (4, 3)}, counted
