@@ -230,8 +230,10 @@ def test_mail_starttls_required(ctx):
     assert dl["outcome"] == "RETRY" and "STARTTLS" in dl["error"], dl
     assert not plain.to(addr)
     with notifier(ctx, smtp_url=plain.url(), smtp_require_starttls=0):
+        # Made due by hand, so woken by hand: the triggers NOTIFY only for
+        # new rows, and an idle notifier sleeps until its poll interval.
         ctx.psql("UPDATE deliveries SET state = 'PENDING', next_attempt_at = now()"
-                 " WHERE id = '%s'" % dl["id"])
+                 " WHERE id = '%s'; NOTIFY statusd_notify" % dl["id"])
         assert plain.wait_for(lambda m: any(addr in x["to"] for x in m), 10), "no email"
     assert not plain.to(addr)[0]["tls"]
 

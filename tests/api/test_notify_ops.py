@@ -201,7 +201,9 @@ def test_metrics_count_a_real_notifiers_attempts(ctx):
             for path in ("/ok", "/ok", "/ok", "/gone"):
                 _delivery(ctx, ev, str(uuid.uuid4()), state="PENDING",
                           target=rec.url(path), secret=rec.secret)
-            ctx.psql("UPDATE deliveries SET next_attempt_at = now() WHERE event_id = '%s'" % ev)
+            # Due now, and the notifier woken as a new row's trigger would.
+            ctx.psql("UPDATE deliveries SET next_attempt_at = now() WHERE event_id = '%s';"
+                     " NOTIFY statusd_notify" % ev)
             end = time.time() + 15
             while time.time() < end and ctx.psql(
                     "SELECT count(*) FROM deliveries WHERE event_id = '%s'"
