@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -19,29 +20,82 @@ log_process_started(void)
 	log_pid = getpid();
 }
 
+/* log_buffer_info_lines(): info lines held for one write(2). */
+static int buffering;
+static char pending[4096]; /* PIPE_BUF: one write stays whole on a pipe */
+static size_t pending_len;
+
 static void
-log_line(const char *level, const char *fmt, va_list ap)
+write_all(const char *buf, size_t len)
 {
-	char buf[4096], ts[32];
-	struct timeval tv;
+	/* One write(2) per line (or buffer of lines) keeps lines from
+	 * different workers whole. */
+	if (write(STDERR_FILENO, buf, len) < 0)
+		return;
+}
+
+void
+log_flush(void)
+{
+	if (pending_len > 0)
+		write_all(pending, pending_len);
+	pending_len = 0;
+}
+
+void
+log_buffer_info_lines(int on)
+{
+	static int at_exit;
+
+	if (on && !at_exit && atexit(log_flush) == 0)
+		at_exit = 1;
+	if (!on)
+		log_flush();
+	buffering = on;
+}
+
+/* The line's time to the second, formatted again only when the second
+ * changes (gmtime_r and strftime on every request line). */
+static const char *
+log_second(time_t sec)
+{
+	static time_t formatted = (time_t)-1;
+	static char text[32];
 	struct tm tm;
+
+	if (sec != formatted) {
+		gmtime_r(&sec, &tm);
+		strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+		formatted = sec;
+	}
+	return text;
+}
+
+static void
+log_line(const char *level, int may_wait, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	struct timeval tv;
 	size_t len;
 	int n;
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(buf, sizeof(buf), "ts=%s.%03ldZ level=%s pid=%d ", ts,
-	    (long)tv.tv_usec / 1000, level,
+	n = snprintf(buf, sizeof(buf), "ts=%s.%03ldZ level=%s pid=%d ",
+	    log_second(tv.tv_sec), (long)tv.tv_usec / 1000, level,
 	    (int)(log_pid ? log_pid : getpid()));
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return;
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	len = strlen(buf);
 	buf[len++] = '\n';
-	/* One write(2) per line keeps lines from different workers whole. */
-	if (write(STDERR_FILENO, buf, len) < 0)
+	if (pending_len + len > sizeof(pending) || !(buffering && may_wait))
+		log_flush();
+	if (buffering && may_wait && len <= sizeof(pending)) {
+		memcpy(pending + pending_len, buf, len);
+		pending_len += len;
 		return;
+	}
+	write_all(buf, len);
 }
 
 static int info_off;
@@ -60,7 +114,7 @@ log_info(const char *fmt, ...)
 	if (info_off)
 		return;
 	va_start(ap, fmt);
-	log_line("info", fmt, ap);
+	log_line("info", 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -70,7 +124,7 @@ log_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("error", fmt, ap);
+	log_line("error", 0, fmt, ap);
 	va_end(ap);
 }
 

@@ -8,6 +8,18 @@
 void log_process_started(void);
 /* Command-line tools print what matters themselves: no info lines. */
 void log_info_off(void);
+/*
+ * Workers: info lines wait in a buffer of whole lines (at most PIPE_BUF
+ * bytes, so one write(2) stays whole on a pipe too) until log_flush(), a
+ * full buffer, or an error line, which goes out at once after them. A
+ * request's line, formatted and written on its own, was about 4 % of a
+ * page read's CPU (bench/RESULTS.md, session 5). The worker flushes
+ * whenever it is about to wait for a connection, so lines are late only
+ * while requests keep coming; a worker killed meanwhile loses at most
+ * that buffer (exit() flushes it). on = 0 flushes and stops buffering.
+ */
+void log_buffer_info_lines(int on);
+void log_flush(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

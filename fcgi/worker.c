@@ -218,10 +218,16 @@ static int
 wait_readable(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec timeout = { 1, 0 };
+	struct timespec now = { 0, 0 }, timeout = { 1, 0 };
 	sigset_t pending;
-	int ready =
-	    ppoll(&p, 1, &timeout, &wait_mask) > 0 && (p.revents & POLLIN);
+	int ready = ppoll(&p, 1, &now, &wait_mask) > 0 && (p.revents & POLLIN);
+
+	/* About to wait: the request lines held so far go out first. */
+	if (!ready) {
+		log_flush();
+		ready = ppoll(&p, 1, &timeout, &wait_mask) > 0 &&
+		    (p.revents & POLLIN);
+	}
 
 	/* When a connection is already waiting, ppoll returns it and restores
 	 * the mask without delivering a pending SIGTERM: under steady load
@@ -260,6 +266,7 @@ worker_run(const struct worker_settings *s)
 	arena = arena_new(32 * 1024);
 	if (arena == NULL)
 		return 1;
+	log_buffer_info_lines(1);
 	/* The listening socket is non-blocking and shared: poll, then let
 	 * whichever worker wins the accept take the request. */
 	while (!stopping && served < s->max_requests) {
@@ -275,5 +282,6 @@ worker_run(const struct worker_settings *s)
 	FCGX_Free(&fr, 1);
 	arena_free(arena);
 	db_disconnect();
+	log_flush();
 	return 0;
 }

@@ -3,7 +3,10 @@
  * none can add a field or a line, whatever its bytes.
  */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "suites.h"
@@ -110,6 +113,53 @@ START_TEST(test_quote_cut_when_too_long)
 }
 END_TEST
 
+/* What stderr (a temporary file) holds so far. */
+static const char *
+stderr_text(int fd, char *buf, size_t cap)
+{
+	ssize_t n = pread(fd, buf, cap - 1, 0);
+
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+/* A worker's info lines wait for log_flush(); an error line goes out at
+ * once, after the lines held before it, and a full buffer goes out
+ * whole. */
+START_TEST(test_buffered_info_lines_keep_their_order)
+{
+	char path[] = "/tmp/statusd-log-XXXXXX", text[16384];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), i;
+
+	ck_assert(fd >= 0 && saved >= 0);
+	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+	log_buffer_info_lines(1);
+	log_info("event=one");
+	ck_assert_str_eq(stderr_text(fd, text, sizeof(text)), "");
+	log_error("event=two");
+	stderr_text(fd, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "event=one"));
+	ck_assert(strstr(text, "event=one") < strstr(text, "event=two"));
+	log_info("event=three");
+	ck_assert_ptr_null(
+	    strstr(stderr_text(fd, text, sizeof(text)), "three"));
+	log_flush();
+	ck_assert_ptr_nonnull(
+	    strstr(stderr_text(fd, text, sizeof(text)), "event=three\n"));
+	for (i = 0; i < 80; i++) /* about 6 kB: the buffer fills and goes */
+		log_info("event=filler n=%d", i);
+	ck_assert_ptr_nonnull(
+	    strstr(stderr_text(fd, text, sizeof(text)), "n=0\n"));
+	log_buffer_info_lines(0);
+	ck_assert_ptr_nonnull(
+	    strstr(stderr_text(fd, text, sizeof(text)), "n=79\n"));
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 Suite *
 log_suite(void)
 {
@@ -121,6 +171,7 @@ log_suite(void)
 	tcase_add_test(tc, test_quote_null_is_dash);
 	tcase_add_test(tc, test_quote_every_byte);
 	tcase_add_test(tc, test_quote_cut_when_too_long);
+	tcase_add_test(tc, test_buffered_info_lines_keep_their_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
