@@ -281,13 +281,10 @@ def test_uptime_list_computes_only_its_page_of_items(ctx):
     assert "component_blocks_pkey on component_blocks b (actual rows=3 " in plan, plan
 
 
-def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
-    """A page's held rows are read a block at a time, and they lie
-    together: a bulk load (one INSERT of every component's history, as
-    bench/endpoints.sql seeds) files a block's rows side by side (migration
-    024). Filed component by component, the scan's 600 rows (300 held,
-    300 ending before the instant) took 650 buffers; side by side, 74."""
-    cloud, page = _setup(ctx)
+def _bulk_load_300_components(ctx, cloud, page):
+    """300 components on the page, each with 30 daily intervals
+    alternating OPERATIONAL and MAJOR_OUTAGE, in one INSERT of every
+    component's history (as bench/endpoints.sql seeds)."""
     ctx.psql(
         "INSERT INTO components (cloud_id, id, page_id, type, name, position,"
         " status, created_at) SELECT '%s', gen_random_uuid(), '%s',"
@@ -300,6 +297,16 @@ def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
         " CASE WHEN k < 29 THEN now() - interval '29 days' + k * interval"
         " '1 day' END FROM components c, generate_series(0, 29) AS k"
         " WHERE c.cloud_id = '%s' AND c.page_id = '%s'" % (cloud, page, cloud, page))
+
+
+def test_uptime_of_a_page_reads_held_rows_a_block_together(ctx):
+    """A page's held rows are read a block at a time, and they lie
+    together: a bulk load (one INSERT of every component's history, as
+    bench/endpoints.sql seeds) files a block's rows side by side (migration
+    024). Filed component by component, the scan's 600 rows (300 held,
+    300 ending before the instant) took 650 buffers; side by side, 74."""
+    cloud, page = _setup(ctx)
+    _bulk_load_300_components(ctx, cloud, page)
     plan = ctx.psql(
         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT * FROM"
         " component_lost_held('%s', '%s', NULL, true, now() - interval '20 days'"
@@ -463,18 +470,7 @@ def test_status_change_rewrites_blocks_by_component(ctx):
     with the seeds, a planner without them scanned the whole table (20 ms
     a change at 100,000 intervals)."""
     cloud, page = _setup(ctx)
-    ctx.psql(
-        "INSERT INTO components (cloud_id, id, page_id, type, name, position,"
-        " status, created_at) SELECT '%s', gen_random_uuid(), '%s',"
-        " 'COMPONENT', 'c' || n, n, 'OPERATIONAL', now() - interval '30 days'"
-        " FROM generate_series(1, 300) AS n;"
-        " INSERT INTO component_status_history (cloud_id, component_id,"
-        " status, started_at, ended_at) SELECT c.cloud_id, c.id,"
-        " (ARRAY['OPERATIONAL', 'MAJOR_OUTAGE'])[1 + k %% 2],"
-        " now() - interval '30 days' + k * interval '1 day',"
-        " CASE WHEN k < 29 THEN now() - interval '29 days' + k * interval"
-        " '1 day' END FROM components c, generate_series(0, 29) AS k"
-        " WHERE c.cloud_id = '%s' AND c.page_id = '%s'" % (cloud, page, cloud, page))
+    _bulk_load_300_components(ctx, cloud, page)
     cid = ctx.psql("SELECT id FROM components WHERE cloud_id = '%s' AND"
                    " page_id = '%s' LIMIT 1" % (cloud, page))
     # What the planner knew of the bench's table, never analysed: its size
