@@ -47,6 +47,14 @@
 	" LEFT JOIN (r JOIN u ON u.id = r.id) ON true"                         \
 	" ORDER BY r.position " order ", r.id " order
 
+/* One of a page's uptime answers (page_uptime_answers), if the page is
+ * found. */
+#define UPTIME_ANSWER(column)                                                  \
+	"SELECT u." column " FROM pages p CROSS JOIN LATERAL"                  \
+	" page_uptime_answers($1, p.id, $3::timestamptz, $4::timestamptz) u"   \
+	" WHERE p.cloud_id = $1 AND p.id = $2::uuid"                           \
+	" AND" DB_NOT_ARCHIVED("p.")
+
 enum component_stmt {
 	COMPONENTS_MISSING,
 	COMPONENTS_DELETE,
@@ -108,13 +116,10 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	DB_STMT(UPTIME_AFTER, UPTIME_PAGE(">", "ASC")),
 	DB_STMT(UPTIME_BEFORE, UPTIME_PAGE("<", "DESC")),
 	/* Every component, unfiltered: the whole answer as one value (a row
-	 * an item cost more to send, and to join in C, than to aggregate). */
-	DB_STMT(UPTIME_DOCUMENT,
-	    "SELECT '{\"pageComponentsUptime\":[' || coalesce(string_agg("
-	    "component_uptime_item(u.id, u.name, u.status, u.uptime), ','"
-	    " ORDER BY u.position, u.id), '') || ']}' FROM "
-	    "component_uptimes($1,"
-	    " $2::uuid, $3::timestamptz, $4::timestamptz) u"),
+	 * an item cost more to send, and to join in C, than to aggregate),
+	 * memoized per page and range (page_uptime_answers); no row when the
+	 * page is not found. */
+	DB_STMT(UPTIME_DOCUMENT, UPTIME_ANSWER("document")),
 	/* Only this component's (and, for a group, its children's) history
 	 * is read. The component by its primary key, whatever the statistics:
 	 * the item takes its name and status from the row itself, so no
@@ -132,14 +137,7 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	                                 " $4::timestamptz) u WHERE c.cloud_id "
 	                                 "= $1 AND c.id = $2::uuid"
 	                                 " AND u.id = c.id"),
-	/* The mean of the components' hundredths (integers, the groups'
-	 * means left out): the same figure as the mean of their uptimes. */
-	DB_STMT(UPTIME_PAGE,
-	    "SELECT coalesce(round(avg(u.hundredths) FILTER"
-	    " (WHERE u.type = 'COMPONENT') / 100, 2), 100)::text FROM pages p"
-	    " LEFT JOIN LATERAL component_uptimes($1, p.id, $3::timestamptz,"
-	    " $4::timestamptz) u ON true WHERE p.cloud_id = $1"
-	    " AND p.id = $2::uuid AND" DB_NOT_ARCHIVED("p.") " GROUP BY p.id"),
+	DB_STMT(UPTIME_PAGE, UPTIME_ANSWER("percentage")),
 };
 
 const struct db_stmt_table db_component_stmts = DB_STMT_TABLE(stmts);
@@ -341,12 +339,9 @@ db_components_uptime_document(struct arena *a, const struct uptime_query *q,
     const char **json, struct sd_error *err)
 {
 	const char *p[4] = { q->cloud_id, q->page_id, q->from, q->to };
-	PGresult *r = db_exec(a, &stmts[UPTIME_DOCUMENT], 4, p, err);
 
-	if (r == NULL)
-		return err->status;
-	*json = PQgetvalue(r, 0, 0);
-	return SD_OK;
+	return db_one_value(
+	    a, &stmts[UPTIME_DOCUMENT], 4, p, json, "page not found", err);
 }
 
 enum sd_status
@@ -371,12 +366,7 @@ db_page_uptime(struct arena *a, const char *cloud_id, const char *page_id,
     const char *from, const char *to, const char **uptime, struct sd_error *err)
 {
 	const char *p[4] = { cloud_id, page_id, from, to };
-	PGresult *r = db_exec(a, &stmts[UPTIME_PAGE], 4, p, err);
 
-	if (r == NULL)
-		return err->status;
-	if (PQntuples(r) != 1)
-		return sd_fail(err, SD_NOT_FOUND, "page not found", NULL);
-	*uptime = PQgetvalue(r, 0, 0);
-	return SD_OK;
+	return db_one_value(
+	    a, &stmts[UPTIME_PAGE], 4, p, uptime, "page not found", err);
 }

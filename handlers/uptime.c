@@ -159,11 +159,12 @@ page_components_uptime(
 
 	(void)who;
 	st = uptime_query(req, res, &r, &q);
-	if (st == SD_OK)
-		st = page_exists(req, res, req->params[0]);
-	if (st == SD_OK)
-		st = db_components_uptime_document(
-		    req->arena, &q, &json, &res->err);
+	if (st != SD_OK)
+		return st;
+	/* The statement finds the page itself (no row: not found). */
+	if (!crypto_uuid_valid(req->params[0]))
+		return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
+	st = db_components_uptime_document(req->arena, &q, &json, &res->err);
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
 

@@ -580,3 +580,117 @@ LANGUAGE sql STABLE AS $$
 	SELECT * FROM component_uptimes_in(p_cloud, p_page, CASE WHEN p_only
 		IS NOT NULL THEN ARRAY[p_only] END, p_from, p_to)
 $$;
+
+-- A page's uptime answers, from the memo of the same range when the page's
+-- live components have not changed since it was computed (migration 028),
+-- else computed: the components uptime document (GET
+-- /pages/{id}/components/uptime, its items in position order) and the
+-- page's uptime_percentage (the mean of its components' hundredths, the
+-- groups' means left out: the same figure as the mean of their uptimes).
+-- A range ending by now() is memoized (one ending later still grows).
+CREATE OR REPLACE FUNCTION page_uptime_answers(p_cloud text, p_page uuid,
+	p_from timestamptz, p_to timestamptz,
+	OUT document text, OUT percentage text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_version xid8;
+BEGIN
+	SELECT m.document, m.percentage INTO document, percentage
+	FROM page_uptime_memos m
+	WHERE m.cloud_id = p_cloud AND m.page_id = p_page
+	AND m.memo_version = m.version AND m.from_at = p_from
+	AND m.to_at = p_to;
+	IF FOUND THEN
+		RETURN;
+	END IF;
+	-- One statement, so one snapshot: the version read is the one the
+	-- figures are computed at.
+	SELECT coalesce((SELECT m.version FROM page_uptime_memos m
+			WHERE m.cloud_id = p_cloud AND m.page_id = p_page), '0'),
+		'{"pageComponentsUptime":[' || coalesce(string_agg(
+			component_uptime_item(u.id, u.name, u.status, u.uptime),
+			',' ORDER BY u.position, u.id), '') || ']}',
+		coalesce(round(avg(u.hundredths) FILTER
+			(WHERE u.type = 'COMPONENT') / 100, 2), 100)::text
+	INTO v_version, document, percentage
+	FROM component_uptimes(p_cloud, p_page, p_from, p_to) u;
+	IF p_to <= now() THEN
+		PERFORM page_uptime_memo_store(p_cloud, p_page, v_version,
+			p_from, p_to, document, percentage);
+	END IF;
+END
+$$;
+
+-- Keeps answers computed at version p_version as the page's memo, unless
+-- the page's components changed since (its version is no longer
+-- p_version) or are being changed (its row is locked: a read never waits
+-- for a writer). The first memo of a page without a row (version '0')
+-- creates it, unless a writer created it meanwhile. A page deleted
+-- meanwhile keeps nothing.
+CREATE OR REPLACE FUNCTION page_uptime_memo_store(p_cloud text, p_page uuid,
+	p_version xid8, p_from timestamptz, p_to timestamptz,
+	p_document text, p_percentage text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE page_uptime_memos m SET memo_version = p_version,
+		from_at = p_from, to_at = p_to, document = p_document,
+		percentage = p_percentage
+	FROM (SELECT x.cloud_id, x.page_id FROM page_uptime_memos x
+		WHERE x.cloud_id = p_cloud AND x.page_id = p_page
+		AND x.version = p_version FOR UPDATE SKIP LOCKED) x
+	WHERE m.cloud_id = x.cloud_id AND m.page_id = x.page_id;
+	IF NOT FOUND AND p_version = '0' THEN
+		INSERT INTO page_uptime_memos (cloud_id, page_id, version,
+			memo_version, from_at, to_at, document, percentage)
+		VALUES (p_cloud, p_page, p_version, p_version, p_from, p_to,
+			p_document, p_percentage)
+		ON CONFLICT (cloud_id, page_id) DO NOTHING;
+	END IF;
+EXCEPTION WHEN foreign_key_violation THEN
+	NULL;
+END
+$$;
+
+-- Outdates the uptime memos of the pages whose live components a
+-- statement changed: their version becomes the changing transaction's id
+-- (once a transaction; a page being deleted gets no row).
+CREATE OR REPLACE FUNCTION page_uptime_outdate(p_cloud text[],
+	p_page uuid[]) RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO page_uptime_memos AS m (cloud_id, page_id, version)
+	SELECT DISTINCT x.cloud_id, x.page_id, pg_current_xact_id()
+	FROM unnest(p_cloud, p_page) AS x(cloud_id, page_id)
+	WHERE EXISTS (SELECT 1 FROM pages p WHERE p.cloud_id = x.cloud_id
+		AND p.id = x.page_id)
+	-- Rows locked in one order: concurrent writers cannot deadlock.
+	ORDER BY 1, 2
+	ON CONFLICT (cloud_id, page_id) DO UPDATE SET version = EXCLUDED.version
+	WHERE m.version <> EXCLUDED.version
+$$;
+
+-- A component keeps its page: the new rows name the pages an insert or
+-- an update changed.
+CREATE OR REPLACE FUNCTION components_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM page_uptime_outdate(array_agg(cloud_id),
+			array_agg(page_id)) FROM old_rows;
+	ELSE
+		PERFORM page_uptime_outdate(array_agg(cloud_id),
+			array_agg(page_id)) FROM new_rows;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+-- One trigger an event: a trigger with transition tables has one.
+CREATE OR REPLACE TRIGGER components_inserted AFTER INSERT ON components
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION components_changed();
+CREATE OR REPLACE TRIGGER components_updated AFTER UPDATE ON components
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION components_changed();
+CREATE OR REPLACE TRIGGER components_deleted AFTER DELETE ON components
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION components_changed();

@@ -250,20 +250,23 @@ def test_uptime_of_a_component_is_integer_arithmetic(ctx):
     assert "last_lost_units" in leaf and "EXTRACT" not in leaf, leaf
 
 
-def test_page_uptimes_statements_do_only_what_their_answer_needs(ctx):
-    """The page's uptime_percentage is the mean of its components'
-    hundredths: the groups' means (an aggregate of every component over
-    their parents) are not computed for it; the v1 list is one row, the
-    whole answer (a row an item cost more to send and join in C)."""
+def test_page_uptimes_statements_find_the_page_by_key(ctx):
+    """The page's uptime_percentage and the v1 list are one row each: the
+    page by its primary key, then its answers (page_uptime_answers, one
+    computation for both, memoized: test_uptime_memo); nothing is
+    computed for a page not found."""
     cloud, page = _setup(ctx)
     group = _component(ctx, cloud, page, "g", -30, [], kind="GROUP_COMPONENT")
     _component(ctx, cloud, page, "c", -30, [("PARTIAL_OUTAGE", -30, None)],
                parent=group)
     line = "\t%s\t%s\t%s\t%s" % (cloud, page, D0, TO)
+    missing = "\t%s\t%s\t%s\t%s" % (cloud, uuid.uuid4(), D0, TO)
     plans = _plans(ctx, ["UPTIME_PAGE" + line, "UPTIME_DOCUMENT" + line])
-    assert "Group Key: k.parent_id" not in plans["UPTIME_PAGE"], plans["UPTIME_PAGE"]
-    assert plans["UPTIME_DOCUMENT"].lstrip().startswith(
-        "Aggregate (actual rows=1 loops=1)"), plans["UPTIME_DOCUMENT"]
+    for plan in (plans["UPTIME_PAGE"], plans["UPTIME_DOCUMENT"]):
+        assert "Index Scan using pages_pkey" in plan, plan
+        assert "Function Scan on page_uptime_answers u (actual rows=1 loops=1)" in plan, plan
+    plan = _plans(ctx, ["UPTIME_PAGE" + missing])["UPTIME_PAGE"]
+    assert "Function Scan on page_uptime_answers u (never executed)" in plan, plan
 
 
 def test_uptime_list_computes_only_its_page_of_items(ctx):
