@@ -653,10 +653,12 @@ $$;
 
 -- Outdates the uptime memos of the pages whose live components a
 -- statement changed: their version becomes the changing transaction's id
--- (once a transaction; a page being deleted gets no row).
+-- (once a transaction; a page being deleted gets no row). plpgsql: its
+-- statement is planned once a session, not on every status change.
 CREATE OR REPLACE FUNCTION page_uptime_outdate(p_cloud text[],
 	p_page uuid[]) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
 	INSERT INTO page_uptime_memos AS m (cloud_id, page_id, version)
 	SELECT DISTINCT x.cloud_id, x.page_id, pg_current_xact_id()
 	FROM unnest(p_cloud, p_page) AS x(cloud_id, page_id)
@@ -665,7 +667,8 @@ LANGUAGE sql AS $$
 	-- Rows locked in one order: concurrent writers cannot deadlock.
 	ORDER BY 1, 2
 	ON CONFLICT (cloud_id, page_id) DO UPDATE SET version = EXCLUDED.version
-	WHERE m.version <> EXCLUDED.version
+	WHERE m.version <> EXCLUDED.version;
+END
 $$;
 
 -- A component keeps its page: the new rows name the pages an insert or
