@@ -299,7 +299,9 @@ END
 $$;
 
 -- Writes update u of incident i (its row as the update leaves it) and,
--- when u asks for notifications, the outbox event of kind p_kind.
+-- when u asks for notifications, the outbox event of kind p_kind (already
+-- fanned out when the page has no subscriber to tell:
+-- notify_incident_event_start).
 CREATE OR REPLACE FUNCTION incident_record_update(i incidents,
 	u incident_updates, p_kind text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -311,14 +313,17 @@ BEGIN
 		u.body, u.affected_components, u.should_send_notifications,
 		u.hidden, u.created_at, u.updated_at);
 	IF u.should_send_notifications THEN
-		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload)
-		VALUES (i.cloud_id, i.page_id, p_kind, jsonb_build_object(
+		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload,
+			attempts, delivered_at)
+		SELECT i.cloud_id, i.page_id, p_kind, jsonb_build_object(
 			'incidentId', i.id, 'pageId', i.page_id,
 			'incidentCode', i.code, 'name', i.name,
 			'status', u.status, 'oldStatus', u.old_status,
 			'impact', i.impact, 'body', u.body,
 			'affectedComponents', u.affected_components,
-			'updateSeq', u.seq, 'externalIncidentId', i.external_id));
+			'updateSeq', u.seq, 'externalIncidentId', i.external_id),
+			s.attempts, s.delivered_at
+		FROM notify_incident_event_start(i.cloud_id, i.page_id) s;
 	END IF;
 END
 $$;

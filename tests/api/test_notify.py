@@ -597,10 +597,17 @@ def test_notify_rolled_back_incident_write_sends_nothing(ctx):
         assert rec.of(path) == []
 
 
-def test_notify_zz_cleanup(ctx):
+def close_rig(ctx):
+    """The receiver and sign-up statusd stopped; a later module that uses
+    them makes them again."""
     if "notify" in ctx.shared:
-        ctx.shared["notify"][2].close()
-        ctx.shared["notify"][3].close()
+        _, _, rec, signup = ctx.shared.pop("notify")
+        rec.close()
+        signup.close()
+
+
+def test_notify_zz_cleanup(ctx):
+    close_rig(ctx)
 
 
 # --- the wake-up --------------------------------------------------------------
