@@ -623,10 +623,11 @@ $$;
 
 -- Keeps answers computed at version p_version as the page's memo, unless
 -- the page's components changed since (its version is no longer
--- p_version) or are being changed (its row is locked: a read never waits
--- for a writer). The first memo of a page without a row (version '0')
--- creates it, unless a writer created it meanwhile. A page deleted
--- meanwhile keeps nothing.
+-- p_version) or are being changed (its row is locked: a read does not
+-- wait for a writer). The first memo of a page without a row (version
+-- '0') creates it, unless a writer created it meanwhile (a writer
+-- creating it at that very moment is the one wait: once a page). A page
+-- deleted meanwhile keeps nothing.
 CREATE OR REPLACE FUNCTION page_uptime_memo_store(p_cloud text, p_page uuid,
 	p_version xid8, p_from timestamptz, p_to timestamptz,
 	p_document text, p_percentage text) RETURNS void
