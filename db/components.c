@@ -29,7 +29,7 @@
 /* The page's components filtered and keyset-paged first (their rows'
  * name, status and position), then the uptimes of those on the page only
  * (component_uptimes_in of their ids, an empty array for none), rendered. */
-#define UPTIME_PAGE(cond, order)                                               \
+#define UPTIME_LIST(cond, order)                                               \
 	"WITH m AS (SELECT c.id, c.position FROM components c"                 \
 	" WHERE c.cloud_id = $1 AND c.page_id = $2::uuid"                      \
 	" AND ($5::text IS NULL OR c.name ILIKE '%' ||"                        \
@@ -113,8 +113,8 @@ static const struct db_stmt stmts[COMPONENT_STMT__MAX] = {
 	    COMPONENTS_TREE, "SELECT component_draft_tree($1, $2::uuid)::text"),
 	DB_STMT(COMPONENTS_AFTER, DRAFT_PAGE(">", "ASC")),
 	DB_STMT(COMPONENTS_BEFORE, DRAFT_PAGE("<", "DESC")),
-	DB_STMT(UPTIME_AFTER, UPTIME_PAGE(">", "ASC")),
-	DB_STMT(UPTIME_BEFORE, UPTIME_PAGE("<", "DESC")),
+	DB_STMT(UPTIME_AFTER, UPTIME_LIST(">", "ASC")),
+	DB_STMT(UPTIME_BEFORE, UPTIME_LIST("<", "DESC")),
 	/* Every component, unfiltered: the whole answer as one value (a row
 	 * an item cost more to send, and to join in C, than to aggregate),
 	 * memoized per page and range (page_uptime_answers); no row when the

@@ -17,12 +17,6 @@
 #include "pages.h"
 #include "settings.h"
 
-static enum sd_status
-not_found(struct response *res)
-{
-	return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
-}
-
 /* {"success": true, "message": m} as a constant: nothing is allocated
  * after the commit, so a committed action never answers 500. */
 #define MUTATION_OK(m) "{\"success\":true,\"message\":\"" m "\"}"
@@ -246,7 +240,7 @@ page_recover_deleted(
 		return sd_fail(&res->err, SD_CONFLICT,
 		    "page is not permanently deleted", NULL);
 	if (st != SD_OK)
-		return st == SD_NOT_FOUND ? not_found(res) : st;
+		return st == SD_NOT_FOUND ? page_not_found(res) : st;
 	return mutation_ok(res, MUTATION_OK("page recovered"));
 }
 

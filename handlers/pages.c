@@ -310,9 +310,7 @@ page_draft_create(
 	return create_page(req, who, res, PS_DRAFT);
 }
 
-/* Ids that are not UUIDs cannot exist: answer as for a missing page
- * without asking the database. */
-static enum sd_status
+enum sd_status
 page_not_found(struct response *res)
 {
 	return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);

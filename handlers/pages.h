@@ -32,6 +32,10 @@ enum sd_status page_validate_body(const json_t *body, enum validate_mode mode,
 enum sd_status page_write_from_body(
     struct request *req, struct response *res, struct page_write *w);
 
+/* 404 as for any missing page (an id that is not a UUID cannot exist:
+ * answered without asking the database). */
+enum sd_status page_not_found(struct response *res);
+
 /* SD_OK when the page exists in the caller's cloud (soft-deleted
  * included), else 404 as for any missing page. */
 enum sd_status page_exists(

@@ -163,7 +163,7 @@ page_components_uptime(
 		return st;
 	/* The statement finds the page itself (no row: not found). */
 	if (!crypto_uuid_valid(req->params[0]))
-		return sd_fail(&res->err, SD_NOT_FOUND, "page not found", NULL);
+		return page_not_found(res);
 	st = db_components_uptime_document(req->arena, &q, &json, &res->err);
 	return st != SD_OK ? st : handler_respond_text(res, SD_OK, json);
 }
