@@ -299,9 +299,8 @@ END
 $$;
 
 -- Writes update u of incident i (its row as the update leaves it) and,
--- when u asks for notifications, the outbox event of kind p_kind (already
--- fanned out when the page has no subscriber to tell:
--- notify_incident_event_start).
+-- when u asks for notifications and the page has a subscriber to tell
+-- (notify_incident_event_heard), the outbox event of kind p_kind.
 CREATE OR REPLACE FUNCTION incident_record_update(i incidents,
 	u incident_updates, p_kind text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -312,18 +311,16 @@ BEGIN
 	VALUES (u.cloud_id, u.incident_id, u.seq, u.status, u.old_status,
 		u.body, u.affected_components, u.should_send_notifications,
 		u.hidden, u.created_at, u.updated_at);
-	IF u.should_send_notifications THEN
-		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload,
-			attempts, delivered_at)
-		SELECT i.cloud_id, i.page_id, p_kind, jsonb_build_object(
+	IF u.should_send_notifications
+	   AND notify_incident_event_heard(i.cloud_id, i.page_id) THEN
+		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload)
+		VALUES (i.cloud_id, i.page_id, p_kind, jsonb_build_object(
 			'incidentId', i.id, 'pageId', i.page_id,
 			'incidentCode', i.code, 'name', i.name,
 			'status', u.status, 'oldStatus', u.old_status,
 			'impact', i.impact, 'body', u.body,
 			'affectedComponents', u.affected_components,
-			'updateSeq', u.seq, 'externalIncidentId', i.external_id),
-			s.attempts, s.delivered_at
-		FROM notify_incident_event_start(i.cloud_id, i.page_id) s;
+			'updateSeq', u.seq, 'externalIncidentId', i.external_id));
 	END IF;
 END
 $$;

@@ -29,11 +29,6 @@ $$;
 CREATE OR REPLACE FUNCTION notification_outbox_wake() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	-- Events written already fanned out (notify_incident_event_start)
-	-- are work for no one.
-	IF NOT EXISTS (SELECT 1 FROM added WHERE delivered_at IS NULL) THEN
-		RETURN NULL;
-	END IF;
 	PERFORM 1 FROM notification_outbox o
 		WHERE o.delivered_at IS NULL AND o.next_attempt_at <= now()
 		AND NOT EXISTS (SELECT 1 FROM added a
@@ -130,35 +125,29 @@ LANGUAGE sql STABLE AS $$
 	ORDER BY c.channel, c.contact_key, c.rank, c.created_at, c.id
 $$;
 
--- How an incident event (notify_route's audience 'incident') of page
--- p_page starts out in the outbox: due (attempts 0, delivered_at NULL);
--- or, when the page has no SUBSCRIBED subscriber at all, already fanned
--- out, exactly as notify_fan_out would leave it (attempts 1, delivered_at
--- now, no deliveries), since notify_audience picks only SUBSCRIBED
--- subscribers of the event's page. So no notifier is woken, and none
--- locks, fans out or renders an event no one would get (about a fifth of
--- the machine's CPU per incident write, bench/RESULTS.md). Its audience
--- is thereby fixed when the write commits: a subscriber committed
--- concurrently may or may not get it, as with the fan-out's timing.
+-- Whether an incident event (notify_route's audience 'incident') of page
+-- p_page has anyone to go to: whether the page has a SUBSCRIBED subscriber
+-- at all, since notify_audience picks only SUBSCRIBED subscribers of the
+-- event's page. An event without one is not written (incident_record_update,
+-- jobs_send_reminders): no outbox row, no NOTIFY, no fan-out of an event
+-- no one would get (about a quarter of the machine's CPU per incident
+-- write, bench/RESULTS.md). Its audience is thereby fixed when the write
+-- commits: a subscriber committed concurrently may or may not get it, as
+-- with the fan-out's timing.
 -- The probe reads subscribers_page_subscribed (migration 027) and stops
 -- at its first entry, whatever the statistics: ordered by
 -- subscription_type, which no other path gives without a sort, with sorts
 -- disabled here. Else a planner believing the page's subscribers few could
 -- walk them all (subscribers_page_recent) or the cloud's (the primary key),
 -- unsubscribed ones included. plpgsql: its plan is kept by the session.
-CREATE OR REPLACE FUNCTION notify_incident_event_start(p_cloud text,
-	p_page uuid, OUT attempts integer, OUT delivered_at timestamptz)
+CREATE OR REPLACE FUNCTION notify_incident_event_heard(p_cloud text,
+	p_page uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE SET enable_sort = off AS $$
 BEGIN
 	PERFORM 1 FROM subscribers s WHERE s.cloud_id = p_cloud
 		AND s.page_id = p_page AND s.status = 'SUBSCRIBED'
 		ORDER BY s.subscription_type LIMIT 1;
-	IF FOUND THEN
-		attempts := 0;
-	ELSE
-		attempts := 1;
-		delivered_at := now();
-	END IF;
+	RETURN FOUND;
 END
 $$;
 

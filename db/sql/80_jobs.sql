@@ -23,9 +23,9 @@ $$;
 -- incident.reminder outbox event (routed to the page's WEBHOOK and SLACK
 -- subscribers, the operators' channels) and its lastRemindedAt and next
 -- updateNeededAt advanced, in one statement: an event is written exactly
--- when the incident moves on (already fanned out when the page has no
--- subscriber: notify_incident_event_start). Incidents of deleted or
--- archived pages move on without an event.
+-- when the incident moves on and its page has a subscriber to tell
+-- (notify_incident_event_heard). Incidents of deleted or archived pages
+-- move on without an event.
 CREATE OR REPLACE FUNCTION jobs_send_reminders(p_limit integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -47,8 +47,7 @@ BEGIN
 		FROM due WHERE i.cloud_id = due.cloud_id AND i.id = due.id
 		RETURNING i.*),
 	events AS (
-		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload,
-			attempts, delivered_at)
+		INSERT INTO notification_outbox (cloud_id, page_id, kind, payload)
 		SELECT m.cloud_id, m.page_id, 'incident.reminder',
 			jsonb_build_object('incidentId', m.id,
 				'pageId', m.page_id, 'incidentCode', m.code,
@@ -57,13 +56,11 @@ BEGIN
 				'externalIncidentId', m.external_id,
 				'lastRemindedAt', rfc3339(m.last_reminded_at),
 				'updateNeededAt', rfc3339(m.update_needed_at),
-				'remindersSent', m.reminders_sent),
-			s.attempts, s.delivered_at
+				'remindersSent', m.reminders_sent)
 		FROM moved m JOIN pages p ON p.cloud_id = m.cloud_id
 			AND p.id = m.page_id
-		CROSS JOIN LATERAL notify_incident_event_start(m.cloud_id,
-			m.page_id) s
 		WHERE p.archived_at IS NULL AND p.deleted_at IS NULL
+		AND notify_incident_event_heard(m.cloud_id, m.page_id)
 		RETURNING 1)
 	SELECT count(*) INTO v_n FROM moved;
 	RETURN v_n;
