@@ -47,6 +47,8 @@ static struct {
 	int tx_depth; /* nested db_begin calls share one transaction */
 	long long next_attempt_ms; /* back-off: no connect before this */
 	long backoff_ms;
+	long long replan_at_ms; /* plans_refresh_when_due */
+	long replan_every_ms;
 } db;
 
 /* The counter slot this process's sessions add to (db_use_counter_slot);
@@ -55,6 +57,22 @@ static int counter_slot = -1;
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+/*
+ * A session keeps the plans it made, and PostgreSQL settles on a generic
+ * plan at a statement's sixth run. Made while a table was nearly empty (a
+ * new installation), such a plan can take any index holding the key, and
+ * keeps it however large the table grows until something invalidates it
+ * (an ANALYZE, which autovacuum may not have run yet, or any DDL): the
+ * foreign key check of every incident update, planned when incidents held
+ * ten rows, walked the cloud's incidents in incidents_page_recent (300
+ * checks: 683 ms with 80,000 incidents in the cloud, 36 ms planned again).
+ * So the session's plans are dropped (DISCARD PLANS: each is made again at
+ * its next use, from the tables as they are then) 1 s after it connects,
+ * then after 2, 4, ... s, and every 60 s from then on: tables grow fastest,
+ * relative to their size, when they are new.
+ */
+#define REPLAN_FIRST_MS 1000
+#define REPLAN_MAX_MS 60000
 
 static long long
 now_ms(void)
@@ -295,7 +313,29 @@ connect_now(void)
 		return 0;
 	}
 	db.conn = conn;
+	db.replan_every_ms = REPLAN_FIRST_MS;
+	db.replan_at_ms = now_ms() + REPLAN_FIRST_MS;
 	return 1;
+}
+
+/* Between units of work (no transaction open): see REPLAN_FIRST_MS. A
+ * connection that fails here is dropped, to be made again by db_ready. */
+static void
+plans_refresh_when_due(void)
+{
+	long long t = now_ms();
+
+	if (t < db.replan_at_ms)
+		return;
+	if (!exec_ok(db.conn, "DISCARD PLANS")) {
+		db_disconnect();
+		return;
+	}
+	if (db.replan_every_ms < REPLAN_MAX_MS)
+		db.replan_every_ms *= 2;
+	if (db.replan_every_ms > REPLAN_MAX_MS)
+		db.replan_every_ms = REPLAN_MAX_MS;
+	db.replan_at_ms = t + db.replan_every_ms;
 }
 
 /*
@@ -327,10 +367,14 @@ db_ready(struct sd_error *err)
 		    err, SD_UNAVAILABLE, "database unavailable", NULL);
 	/* Inside a transaction a lost connection is the statement's failure:
 	 * the transaction is gone with it, nothing of it was committed. */
-	if (db.conn != NULL &&
-	    (db.tx_depth > 0 ? PQstatus(db.conn) == CONNECTION_OK
-	                     : idle_connection_usable()))
+	if (db.conn != NULL && db.tx_depth > 0 &&
+	    PQstatus(db.conn) == CONNECTION_OK)
 		return SD_OK;
+	if (db.conn != NULL && db.tx_depth == 0 && idle_connection_usable()) {
+		plans_refresh_when_due();
+		if (db.conn != NULL)
+			return SD_OK;
+	}
 	db_disconnect();
 	t = now_ms();
 	if (t < db.next_attempt_ms)
