@@ -3,8 +3,9 @@
 -- active, a minute apart. Variables: cloud, page, other, big, total.
 --
 -- Bulk: the counting trigger (db/sql/70_counters.sql) is off for the
--- INSERT and the cloud's counters are set from count(*) after it, in the
--- same transaction: what the trigger would have done, a row at a time.
+-- INSERT, and the cloud's counters are set from count(*) and the cloud
+-- lists' rows (incident_listing) inserted after it, in the same
+-- transaction: what the trigger would have done, a row at a time.
 \set ON_ERROR_STOP 1
 \set body 'Investigating elevated error rates'
 BEGIN;
@@ -49,4 +50,9 @@ SELECT :'cloud', incident_counts_cloud_scope(), 0, count(*),
 	count(*) FILTER (WHERE i.status <> 'RESOLVED')
 FROM incidents i JOIN pages p ON p.cloud_id = i.cloud_id AND p.id = i.page_id
 WHERE i.cloud_id = :'cloud' AND page_listed(p.archived_at, p.page_status);
+INSERT INTO incident_listing (cloud_id, created_at, id, active)
+SELECT i.cloud_id, i.created_at, i.id, i.status <> 'RESOLVED'
+FROM incidents i JOIN pages p ON p.cloud_id = i.cloud_id AND p.id = i.page_id
+WHERE i.cloud_id = :'cloud' AND i.code LIKE 'bi%'
+AND page_listed(p.archived_at, p.page_status);
 COMMIT;

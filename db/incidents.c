@@ -30,32 +30,37 @@
  * row comparison (infinite when absent), so it is an index condition, and
  * the active-only lists name the partial indexes' predicate literally:
  * each list walks an index led by its full key and reads the rows it
- * returns. Each row's node is stored (incidents.node, migration 018) and
- * only its shortlink is added. Whether an incident's page is listed, and
- * its address, come from subqueries by the page's primary key, not a
- * join: joined, a planner without statistics drives from the cloud's
- * pages and sorts all their incidents. A page's list asks once (the
- * subqueries do not depend on the row); the cloud's, per row. Whether
- * rows lie on the cursor's other side is the nearest such row, fetched in
- * index order. One row at least comes back, carrying the total and that
- * flag, even when the window is empty. The total is the counters'
- * (migration 015), not a count of rows. Lists leave out soft-deleted
- * pages, as page lists do.
+ * returns. A page's list walks the page's incidents and asks once whether
+ * the page is listed and its address, by the page's primary key in
+ * subqueries, not a join: joined, a planner without statistics drives
+ * from the cloud's pages and sorts all their incidents. The cloud's walks
+ * incident_listing (migration 029), which holds the keys of listed
+ * incidents only, so an unlisted page's incidents are never read, and
+ * takes each row's incident, then its page, by primary key. Each row's
+ * node is stored (incidents.node, migration 018) and only its shortlink
+ * is added. Whether rows lie on the cursor's other side is the nearest
+ * such row, fetched in index order. One row at least comes back, carrying
+ * the total and that flag, even when the window is empty. The total is
+ * the counters' (migration 015), not a count of rows. Lists leave out
+ * soft-deleted pages, as page lists do.
  */
-#define PAGE_OF_I                                                              \
-	" FROM pages p WHERE p.cloud_id = i.cloud_id AND p.id = i.page_id"
 #define PAGE_6 " FROM pages p WHERE p.cloud_id = $1 AND p.id = $6::uuid"
 #define IS_LISTED                                                              \
 	"SELECT p.page_status <> 'SOFT_DELETED' AND" DB_NOT_ARCHIVED("p.")
-#define CLOUD_ROWS                                                             \
-	" FROM incidents i WHERE i.cloud_id = $1"                              \
-	" AND (" IS_LISTED PAGE_OF_I ")"
+#define CLOUD_ROWS " FROM incident_listing i WHERE i.cloud_id = $1"
 #define PAGE_ROWS                                                              \
 	" FROM incidents i WHERE i.cloud_id = $1 AND i.page_id = $6::uuid"     \
 	" AND (" IS_LISTED PAGE_6 ")"
-#define CLOUD_URL "(SELECT incident_page_url(p)" PAGE_OF_I ")"
-#define PAGE_URL "(SELECT incident_page_url(p)" PAGE_6 ")"
+#define CLOUD_NODE                                                             \
+	"(SELECT incident_node_text(n.node, (SELECT incident_page_url(p)"      \
+	" FROM pages p WHERE p.cloud_id = n.cloud_id AND p.id = n.page_id),"   \
+	" n.code) FROM incidents n WHERE n.cloud_id = i.cloud_id"              \
+	" AND n.id = i.id)"
+#define PAGE_NODE                                                              \
+	"incident_node_text(i.node, (SELECT incident_page_url(p)" PAGE_6 "),"  \
+	" i.code)"
 #define ACTIVE " AND i.status <> 'RESOLVED'"
+#define LISTED_ACTIVE " AND i.active"
 #define COUNTED                                                                \
 	"coalesce(sum(CASE WHEN $2::boolean THEN c.active ELSE c.total END), " \
 	"0)"
@@ -73,25 +78,24 @@
 	" coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))"
 /* SQL text reads best one clause a line. */
 /* clang-format off */
-#define LIST(total, rows, url, beyond, beyond_order, window, pos, order) \
+#define LIST(total, rows, node, beyond, beyond_order, window, pos, order) \
 	"SELECT t.total, t.beyond, w.node, w.key, w.id FROM (SELECT" \
 	" (" total ") AS total," \
 	" (SELECT true" rows \
 	" AND (i.created_at, i.id) " beyond " " pos \
 	" ORDER BY i.created_at " beyond_order ", i.id " beyond_order \
 	" LIMIT 1) IS NOT NULL AS beyond) t" \
-	" LEFT JOIN LATERAL (SELECT" \
-	" incident_node_text(i.node, " url ", i.code)" \
-	" AS node, i.created_at::text AS key, i.id::text AS id," \
+	" LEFT JOIN LATERAL (SELECT " node " AS node," \
+	" i.created_at::text AS key, i.id::text AS id," \
 	" i.created_at AS at, i.id AS iid" rows \
 	" AND (i.created_at, i.id) " window " " pos \
 	" ORDER BY i.created_at " order ", i.id " order \
 	" LIMIT $5::integer) w ON true" \
 	" ORDER BY w.at DESC, w.iid DESC"
-#define LIST_AFTER(total, rows, url) \
-	LIST(total, rows, url, ">=", "ASC", "<", AFTER_POS, "DESC")
-#define LIST_BEFORE(total, rows, url) \
-	LIST(total, rows, url, "<=", "DESC", ">", BEFORE_POS, "ASC")
+#define LIST_AFTER(total, rows, node) \
+	LIST(total, rows, node, ">=", "ASC", "<", AFTER_POS, "DESC")
+#define LIST_BEFORE(total, rows, node) \
+	LIST(total, rows, node, "<=", "DESC", ">", BEFORE_POS, "ASC")
 /* clang-format on */
 
 enum incident_stmt {
@@ -131,21 +135,21 @@ static const struct db_stmt stmts[INCIDENT_STMT__MAX] = {
 	           " AND ($3::uuid IS NULL OR i.page_id = $3::uuid)"
 	           " ORDER BY i.created_at DESC LIMIT 2"),
 	DB_STMT(
-	    INCIDENTS_AFTER, LIST_AFTER(CLOUD_TOTAL, CLOUD_ROWS, CLOUD_URL)),
+	    INCIDENTS_AFTER, LIST_AFTER(CLOUD_TOTAL, CLOUD_ROWS, CLOUD_NODE)),
 	DB_STMT(
-	    INCIDENTS_BEFORE, LIST_BEFORE(CLOUD_TOTAL, CLOUD_ROWS, CLOUD_URL)),
+	    INCIDENTS_BEFORE, LIST_BEFORE(CLOUD_TOTAL, CLOUD_ROWS, CLOUD_NODE)),
 	DB_STMT(
-	    INCIDENTS_PAGE_AFTER, LIST_AFTER(PAGE_TOTAL, PAGE_ROWS, PAGE_URL)),
+	    INCIDENTS_PAGE_AFTER, LIST_AFTER(PAGE_TOTAL, PAGE_ROWS, PAGE_NODE)),
 	DB_STMT(INCIDENTS_PAGE_BEFORE,
-	    LIST_BEFORE(PAGE_TOTAL, PAGE_ROWS, PAGE_URL)),
+	    LIST_BEFORE(PAGE_TOTAL, PAGE_ROWS, PAGE_NODE)),
 	DB_STMT(INCIDENTS_ACTIVE_AFTER,
-	    LIST_AFTER(CLOUD_TOTAL, CLOUD_ROWS ACTIVE, CLOUD_URL)),
+	    LIST_AFTER(CLOUD_TOTAL, CLOUD_ROWS LISTED_ACTIVE, CLOUD_NODE)),
 	DB_STMT(INCIDENTS_ACTIVE_BEFORE,
-	    LIST_BEFORE(CLOUD_TOTAL, CLOUD_ROWS ACTIVE, CLOUD_URL)),
+	    LIST_BEFORE(CLOUD_TOTAL, CLOUD_ROWS LISTED_ACTIVE, CLOUD_NODE)),
 	DB_STMT(INCIDENTS_PAGE_ACTIVE_AFTER,
-	    LIST_AFTER(PAGE_TOTAL, PAGE_ROWS ACTIVE, PAGE_URL)),
+	    LIST_AFTER(PAGE_TOTAL, PAGE_ROWS ACTIVE, PAGE_NODE)),
 	DB_STMT(INCIDENTS_PAGE_ACTIVE_BEFORE,
-	    LIST_BEFORE(PAGE_TOTAL, PAGE_ROWS ACTIVE, PAGE_URL)),
+	    LIST_BEFORE(PAGE_TOTAL, PAGE_ROWS ACTIVE, PAGE_NODE)),
 };
 
 const struct db_stmt_table db_incident_stmts = DB_STMT_TABLE(stmts);

@@ -467,7 +467,7 @@ BEGIN
 	i.node := incident_node_of(i, v_named,
 		('[' || incident_update_json(u)::text || ']')::json);
 	-- DO NOTHING on any unique key: the code or the page's external id,
-	-- told apart afterwards. Counted here, not by the trigger
+	-- told apart afterwards. Counted and listed here, not by the trigger
 	-- (db/sql/70_counters.sql), under the page's lock taken above.
 	PERFORM set_config('statusd.incident_counted', 'on', true);
 	INSERT INTO incidents (cloud_id, id, page_id, code, name, status,
@@ -491,6 +491,12 @@ BEGIN
 	END IF;
 	PERFORM incident_counts_move(p_cloud, p_page, v_listed, 1,
 		(p_status <> 'RESOLVED')::integer);
+	-- And listed here, a plain INSERT (incident_listing_move's, without
+	-- its call).
+	IF v_listed THEN
+		INSERT INTO incident_listing (cloud_id, created_at, id, active)
+		VALUES (p_cloud, i.created_at, p_id, p_status <> 'RESOLVED');
+	END IF;
 	PERFORM incident_components_moved((incident_apply_components(p_cloud,
 		p_id, p_page, 1, p_status, p_ids, p_statuses)).bad);
 	PERFORM incident_record_update(i, u, 'incident.created');

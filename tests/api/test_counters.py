@@ -2,7 +2,8 @@
 they count (migration 015, db/sql/70_counters.sql), not from scanning
 (DESIGN.md section 9). After concurrent incident writes, status changes,
 soft deletes, recoveries, permanent deletes and hard deletes of pages, the
-counters and the lists' totalCount equal count(*) over the rows."""
+counters and the lists' totalCount equal count(*) over the rows, and the
+cloud lists' incident_listing holds the incidents of listed pages."""
 
 import uuid
 
@@ -57,6 +58,18 @@ def _scanned(ctx, cloud):
                     " AND %s GROUP BY page_status" % (cloud, LISTED))
     statuses = {s: int(n) for s, n in (line.split("|") for line in rows.splitlines())}
     return total, active, pages, statuses
+
+
+def _check_listing(ctx, cloud):
+    """The cloud lists' incident_listing (migration 029) holds exactly the
+    incidents of listed pages, each active flag its status <> RESOLVED."""
+    listing = ctx.psql("SELECT created_at, id, active FROM incident_listing"
+                       " WHERE cloud_id = '%s' ORDER BY created_at, id" % cloud)
+    listed = ctx.psql(
+        "SELECT i.created_at, i.id, i.status <> 'RESOLVED' FROM incidents i"
+        " JOIN pages p ON p.cloud_id = i.cloud_id AND p.id = i.page_id"
+        " WHERE i.cloud_id = '%s' AND %s ORDER BY i.created_at, i.id" % (cloud, LISTED))
+    assert listing == listed, (listing, listed)
 
 
 def _total(ctx, path, cloud, auth):
@@ -128,6 +141,7 @@ def test_counters_match_count_after_concurrent_writes_and_deletes(ctx):
 
     counted, scanned = _counted(ctx, cloud), _scanned(ctx, cloud)
     assert counted == scanned, (counted, scanned)
+    _check_listing(ctx, cloud)
     total, active = scanned[0], scanned[1]
     assert total > 0 and active < total, scanned
     assert str(pages[7]) not in counted[2], counted  # gone with its page
@@ -208,3 +222,4 @@ def test_creates_count_themselves_and_other_writers_stay_counted(ctx):
     counted, scanned = _counted(ctx, cloud), _scanned(ctx, cloud)
     assert counted == scanned, (counted, scanned)
     assert counted[2] == {pid: (4, 3)}, counted
+    _check_listing(ctx, cloud)
