@@ -8,6 +8,7 @@ commits. (test_counters checks incident_listing against the incidents of
 listed pages after concurrent writes.)"""
 
 import re
+import subprocess
 
 from test_incidents import create, incident_of, new_cloud, node_ids, put, walk
 from test_plans import INCIDENTS, _bench_sql, _buffers, _new_pages, _plans
@@ -115,3 +116,53 @@ def test_cloud_lists_follow_every_page_and_status_change(ctx):
             put(ctx, m[0], cloud=cloud, auth=auth, incidentId=m[1], status=status)
             m[2] = status
             assert _shown(ctx, cloud, auth) == expect(both), (m, status)
+
+
+def _page_write_plans(ctx, cloud, page):
+    """The plans of the statements a soft delete and a recovery of the
+    page run inside their triggers (auto_explain, nested statements, as the
+    superuser, generic plans as the workers'), rolled back."""
+    su = re.sub(r"user=[^&]*", "user=postgres", ctx.database_url)
+    where = "cloud_id = '%s' AND id = '%s'" % (cloud, page)
+    sql = ("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+           " SET auto_explain.log_nested_statements = on;"
+           " SET auto_explain.log_level = notice; SET auto_explain.log_analyze = on;"
+           " SET plan_cache_mode = force_generic_plan; BEGIN;"
+           " UPDATE pages SET status_before_delete = page_status,"
+           " page_status = 'SOFT_DELETED' WHERE %s;"
+           " UPDATE pages SET page_status = status_before_delete WHERE %s;"
+           " ROLLBACK" % (where, where))
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", su, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stderr
+
+
+def _check_page_write_plans(ctx, cloud, page):
+    logged = _page_write_plans(ctx, cloud, page).split("NOTICE:  duration:")
+    plans = "".join(p for p in logged if re.search(r"(DELETE FROM|INSERT INTO) incident_listing", p))
+    for statement in ("DELETE FROM incident_listing", "INSERT INTO incident_listing"):
+        assert statement in plans, logged
+    # The page's incidents by incidents_page_recent, then each listing row
+    # by its primary key: never the cloud's incidents (incidents_code_key,
+    # a scan) nor the whole listing (a hash join).
+    found = re.findall(r"Scan(?: Backward)? using (\w+) on (\w+)", plans)
+    assert ("incidents_page_recent", "incidents") in found, plans
+    assert ("incident_listing_pkey", "incident_listing") in found, plans
+    for bad in ("Seq Scan on incident", "Bitmap Heap Scan on incident", "Hash Join",
+                "incidents_code_key"):
+        assert bad not in plans, (bad, plans)
+
+
+def test_a_page_unlists_and_relists_its_own_incidents_only(ctx):
+    """A page that stops or starts being listed deletes or inserts the
+    listing rows of its own incidents, found in incidents_page_recent,
+    analysed or not: an analysed planner took the whole cloud's incidents
+    from incidents_code_key and filtered them by page (5.8 s for a page of
+    100,000 in a cloud of 1,000,000), or hashed the whole table."""
+    cloud, (page, other) = _new_pages(ctx, 2)
+    _bench_sql(ctx, "incidents.sql", cloud=cloud, page=page, other=other,
+               big=INCIDENTS, total=4 * INCIDENTS)
+    _check_page_write_plans(ctx, cloud, page)
+    ctx.psql("ANALYZE incidents; ANALYZE incident_listing; ANALYZE pages")
+    _check_page_write_plans(ctx, cloud, page)
