@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 int
 crypto_random(unsigned char *buf, size_t len)
@@ -224,6 +226,28 @@ crypto_uuid_v4(char out[37])
 	if (crypto_random(b, sizeof(b)) != 0)
 		return -1;
 	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	crypto_uuid_format(b, out);
+	return 0;
+}
+
+int
+crypto_uuid_v7(char out[37])
+{
+	unsigned char b[16];
+	struct timespec ts;
+	uint64_t ms;
+	int i;
+
+	if (crypto_random(b, sizeof(b)) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return -1;
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (i = 5; i >= 0; i--) {
+		b[i] = (unsigned char)(ms & 0xff);
+		ms >>= 8;
+	}
+	b[6] = (b[6] & 0x0f) | 0x70;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	crypto_uuid_format(b, out);
 	return 0;

@@ -38,6 +38,15 @@ long crypto_hex_decode(
 void crypto_uuid_format(const unsigned char b[16], char out[37]);
 /* A random RFC 4122 version 4 UUID, 36 chars + NUL. -1 on RNG failure. */
 int crypto_uuid_v4(char out[37]);
+/*
+ * An RFC 9562 version 7 UUID: the Unix time in milliseconds, then 74
+ * random bits. The ids of what the API creates: new rows' keys, (cloud_id,
+ * id), then go to the end of their cloud's range in the primary key
+ * instead of a random leaf page of it, which in a large table was a page
+ * read and, after each checkpoint, a full page image in the WAL per
+ * insert. -1 on RNG or clock failure.
+ */
+int crypto_uuid_v7(char out[37]);
 /* 1 when s is a canonical UUID (any version, either case). */
 int crypto_uuid_valid(const char *s);
 

@@ -138,7 +138,7 @@ flatten(struct request *req, struct response *res, struct batch *b,
 	row->is_new = str(item, "id") == NULL;
 	if (row->is_new) {
 		if ((id = arena_alloc(req->arena, 37)) == NULL ||
-		    crypto_uuid_v4(id))
+		    crypto_uuid_v7(id))
 			return sd_fail(&res->err, SD_INTERNAL,
 			    "random source failed", NULL);
 		row->id = id;

@@ -97,7 +97,7 @@ incident_template_create(
 	st = read_body(req, res, &obj, &fields);
 	if (st != SD_OK)
 		return st;
-	if (crypto_uuid_v4(id) != 0)
+	if (crypto_uuid_v7(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
 	st = db_template_insert(req->arena, req->cloud_id, id,

@@ -309,7 +309,7 @@ incident_create(
 	for (attempt = 0;
 	     attempt < CODE_ATTEMPTS && r.outcome == INCIDENT_CODE_TAKEN;
 	     attempt++) {
-		if (crypto_uuid_v4(id) != 0 || make_code(code) != 0)
+		if (crypto_uuid_v7(id) != 0 || make_code(code) != 0)
 			return sd_fail(&res->err, SD_INTERNAL,
 			    "random source failed", NULL);
 		w.id = id;

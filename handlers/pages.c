@@ -277,7 +277,7 @@ create_page(struct request *req, const struct principal *who,
 	char id[37];
 	enum sd_status st;
 
-	if (crypto_uuid_v4(id) != 0)
+	if (crypto_uuid_v7(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
 	w.cloud_id = req->cloud_id;

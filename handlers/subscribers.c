@@ -345,7 +345,7 @@ subscriber_create(
 		st = check_captcha(res, who, request, page_id, &s, &sol);
 	if (st != SD_OK)
 		return st;
-	if (crypto_uuid_v4(id) != 0)
+	if (crypto_uuid_v7(id) != 0)
 		return sd_fail(
 		    &res->err, SD_INTERNAL, "random source failed", NULL);
 	s.cloud_id = req->cloud_id;

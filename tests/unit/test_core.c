@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -193,6 +194,32 @@ START_TEST(test_uuid_v4_format)
 	}
 	ck_assert_int_eq(crypto_uuid_v4(b), 0);
 	ck_assert_str_ne(a, b);
+}
+END_TEST
+
+/* Version 7: the clock's milliseconds lead, so later ids sort after
+ * earlier ones (a new row goes to the end of its cloud's primary key). */
+START_TEST(test_uuid_v7_time_ordered)
+{
+	char a[37], b[37], hex[13];
+	struct timespec ts;
+	unsigned long long ms, now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (unsigned long long)ts.tv_sec * 1000 +
+	    (unsigned long long)ts.tv_nsec / 1000000;
+	ck_assert_int_eq(crypto_uuid_v7(a), 0);
+	ck_assert(crypto_uuid_valid(a));
+	ck_assert_int_eq(a[14], '7'); /* version */
+	ck_assert(strchr("89ab", a[19]) != NULL); /* variant */
+	memcpy(hex, a, 8);
+	memcpy(hex + 8, a + 9, 4);
+	hex[12] = '\0';
+	ms = strtoull(hex, NULL, 16);
+	ck_assert(ms + 1000 >= now && ms <= now + 1000);
+	usleep(2000);
+	ck_assert_int_eq(crypto_uuid_v7(b), 0);
+	ck_assert(strcmp(a, b) < 0);
 }
 END_TEST
 
@@ -948,6 +975,7 @@ core_suite(void)
 	tcase_add_test(tc, test_hex);
 	tcase_add_test(tc, test_hex_refused);
 	tcase_add_test(tc, test_uuid_v4_format);
+	tcase_add_test(tc, test_uuid_v7_time_ordered);
 	tcase_add_test(tc, test_uuid_valid);
 	tcase_add_test(tc, test_uuid_valid_short_heap);
 	suite_add_tcase(s, tc);
