@@ -405,6 +405,22 @@ class Ctx:
             raise RuntimeError("psql failed: %s" % p.stderr.strip())
         return p.stdout.strip()
 
+    def superuser_url(self):
+        """The local cluster's superuser (deploy/stack.sh makes it); None
+        when the database is not such a cluster."""
+        url = re.sub(r"user=[^&]*", "user=postgres", self.database_url)
+        return None if url == self.database_url else url
+
+    def superuser_psql(self, sql, timeout=60):
+        """sql run as the superuser (the planner's inputs, server settings,
+        auto_explain): the finished psql, whose stderr carries notices."""
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                            "-d", self.superuser_url(), "-c", sql],
+                           capture_output=True, text=True, timeout=timeout)
+        if p.returncode != 0:
+            raise RuntimeError("psql failed: %s" % p.stderr.strip())
+        return p
+
     def master_pid(self):
         with open(os.path.join(self.state_dir, "run", "statusd.pid")) as f:
             return int(f.read().split()[0])

@@ -8,7 +8,6 @@ commits. (test_counters checks incident_listing against the incidents of
 listed pages after concurrent writes.)"""
 
 import re
-import subprocess
 
 from test_incidents import create, incident_of, new_cloud, node_ids, put, walk
 from test_plans import INCIDENTS, _bench_sql, _buffers, _new_pages, _plans
@@ -122,7 +121,6 @@ def _page_write_plans(ctx, cloud, page):
     """The plans of the statements a soft delete and a recovery of the
     page run inside their triggers (auto_explain, nested statements, as the
     superuser, generic plans as the workers'), rolled back."""
-    su = re.sub(r"user=[^&]*", "user=postgres", ctx.database_url)
     where = "cloud_id = '%s' AND id = '%s'" % (cloud, page)
     sql = ("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
            " SET auto_explain.log_nested_statements = on;"
@@ -132,10 +130,7 @@ def _page_write_plans(ctx, cloud, page):
            " page_status = 'SOFT_DELETED' WHERE %s;"
            " UPDATE pages SET page_status = status_before_delete WHERE %s;"
            " ROLLBACK" % (where, where))
-    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", su, "-c", sql],
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    return p.stderr
+    return ctx.superuser_psql(sql).stderr
 
 
 def _check_page_write_plans(ctx, cloud, page):

@@ -5,8 +5,6 @@ with one still has its events fanned out and delivered. The probe reads
 its partial index (migration 027) whatever the statistics say, however
 many unsubscribed rows the page has."""
 
-import re
-import subprocess
 import uuid
 
 from test_incidents import create, incident_of, page_with_components, put
@@ -131,12 +129,6 @@ def test_notify_audience_reminders_follow_the_same_rule(ctx):
         put(ctx, p["id"], incidentId=inc["id"], status="RESOLVED", shouldSendNotifications=False)
 
 
-def _as_superuser(ctx, sql):
-    su = re.sub(r"user=[^&]*", "user=postgres", ctx.database_url)
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", su, "-c", sql],
-                   check=True, capture_output=True, timeout=60)
-
-
 def _create_buffers(ctx, page_id):
     """Buffers of POST /incidents' statement on the page, on its second run
     in the session (the first also reads the catalogs to compile the
@@ -170,13 +162,13 @@ def test_notify_audience_probe_by_index_whatever_the_statistics(ctx):
     ]
     try:
         for name, sql in states:
-            _as_superuser(ctx, sql)
+            ctx.superuser_psql(sql)
             # About 50 buffers measured; a plain EXISTS read 384 once
             # analysed (the page's unsubscribed rows are over 200 pages).
             buffers = _create_buffers(ctx, page["id"])
             assert buffers <= 200, (name, buffers)
     finally:
-        _as_superuser(ctx, "ANALYZE subscribers")
+        ctx.superuser_psql("ANALYZE subscribers")
         clear(ctx)
 
 

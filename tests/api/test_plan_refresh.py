@@ -8,25 +8,17 @@ with 80,000 incidents, 36 ms planned again)."""
 
 import os
 import re
-import subprocess
 import time
-
-
-def _admin_sql(ctx, sql):
-    admin = ctx.database_url.replace("user=statusd", "user=postgres")
-    subprocess.run(["psql", "-X", "-q", "-d", admin, "-c", sql], check=True,
-                   capture_output=True, timeout=30)
 
 
 def test_plans_dropped_soon_after_connecting_then_less_often(ctx):
     log = os.path.join(ctx.state_dir, "log", "postgres.log")
-    if ctx.database_url.replace("user=statusd", "user=postgres") == ctx.database_url \
-            or not os.path.exists(log):
+    if ctx.superuser_url() is None or not os.path.exists(log):
         print("note: no local cluster log; plan refresh not checked")
         return
     page = ctx.create_page()
-    _admin_sql(ctx, "ALTER SYSTEM SET log_statement = 'all'")
-    _admin_sql(ctx, "SELECT pg_reload_conf()")
+    ctx.superuser_psql("ALTER SYSTEM SET log_statement = 'all'")
+    ctx.superuser_psql("SELECT pg_reload_conf()")
     try:
         time.sleep(0.5)
         # New sessions: each worker connects again at its next request.
@@ -43,8 +35,8 @@ def test_plans_dropped_soon_after_connecting_then_less_often(ctx):
             f.seek(start)
             text = f.read().decode("utf-8", "replace")
     finally:
-        _admin_sql(ctx, "ALTER SYSTEM RESET log_statement")
-        _admin_sql(ctx, "SELECT pg_reload_conf()")
+        ctx.superuser_psql("ALTER SYSTEM RESET log_statement")
+        ctx.superuser_psql("SELECT pg_reload_conf()")
     connects = len(re.findall(r"set_config\('statusd.public_domain'", text))
     discards = len(re.findall(r"statement: DISCARD PLANS", text))
     # Each session that served over those 3.6 s dropped its plans 1 s and

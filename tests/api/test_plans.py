@@ -164,12 +164,9 @@ def _believe_a_million_incidents(ctx):
     rows: vacuumed but never analysed, as autovacuum's VACUUM leaves a
     table, with a million rows over its blocks (pg_class, as the
     superuser; ANALYZE sets the truth again)."""
-    su = re.sub(r"user=[^&]*", "user=postgres", ctx.database_url)
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", su, "-c",
-                    "UPDATE pg_class SET reltuples = 1000000,"
-                    " relpages = greatest(pg_relation_size(oid) / 8192, 1)"
-                    " WHERE oid = 'incidents'::regclass"],
-                   check=True, capture_output=True, timeout=30)
+    ctx.superuser_psql("UPDATE pg_class SET reltuples = 1000000,"
+                       " relpages = greatest(pg_relation_size(oid) / 8192, 1)"
+                       " WHERE oid = 'incidents'::regclass")
 
 
 def test_incident_answers_by_key_in_a_cloud_of_many_pages(ctx):

@@ -5,8 +5,6 @@ the figures (except for the range in the future, which is the point)."""
 
 import json
 import random
-import re
-import subprocess
 import uuid
 from fractions import Fraction
 
@@ -479,13 +477,10 @@ def test_status_change_rewrites_blocks_by_component(ctx):
     # What the planner knew of the bench's table, never analysed: its size
     # (144,000 rows on 3,100 pages) and nothing else (as the superuser;
     # ANALYZE sets the truth again).
-    su = re.sub(r"user=[^&]*", "user=postgres", ctx.database_url)
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", su, "-c",
-                    "DELETE FROM pg_statistic WHERE starelid ="
-                    " 'component_blocks'::regclass; UPDATE pg_class SET"
-                    " reltuples = 144000, relpages = 3100"
-                    " WHERE oid = 'component_blocks'::regclass"],
-                   check=True, capture_output=True, timeout=30)
+    ctx.superuser_psql("DELETE FROM pg_statistic WHERE starelid ="
+                       " 'component_blocks'::regclass; UPDATE pg_class SET"
+                       " reltuples = 144000, relpages = 3100"
+                       " WHERE oid = 'component_blocks'::regclass")
     try:
         # Statements of one call share a transaction: its own counts. The
         # workers' generic plans.
