@@ -218,6 +218,15 @@ crypto_uuid_format(const unsigned char b[16], char out[37])
 	out[36] = '\0';
 }
 
+/* Sets the version nibble and the RFC 4122 variant, then formats. */
+static void
+uuid_finish(unsigned char b[16], unsigned version, char out[37])
+{
+	b[6] = (unsigned char)((b[6] & 0x0f) | (version << 4));
+	b[8] = (b[8] & 0x3f) | 0x80;
+	crypto_uuid_format(b, out);
+}
+
 int
 crypto_uuid_v4(char out[37])
 {
@@ -225,9 +234,7 @@ crypto_uuid_v4(char out[37])
 
 	if (crypto_random(b, sizeof(b)) != 0)
 		return -1;
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	crypto_uuid_format(b, out);
+	uuid_finish(b, 4, out);
 	return 0;
 }
 
@@ -247,9 +254,7 @@ crypto_uuid_v7(char out[37])
 		b[i] = (unsigned char)(ms & 0xff);
 		ms >>= 8;
 	}
-	b[6] = (b[6] & 0x0f) | 0x70;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	crypto_uuid_format(b, out);
+	uuid_finish(b, 7, out);
 	return 0;
 }
 

@@ -160,15 +160,20 @@ def template_body(page_id, **fields):
     return {"incidentTemplate": t}
 
 
-def heard(ctx, page_id, channel="EMAIL"):
-    """One SUBSCRIBED subscriber of page_id, written directly with nothing
-    behind its address, so the page's incident events are written (an
-    event no one would get is not: test_notify_audience). Notifiers clear
-    such events before they run (test_notify.clear)."""
+def written_subscribers(ctx, page_id, item_type, item_id, status, n=1):
+    """n subscribers written directly, with nothing behind their addresses."""
     ctx.psql("INSERT INTO subscribers (cloud_id, id, page_id, item_type, item_id,"
-             " subscription_type, contact, status) VALUES ('%s', gen_random_uuid(), '%s',"
-             " 'PAGE_SUBSCRIBER', '%s', '%s', 'heard-%s@example.com', 'SUBSCRIBED')"
-             % (ctx.cloud, page_id, page_id, channel, uuid.uuid4().hex[:8]))
+             " subscription_type, contact, status) SELECT '%s', gen_random_uuid(), '%s',"
+             " '%s', '%s', 'EMAIL', 'a' || g || '-%s@example.com', '%s'"
+             " FROM generate_series(1, %d) g"
+             % (ctx.cloud, page_id, item_type, item_id, uuid.uuid4().hex[:8], status, n))
+
+
+def heard(ctx, page_id):
+    """One SUBSCRIBED subscriber of page_id, so the page's incident events
+    are written (an event no one would get is not: test_notify_audience).
+    Notifiers clear such events before they run (test_notify.clear)."""
+    written_subscribers(ctx, page_id, "PAGE_SUBSCRIBER", page_id, "SUBSCRIBED")
 
 
 def outbox(ctx, incident_id):

@@ -7,7 +7,7 @@ many unsubscribed rows the page has."""
 
 import uuid
 
-from test_incidents import create, incident_of, page_with_components, put
+from test_incidents import create, incident_of, page_with_components, put, written_subscribers
 from test_notify import (_Session, clear, close_rig, deliveries_of, hook, new_incident,
                          notifier, receiver)
 from test_plans import _buffers, _plans
@@ -26,15 +26,6 @@ def _events(ctx, incident_id):
                     " ORDER BY o.created_at" % (ctx.cloud, incident_id))
     return [(kind, int(attempts), fanned == "t", int(made))
             for kind, attempts, fanned, made in (r.split("|") for r in rows.splitlines())]
-
-
-def _subscribers(ctx, page_id, item_type, item_id, status, n=1):
-    """n subscribers written directly (no receiver behind them)."""
-    ctx.psql("INSERT INTO subscribers (cloud_id, id, page_id, item_type, item_id,"
-             " subscription_type, contact, status) SELECT '%s', gen_random_uuid(), '%s',"
-             " '%s', '%s', 'EMAIL', 'a' || g || '-%s@example.com', '%s'"
-             " FROM generate_series(1, %d) g"
-             % (ctx.cloud, page_id, item_type, item_id, uuid.uuid4().hex[:8], status, n))
 
 
 def _notified(listener):
@@ -71,15 +62,15 @@ def test_notify_audience_unsubscribed_only_page_has_none(ctx):
     clear(ctx)
     page, comps = page_with_components(ctx, ("Mail",))
     other, _ = page_with_components(ctx, ("Web",))
-    _subscribers(ctx, other["id"], "PAGE_SUBSCRIBER", other["id"], "SUBSCRIBED")
+    written_subscribers(ctx, other["id"], "PAGE_SUBSCRIBER", other["id"], "SUBSCRIBED")
     inc = incident_of(create(ctx, page["id"], shouldSendNotifications=False))
     for status in OTHER_STATUSES:
-        _subscribers(ctx, page["id"], "PAGE_SUBSCRIBER", page["id"], status)
-        _subscribers(ctx, page["id"], "COMPONENT_SUBSCRIBER", comps["Mail"], status)
-        _subscribers(ctx, page["id"], "INCIDENT_SUBSCRIBER", inc["id"], status)
+        written_subscribers(ctx, page["id"], "PAGE_SUBSCRIBER", page["id"], status)
+        written_subscribers(ctx, page["id"], "COMPONENT_SUBSCRIBER", comps["Mail"], status)
+        written_subscribers(ctx, page["id"], "INCIDENT_SUBSCRIBER", inc["id"], status)
     put(ctx, page["id"], incidentId=inc["id"], message="nobody hears this")
     assert _events(ctx, inc["id"]) == []
-    _subscribers(ctx, page["id"], "COMPONENT_SUBSCRIBER", comps["Mail"], "SUBSCRIBED")
+    written_subscribers(ctx, page["id"], "COMPONENT_SUBSCRIBER", comps["Mail"], "SUBSCRIBED")
     put(ctx, page["id"], incidentId=inc["id"], message="someone hears this")
     assert _events(ctx, inc["id"]) == [("incident.updated", 0, False, 0)]
     clear(ctx)  # nothing behind that subscriber to deliver to
@@ -113,7 +104,7 @@ def test_notify_audience_reminders_follow_the_same_rule(ctx):
     clear(ctx)
     quiet, _ = page_with_components(ctx, ("Mail",))
     heard, _ = page_with_components(ctx, ("Mail",))
-    _subscribers(ctx, heard["id"], "PAGE_SUBSCRIBER", heard["id"], "SUBSCRIBED")
+    written_subscribers(ctx, heard["id"], "PAGE_SUBSCRIBER", heard["id"], "SUBSCRIBED")
     incs = [incident_of(create(ctx, p["id"], reminderIntervals=[30],
                                shouldSendNotifications=False)) for p in (quiet, heard)]
     ctx.psql("UPDATE incidents SET update_needed_at = now() - interval '1 second'"
@@ -150,8 +141,8 @@ def test_notify_audience_probe_by_index_whatever_the_statistics(ctx):
     subscribers_page_recent and read every unsubscribed row of the page."""
     page, _ = page_with_components(ctx, ("Mail",))
     other, _ = page_with_components(ctx, ("Web",))
-    _subscribers(ctx, page["id"], "PAGE_SUBSCRIBER", page["id"], "UNSUBSCRIBED", 10000)
-    _subscribers(ctx, other["id"], "PAGE_SUBSCRIBER", other["id"], "SUBSCRIBED", 3000)
+    written_subscribers(ctx, page["id"], "PAGE_SUBSCRIBER", page["id"], "UNSUBSCRIBED", 10000)
+    written_subscribers(ctx, other["id"], "PAGE_SUBSCRIBER", other["id"], "SUBSCRIBED", 3000)
     states = [
         ("never analysed", "DELETE FROM pg_statistic WHERE starelid = 'subscribers'::regclass;"
          " UPDATE pg_class SET reltuples = -1 WHERE oid = 'subscribers'::regclass"),
